@@ -1,0 +1,66 @@
+"""An action of the plan, as xlplan understands it, and the refs that name actions."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+
+from .dates import Due
+from .rag import RagReading
+
+_LINK = re.compile(r"\blink(?:ed)?\s+to\b", re.IGNORECASE)
+_REF_NUMBER = re.compile(r"\d+(?:\.\d+)*(?:\s*\([a-z]\))?", re.IGNORECASE)
+REF_LIKE = re.compile(r"^\s*(?:[A-Z]{0,4}\s?)?\d+(?:\.\d+)*\.?(?:\s*\([a-z]\))?(?:\s*/\s*\d+(?:\.\d+)*)*\b", re.IGNORECASE)
+
+
+def parse_ref(text: str) -> tuple[str, tuple[str, ...]]:
+    """'2.9 Link to 1.1 and 1.4' -> ('2.9', ('1.1', '1.4')); '3.2 / 3.7' stays one ref;
+    '1.' -> '1'."""
+    text = re.sub(r"\s+", " ", text or "").strip()
+    links: tuple[str, ...] = ()
+    match = _LINK.search(text)
+    if match:
+        links = tuple(re.sub(r"\s+", " ", n) for n in _REF_NUMBER.findall(text[match.end():]))
+        text = text[:match.start()].strip()
+    return text.rstrip(".:;,").strip(), links
+
+
+@dataclass
+class Action:
+    """One row (or page-split rows) of the plan. Field names follow the contract's export."""
+
+    row: int                       # 1-based worksheet row of the first line
+    ref: str
+    action: str
+    lead: str
+    due: dt.date | None
+    due_text: str
+    rag: str | None                # canonical label, or None when there is no rating at all
+    progress: str
+    group: str
+    links: tuple[str, ...] = ()
+    rating: RagReading = field(default_factory=lambda: RagReading(None))
+    due_info: Due = field(default_factory=lambda: Due(None))
+    updated: dt.date | None = None
+    ref_generated: bool = False    # the plan has no ref column; xlplan numbered the action
+    rows: tuple[int, ...] = ()     # every worksheet row glued into this action
+    extra: dict[str, str] = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        """The contract's export fields first, then what else xlplan read."""
+        return {
+            "row": self.row, "ref": self.ref, "action": self.action, "lead": self.lead,
+            "due": self.due.isoformat() if self.due else None, "due_text": self.due_text,
+            "rag": self.rag, "progress": self.progress, "group": self.group,
+            "links": list(self.links),
+            "rag_source": self.rating.source or None,
+            "rag_date": self.rating.date.isoformat() if self.rating.date else None,
+            "rag_text": self.rating.raw,
+            "due_milestones": [d.isoformat() for d in self.due_info.milestones],
+            "due_extended": self.due_info.extended,
+            "due_ongoing": self.due_info.ongoing,
+            "updated": self.updated.isoformat() if self.updated else None,
+            "ref_generated": self.ref_generated,
+            "extra": dict(self.extra),
+        }

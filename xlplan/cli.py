@@ -1,0 +1,288 @@
+"""The command line: a thin layer over the library. Each command reads its inputs, calls one
+library function and renders the result; errors are printed in one place, in main()."""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from . import __version__
+from .errors import NotBuiltYet, XlplanError
+
+CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+
+def _date(ctx, param, value):
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a date like 2026-11-23") from None
+
+
+def common(*, as_of: bool = True, json_flag: bool = True):
+    """--config, --as-of and --json, on every command that uses them."""
+    def decorate(fn):
+        fn = click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path),
+                          help="Config file (default: config/xlplan.toml found from the working "
+                               "directory, else built-in defaults).")(fn)
+        if as_of:
+            fn = click.option("--as-of", callback=_date, metavar="YYYY-MM-DD",
+                              help="Treat this date as today (overdue, staleness, file names).")(fn)
+        if json_flag:
+            fn = click.option("--json", "as_json", is_flag=True,
+                              help="Print one JSON object on stdout and nothing else.")(fn)
+        return fn
+    return decorate
+
+
+def _config(path: Path | None):
+    from .config import load_config
+
+    return load_config(path)
+
+
+@click.group(context_settings=CONTEXT)
+@click.version_option(__version__, prog_name="xlplan")
+@click.option("--debug", is_flag=True, help="Show the full traceback when something fails.")
+@click.pass_context
+def cli(ctx, debug):
+    """Run an improvement or action plan out of one shared Excel workbook.
+
+    Leads fill in progress and a RAG rating in the shared workbook; xlplan reads it, checks
+    every row, compares it with last week, chases leads who have not updated, and writes the
+    summary a board or scrutiny committee needs.
+
+    \b
+    Start here:
+      xlplan export workbooks/plan.xlsx --format table   how xlplan reads the plan
+      xlplan init new-plan.xlsx                          a new shared plan workbook
+    """
+    ctx.obj = {"debug": debug}
+
+
+# -- commands that work ------------------------------------------------------------------
+
+@cli.command(context_settings=CONTEXT)
+@click.argument("plan", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--from", "source", type=click.Path(dir_okay=False, path_type=Path),
+              help="Fill the new workbook with the actions read from this plan "
+                   "(.xlsx, .csv, or tab-separated text copied out of Word).")
+@click.option("--title", help="Title written above the table (default: the source's title).")
+@click.option("--plan-date", callback=_date, metavar="YYYY-MM-DD",
+              help="The date the plan was written, for due dates like 'By end June'.")
+@click.option("--sheet", help="Sheet of SOURCE to read (default: from the config).")
+@click.option("--force", is_flag=True, help="Replace PLAN if it exists (never while it is open).")
+@common(as_of=False, json_flag=True)
+def init(plan, source, title, plan_date, sheet, force, config_path, as_json):
+    """Create a new shared plan workbook PLAN.xlsx for leads to edit.
+
+    The workbook has a Plan sheet with the configured columns, a RAG dropdown, a Lead dropdown
+    fed from the Leads sheet, date checks on Due and Updated, live RAG colours, overdue and
+    missing-progress highlighting, print set-up, and a Guide sheet with the RAG key.
+    """
+    from .files import refuse_if_open
+    from .template import write_plan_workbook
+
+    config = _config(config_path)
+    if plan.suffix.lower() != ".xlsx":
+        raise XlplanError(f"{plan}: the shared plan must be an .xlsx file; give it an .xlsx name")
+    refuse_if_open(plan)
+    if plan.exists() and not force:
+        raise XlplanError(f"{plan} already exists; xlplan will not overwrite a plan "
+                          f"(use --force to replace it, or choose another name)")
+    actions, directory, found_title = [], None, ""
+    if source is not None:
+        from .plan import read_plan
+
+        read = read_plan(source, config, sheet=sheet, plan_date=plan_date)
+        actions, directory, found_title = read.actions, read.directory, read.title
+        plan_date = plan_date or read.plan_date
+    write_plan_workbook(plan, config, actions, title=title or found_title, directory=directory,
+                        plan_date=plan_date)
+    if as_json:
+        _print_json({"workbook": str(plan), "actions": len(actions)})
+    else:
+        click.echo(f"wrote {plan}: {len(actions)} actions; open it in Excel or LibreOffice, "
+                   f"add leads and emails on the Leads sheet, then share it")
+
+
+@cli.command(context_settings=CONTEXT)
+@click.argument("plan", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["json", "csv", "table"]), default="json",
+              show_default=True, help="Output format.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write to this file instead of stdout.")
+@click.option("--sheet", help="Sheet to read (default: [workbook] sheet in the config).")
+@click.option("--plan-date", callback=_date, metavar="YYYY-MM-DD",
+              help="The date the plan was written, for due dates like 'By end June'.")
+@common(as_of=True, json_flag=True)
+def export(plan, fmt, output, sheet, plan_date, config_path, as_of, as_json):
+    """The actions of PLAN as xlplan reads them: canonical RAG labels, ISO due dates.
+
+    Use it to check how xlplan understands a plan, or to feed other tools. PLAN may be the
+    shared workbook, another .xlsx, a CSV, or tab-separated text copied out of Word.
+    """
+    from . import export as render
+    from .files import write_text
+    from .plan import read_plan
+
+    config = _config(config_path)
+    read = read_plan(plan, config, sheet=sheet, plan_date=plan_date)
+    fmt = "json" if as_json else fmt
+    text = {"json": render.to_json, "csv": render.to_csv, "table": render.to_table}[fmt](read)
+    if output:
+        write_text(output, text)
+        if not as_json:
+            click.echo(f"wrote {len(read.actions)} actions to {output}", err=True)
+    else:
+        click.echo(text, nl=False)
+
+
+# -- commands still to be built --------------------------------------------------------
+
+def _not_built(name: str, issue: str):
+    raise NotBuiltYet(f"'xlplan {name}' is not built yet ({issue}); "
+                      f"for now, 'xlplan export PLAN --format table' shows how a plan is read")
+
+
+@cli.command("import", context_settings=CONTEXT)
+@click.argument("source", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="The plan workbook to write.")
+@click.option("--plan-date", callback=_date, metavar="YYYY-MM-DD",
+              help="The date the plan was written, for due dates like 'By end June'.")
+@common(as_of=False, json_flag=True)
+def import_(source, output, plan_date, config_path, as_json):
+    """Turn a legacy plan (tab-separated text from Word, CSV, .xlsx, .docx) into a plan workbook."""
+    _not_built("import", "the import issue")
+
+
+@cli.command(context_settings=CONTEXT)
+@click.argument("plan", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--leads", type=click.Path(dir_okay=False, path_type=Path),
+              help="Leads directory (CSV or xlsx with columns Lead, Email).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the findings as a formatted sheet.")
+@common()
+def validate(plan, leads, output, config_path, as_of, as_json):
+    """Check every row of PLAN and print the findings, grouped by lead.
+
+    Exit 0 when nothing is wrong, 1 when the findings include errors, 2 when PLAN is unusable.
+    """
+    _not_built("validate", "the validate issue")
+
+
+@cli.command(name="format", context_settings=CONTEXT)
+@click.argument("plan", type=click.Path(dir_okay=False, path_type=Path))
+@common(as_of=False)
+def format_(plan, config_path, as_json):
+    """(Re)apply dropdowns and RAG conditional formatting to the shared workbook, safely:
+    never while it is open, always with a backup, always atomically."""
+    _not_built("format", "the validate and format issue")
+
+
+@cli.command(context_settings=CONTEXT)
+@click.argument("old", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("new", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the changes as a workbook.")
+@common()
+def compare(old, new, output, config_path, as_of, as_json):
+    """What changed between two versions of a plan: ratings (improved or worsened), progress,
+    due dates, leads, added and removed actions, and open actions with no update."""
+    _not_built("compare", "the snapshots and comparison issue")
+
+
+@cli.command(context_settings=CONTEXT)
+@click.argument("plan", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--previous", type=click.Path(dir_okay=False, path_type=Path),
+              help="Last week's version, to find actions with no update.")
+@click.option("--leads", type=click.Path(dir_okay=False, path_type=Path),
+              help="Leads directory (CSV or xlsx with columns Lead, Email).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the chase list as a workbook with mail-merge columns.")
+@click.option("--outbox", type=click.Path(file_okay=False, path_type=Path),
+              help="Write one email draft (.eml) per lead here.")
+@click.option("--send", is_flag=True, help="Send the emails over SMTP (never twice for a lead and date).")
+@click.option("--smtp", metavar="HOST:PORT", help="SMTP server for --send.")
+@click.option("--sender", metavar="ADDRESS", help="From address for --send.")
+@common()
+def chase(plan, previous, leads, output, outbox, send, smtp, sender, config_path, as_of, as_json):
+    """Who must update what: for each lead, the open actions that need their attention, and
+    one email draft per lead."""
+    _not_built("chase", "the outputs issue")
+
+
+@cli.command(context_settings=CONTEXT)
+@click.argument("plan", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--previous", type=click.Path(dir_okay=False, path_type=Path),
+              help="An earlier version, for movement since then.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the summary as a workbook.")
+@common()
+def summary(plan, previous, output, config_path, as_of, as_json):
+    """Counts by rating and a narrative paragraph for a board or scrutiny report."""
+    _not_built("summary", "the outputs issue")
+
+
+@cli.command(context_settings=CONTEXT)
+@common()
+def weekly(config_path, as_of, as_json):
+    """The scheduled job: snapshot the shared workbook, validate, compare with the last
+    snapshot, write the report workbook and the outbox of chase emails."""
+    _not_built("weekly", "the weekly run issue")
+
+
+@cli.command(context_settings=CONTEXT)
+@click.option("--once", is_flag=True, help="Run one due check and exit (for cron).")
+@common(as_of=False, json_flag=False)
+def schedule(once, config_path):
+    """Run 'weekly' on the configured day and time until stopped (Ctrl-C)."""
+    _not_built("schedule", "the weekly run issue")
+
+
+# -- one place that prints errors --------------------------------------------------------
+
+def _print_json(data: dict) -> None:
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    debug = "--debug" in args
+    try:
+        cli.main(args=args, prog_name="xlplan", standalone_mode=False)
+        return 0
+    except click.exceptions.Exit as exc:
+        return exc.exit_code
+    except click.ClickException as exc:
+        exc.show()
+        return 2
+    except click.exceptions.Abort:
+        click.echo("xlplan: stopped", err=True)
+        return 130
+    except XlplanError as exc:
+        if debug:
+            raise
+        click.echo(f"xlplan: {exc}", err=True)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        click.echo("xlplan: stopped", err=True)
+        return 130
+    except Exception as exc:  # a bug, or input nobody foresaw: still one sentence, no traceback
+        if debug:
+            raise
+        click.echo(f"xlplan: could not finish ({type(exc).__name__}: {exc}); run again with "
+                   f"--debug for the details and report it", err=True)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,207 @@
+"""The configuration: built-in defaults (defaults.toml in this package) merged with the
+project's config/xlplan.toml. Every error names the key and the file."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import tomllib
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+
+from .errors import ConfigError
+from .rag import RagLevel, RagScale
+
+DEFAULT_LOCATION = Path("config") / "xlplan.toml"
+FIELDS = ("ref", "group", "action", "lead", "due", "rag", "progress", "updated")
+
+
+@dataclass(frozen=True)
+class Column:
+    """One canonical field of an action and how it appears in a workbook."""
+
+    field: str
+    header: str
+    aliases: tuple[str, ...]
+    width: float = 15
+    fill_down: bool = False
+
+
+@dataclass(frozen=True)
+class Config:
+    source: Path | None            # the config file read, None for built-in defaults only
+    root: Path                     # relative paths are resolved against this folder
+    workbook: Path
+    sheet: str
+    leads_sheet: str
+    plan_date: dt.date | None
+    header_search_rows: int
+    folders: dict[str, Path]
+    columns: dict[str, Column]
+    due_sections: tuple[re.Pattern, ...]
+    group_sections: tuple[re.Pattern, ...]
+    scale: RagScale
+    max_unpacked_bytes: int
+    raw: dict = field(repr=False, default_factory=dict)
+
+
+def default_text() -> str:
+    return resources.files("xlplan").joinpath("defaults.toml").read_text(encoding="utf-8")
+
+
+def find_config(start: Path | None = None) -> Path | None:
+    """config/xlplan.toml in the working directory or the nearest folder above it."""
+    here = (start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        candidate = folder / DEFAULT_LOCATION
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def load_config(path: str | Path | None = None, *, search_from: Path | None = None) -> Config:
+    """Read the config at `path`; with no path, the one found from the working directory, or
+    the built-in defaults when there is none."""
+    defaults = tomllib.loads(default_text())
+    if path is None:
+        found = find_config(search_from)
+    else:
+        found = Path(path)
+        if not found.is_file():
+            raise ConfigError(f"config file {found} does not exist; pass an existing file to --config, "
+                              f"or leave --config out to use {DEFAULT_LOCATION} or the built-in defaults")
+    if found is None:
+        return build_config(defaults, source=None, root=(search_from or Path.cwd()).resolve())
+    try:
+        user = tomllib.loads(found.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"config file {found} is not valid TOML ({exc}); fix that line") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"config file {found} cannot be read ({exc})") from None
+    _check_known_keys(user, defaults, found)
+    found = found.resolve()
+    root = found.parent.parent if found.parent.name == "config" else found.parent
+    return build_config(_merge(defaults, user), source=found, root=root)
+
+
+def _merge(base: dict, over: dict) -> dict:
+    out = dict(base)
+    for key, value in over.items():
+        if isinstance(value, dict) and isinstance(base.get(key), dict):
+            out[key] = _merge(base[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+def _check_known_keys(user: dict, defaults: dict, path: Path, prefix: str = "") -> None:
+    """A misspelt key would otherwise be ignored silently; say which one it is."""
+    for key, value in user.items():
+        name = f"{prefix}{key}"
+        if key not in defaults:
+            hint = (f"the fields are {', '.join(FIELDS)}" if prefix == "columns."
+                    else "check its spelling against xlplan/defaults.toml")
+            raise ConfigError(f"config file {path}: unknown key {name!r}; {hint}")
+        if isinstance(value, dict) and isinstance(defaults[key], dict):
+            _check_known_keys(value, defaults[key], path, f"{name}.")
+
+
+def build_config(data: dict, *, source: Path | None, root: Path) -> Config:
+    where = str(source) if source else "the built-in defaults"
+
+    def get(section: str, key: str, kind: type | tuple):
+        try:
+            value = data[section][key]
+        except KeyError:
+            raise ConfigError(f"config file {where}: [{section}] {key} is missing") from None
+        if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+            names = kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
+            raise ConfigError(f"config file {where}: [{section}] {key} must be a {names}, not {value!r}")
+        return value
+
+    plan_date_raw = get("workbook", "plan_date", (str, dt.date))
+    if isinstance(plan_date_raw, dt.date):
+        plan_date = plan_date_raw
+    elif plan_date_raw.strip():
+        try:
+            plan_date = dt.date.fromisoformat(plan_date_raw.strip())
+        except ValueError:
+            raise ConfigError(f"config file {where}: [workbook] plan_date must be a date "
+                              f"like 2011-03-22, not {plan_date_raw!r}") from None
+    else:
+        plan_date = None
+
+    columns = {}
+    for name in FIELDS:
+        spec = data.get("columns", {}).get(name)
+        if not isinstance(spec, dict):
+            raise ConfigError(f"config file {where}: [columns.{name}] is missing or not a table")
+        header = spec.get("header")
+        aliases = spec.get("aliases", [])
+        if not isinstance(header, str) or not header.strip():
+            raise ConfigError(f"config file {where}: [columns.{name}] header must be a non-empty string")
+        if not isinstance(aliases, list) or not all(isinstance(a, str) for a in aliases):
+            raise ConfigError(f"config file {where}: [columns.{name}] aliases must be a list of strings")
+        columns[name] = Column(name, header, tuple(dict.fromkeys([header, *aliases])),
+                               float(spec.get("width", 15)), bool(spec.get("fill_down", False)))
+
+    def patterns(key: str) -> tuple[re.Pattern, ...]:
+        out = []
+        for text in get("sections", key, list):
+            try:
+                out.append(re.compile(text, re.IGNORECASE))
+            except (re.error, TypeError) as exc:
+                raise ConfigError(f"config file {where}: [sections] {key} has a bad pattern {text!r} ({exc})") from None
+        return tuple(out)
+
+    scale = _build_scale(data.get("rag", {}), where)
+    max_mb = get("limits", "max_unpacked_mb", (int, float))
+    return Config(
+        source=source, root=root,
+        workbook=root / get("workbook", "path", str),
+        sheet=get("workbook", "sheet", str),
+        leads_sheet=get("workbook", "leads_sheet", str),
+        plan_date=plan_date,
+        header_search_rows=get("workbook", "header_search_rows", int),
+        folders={k: root / get("folders", k, str) for k in ("history", "reports", "outbox")},
+        columns=columns,
+        due_sections=patterns("due"), group_sections=patterns("group"),
+        scale=scale, max_unpacked_bytes=int(max_mb * 1024 * 1024), raw=data,
+    )
+
+
+def _build_scale(rag: dict, where: str) -> RagScale:
+    levels = rag.get("levels")
+    if not isinstance(levels, list) or not levels:
+        raise ConfigError(f"config file {where}: [[rag.levels]] must list at least one rating")
+    built = []
+    for i, level in enumerate(levels, 1):
+        label = level.get("label") if isinstance(level, dict) else None
+        if not isinstance(label, str) or not label.strip():
+            raise ConfigError(f"config file {where}: [[rag.levels]] number {i} has no label")
+        for key in ("colour", "font"):
+            value = level.get(key, "000000")
+            if not re.fullmatch(r"[0-9A-Fa-f]{6}", str(value)):
+                raise ConfigError(f"config file {where}: [[rag.levels]] {label!r} {key} must be "
+                                  f"six hex digits like FFC000, not {value!r}")
+        fills = level.get("fills", [])
+        for value in fills:
+            if not re.fullmatch(r"[0-9A-Fa-f]{6}", str(value)):
+                raise ConfigError(f"config file {where}: [[rag.levels]] {label!r} fills must be "
+                                  f"six hex digits like FFC000, not {value!r}")
+        order = level.get("order")
+        if order is not None and (not isinstance(order, int) or isinstance(order, bool)):
+            raise ConfigError(f"config file {where}: [[rag.levels]] {label!r} order must be a whole number")
+        built.append(RagLevel(
+            label=label, order=order, colour=level.get("colour", "FFFFFF").upper(),
+            font=level.get("font", "000000").upper(), meaning=level.get("meaning", ""),
+            aliases=tuple(level.get("aliases", [])), fills=tuple(f.upper() for f in fills),
+            complete=bool(level.get("complete", False)),
+            complete_when_due_passed=bool(level.get("complete_when_due_passed", False)),
+        ))
+    labels = [lv.label.casefold() for lv in built]
+    if len(set(labels)) != len(labels):
+        raise ConfigError(f"config file {where}: [[rag.levels]] has the same label twice")
+    return RagScale(tuple(built), fill_tolerance=float(rag.get("fill_tolerance", 60)),
+                    done_words=tuple(rag.get("done_words", ())))

@@ -1,0 +1,49 @@
+"""Writing files without ever leaving half of one behind, and never over a workbook that
+someone has open."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from pathlib import Path
+
+from .errors import XlplanError
+
+
+def lock_file(path: Path) -> Path | None:
+    """Excel (and LibreOffice, in Excel-compatible mode) writes `~$name.xlsx` beside a workbook
+    while it is open; LibreOffice also writes `.~lock.name.xlsx#`."""
+    for candidate in (path.with_name("~$" + path.name), path.with_name(f".~lock.{path.name}#")):
+        if candidate.exists():
+            return candidate
+    return None
+
+
+def refuse_if_open(path: Path) -> None:
+    lock = lock_file(path)
+    if lock is not None:
+        raise XlplanError(f"{path} is open in a spreadsheet program (lock file {lock.name}); "
+                          f"ask whoever has it open to save and close it, then run xlplan again")
+
+
+@contextlib.contextmanager
+def atomic_path(path: Path):
+    """Yield a temporary path beside `path`; on success it replaces `path` in one step, on
+    failure it is removed and `path` is left as it was."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=path.suffix + ".tmp", dir=path.parent)
+    os.close(fd)
+    tmp_path = Path(tmp)
+    try:
+        yield tmp_path
+        os.replace(tmp_path, path)
+    finally:
+        if tmp_path.exists():
+            tmp_path.unlink()
+
+
+def write_text(path: Path, text: str) -> None:
+    with atomic_path(path) as tmp:
+        tmp.write_text(text, encoding="utf-8", newline="")

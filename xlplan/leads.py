@@ -1,0 +1,76 @@
+"""The leads directory: who each lead is and where to chase them (a `Leads` sheet in the
+plan workbook, or a CSV/xlsx file given with --leads; columns Lead and Email)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import WorkbookError
+from .text import header_key, one_line
+
+# Deliberately strict: an address goes into a mail header, so nothing but a plain address.
+EMAIL = re.compile(r"^[A-Za-z0-9._%+'-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+$")
+
+
+@dataclass(frozen=True)
+class Lead:
+    name: str
+    email: str
+
+
+@dataclass
+class Directory:
+    leads: dict[str, Lead]                 # key: the name folded for matching
+    source: str
+    problems: list[str] = field(default_factory=list)
+
+    def find(self, name: str) -> Lead | None:
+        return self.leads.get(_key(name))
+
+    def __contains__(self, name: str) -> bool:
+        return _key(name) in self.leads
+
+    def __len__(self) -> int:
+        return len(self.leads)
+
+    def names(self) -> list[str]:
+        return [lead.name for lead in self.leads.values()]
+
+
+def _key(name: str) -> str:
+    return re.sub(r"\s+", " ", name or "").strip().casefold()
+
+
+def directory_from_rows(rows: list[list], source: str) -> Directory:
+    """Rows of a sheet or file whose header row has Lead and Email columns."""
+    for i, row in enumerate(rows[:20]):
+        keys = [header_key(v) for v in row]
+        if "lead" in keys and "email" in keys:
+            lead_col, email_col = keys.index("lead"), keys.index("email")
+            break
+    else:
+        raise WorkbookError(f"{source} has no header row with the columns Lead and Email")
+    directory = Directory({}, source)
+    for n, row in enumerate(rows[i + 1:], start=i + 2):
+        name = one_line(row[lead_col]) if lead_col < len(row) else ""
+        email = one_line(row[email_col]) if email_col < len(row) else ""
+        if not name:
+            continue
+        if email and not EMAIL.match(email):
+            directory.problems.append(f"{source} row {n}: {email!r} is not an email address")
+            email = ""
+        directory.leads.setdefault(_key(name), Lead(name, email))
+    return directory
+
+
+def load_leads_file(path: Path, config) -> Directory:
+    from .source import TEXT_SUFFIXES, open_workbook, text_grid
+
+    if path.suffix.lower() in TEXT_SUFFIXES:
+        return directory_from_rows(text_grid(path).rows, str(path))
+    workbook = open_workbook(path, config.max_unpacked_bytes)
+    sheet = config.leads_sheet if config.leads_sheet in workbook.sheetnames else workbook.sheetnames[0]
+    rows = [list(r) for r in workbook[sheet].iter_rows(values_only=True)]
+    return directory_from_rows(rows, f"{path}")

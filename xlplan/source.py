@@ -1,0 +1,218 @@
+"""Open a plan source (an .xlsx workbook, CSV, or tab-separated text as copied out of Word)
+and turn a sheet of it into a grid of cell values, refusing what is not what it claims to be
+before any parser sees it."""
+
+from __future__ import annotations
+
+import colorsys
+import csv
+import io
+import warnings
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from .errors import WorkbookError
+
+XLSX_SUFFIXES = {".xlsx", ".xlsm", ".xltx", ".xltm"}
+TEXT_SUFFIXES = {".txt", ".tsv", ".tab", ".csv"}
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+# Theme colour index in a cell -> position in the theme's colour scheme. Excel swaps the
+# first two pairs: index 0 is lt1 (background), 1 is dk1 (text).
+_THEME_ORDER = ("lt1", "dk1", "lt2", "dk2", "accent1", "accent2", "accent3", "accent4",
+                "accent5", "accent6", "hlink", "folHlink")
+
+
+@dataclass
+class Grid:
+    """The cells of one sheet: rows[i][j] is the value at worksheet row i+1, column j+1.
+    A merged range's value is read at its top-left; `merged_width` says how wide it is."""
+
+    path: Path
+    sheet: str
+    rows: list[list]
+    merged_width: dict[tuple[int, int], int] = field(default_factory=dict)
+    fill_of: Callable[[int, int], tuple[str | None, str]] = lambda row, col: (None, "")
+
+    def fill(self, row: int, col: int) -> tuple[str | None, str]:
+        """(RRGGBB or None, problem) of the fill at 1-based row and column."""
+        return self.fill_of(row, col)
+
+
+def check_xlsx(path: Path, max_unpacked_bytes: int) -> None:
+    """Refuse files that are not OOXML workbooks, with a sentence saying what they are."""
+    if not path.exists():
+        raise WorkbookError(f"{path} does not exist; check the path (or [workbook] path in the config)")
+    if path.is_dir():
+        raise WorkbookError(f"{path} is a folder, not a workbook")
+    try:
+        with path.open("rb") as f:
+            head = f.read(8)
+    except OSError as exc:
+        raise WorkbookError(f"{path} cannot be read ({exc.strerror})") from None
+    if not head:
+        raise WorkbookError(f"{path} is empty (0 bytes); it is not a workbook")
+    if head == _OLE_MAGIC:
+        data = path.read_bytes()[:2_000_000]
+        if "EncryptionInfo".encode("utf-16-le") in data:
+            raise WorkbookError(f"{path} is password-protected; open it in Excel, remove the password "
+                                f"(File > Info > Protect Workbook) and save it, then run xlplan again")
+        raise WorkbookError(f"{path} is an old-style .xls workbook (Excel 97-2003); open it in Excel or "
+                            f"LibreOffice and save it as .xlsx")
+    if not zipfile.is_zipfile(path):
+        if _looks_like_text(path):
+            raise WorkbookError(f"{path} holds plain text (CSV or tab-separated), not an Excel workbook; "
+                                f"give it a .csv or .txt name, or open it in Excel and save as .xlsx")
+        raise WorkbookError(f"{path} is not an Excel workbook (.xlsx); open it in Excel or "
+                            f"LibreOffice and save it as .xlsx")
+    try:
+        with zipfile.ZipFile(path) as z:
+            infos = z.infolist()
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise WorkbookError(f"{path} is damaged and cannot be opened as a workbook ({exc})") from None
+    names = {i.filename for i in infos}
+    if "xl/workbook.xml" not in names and "xl/workbook.bin" not in names:
+        raise WorkbookError(f"{path} is a zip file but not an Excel workbook (it has no xl/workbook.xml)")
+    if "xl/workbook.bin" in names:
+        raise WorkbookError(f"{path} is a binary workbook (.xlsb); save it as .xlsx in Excel")
+    unpacked = sum(i.file_size for i in infos)
+    if unpacked > max_unpacked_bytes:
+        raise WorkbookError(f"{path} would unpack to {unpacked / 2**20:,.0f} MB, more than the "
+                            f"{max_unpacked_bytes / 2**20:,.0f} MB limit ([limits] max_unpacked_mb in the "
+                            f"config); refusing it as a possible zip bomb")
+
+
+def _looks_like_text(path: Path) -> bool:
+    sample = path.read_bytes()[:4096]
+    try:
+        sample.decode("utf-8")
+    except UnicodeDecodeError:
+        try:
+            sample.decode("cp1252")
+        except UnicodeDecodeError:
+            return False
+    return b"\x00" not in sample
+
+
+def open_workbook(path: Path, max_unpacked_bytes: int, *, data_only: bool = True):
+    """An openpyxl workbook, after check_xlsx. Values of formulas are the cached results."""
+    check_xlsx(path, max_unpacked_bytes)
+    import openpyxl  # imported here so that commands that read no workbook start quickly
+
+    try:
+        with warnings.catch_warnings():
+            # openpyxl warns about data validation and conditional formatting extensions it
+            # cannot read; reading values is unaffected.
+            warnings.simplefilter("ignore")
+            return openpyxl.load_workbook(path, data_only=data_only, rich_text=False)
+    except WorkbookError:
+        raise
+    except Exception as exc:  # openpyxl raises many kinds on a damaged file
+        raise WorkbookError(f"{path} cannot be read as a workbook ({type(exc).__name__}: {exc}); "
+                            f"open it in Excel and save it again") from None
+
+
+def sheet_grid(workbook, name: str, path: Path) -> Grid:
+    ws = workbook[name]
+    rows = [list(r) for r in ws.iter_rows(values_only=True)]
+    merged_width = {}
+    for rng in ws.merged_cells.ranges:
+        top = ws.cell(rng.min_row, rng.min_col).value
+        merged_width[(rng.min_row, rng.min_col)] = rng.max_col - rng.min_col + 1
+        # A merged group or objective cell spanning several rows belongs to each of them.
+        for r in range(rng.min_row + 1, rng.max_row + 1):
+            if r - 1 < len(rows) and rng.min_col - 1 < len(rows[r - 1]):
+                rows[r - 1][rng.min_col - 1] = top
+    theme = theme_colours(workbook)
+
+    def fill_of(row: int, col: int) -> tuple[str | None, str]:
+        return cell_fill(ws.cell(row, col), theme)
+
+    return Grid(path, name, rows, merged_width, fill_of)
+
+
+def theme_colours(workbook) -> list[str]:
+    """The workbook's own theme colours (RRGGBB) in cell-index order."""
+    xml = getattr(workbook, "loaded_theme", None)
+    if not xml:
+        return []
+    from defusedxml import ElementTree
+
+    try:
+        root = ElementTree.fromstring(xml)
+    except Exception:
+        return []
+    ns = "{http://schemas.openxmlformats.org/drawingml/2006/main}"
+    scheme = root.find(f".//{ns}clrScheme")
+    if scheme is None:
+        return []
+    found = {}
+    for child in scheme:
+        tag = child.tag.replace(ns, "")
+        srgb = child.find(f"{ns}srgbClr")
+        sys_ = child.find(f"{ns}sysClr")
+        if srgb is not None:
+            found[tag] = srgb.get("val", "").upper()
+        elif sys_ is not None:
+            found[tag] = sys_.get("lastClr", "").upper()
+    return [found.get(name, "") for name in _THEME_ORDER]
+
+
+def cell_fill(cell, theme: list[str]) -> tuple[str | None, str]:
+    """The fill colour a person sees in the cell, as RRGGBB, or None for no fill."""
+    fill = cell.fill
+    if fill is None or fill.fill_type in (None, "none"):
+        return None, ""
+    colour = fill.fgColor if fill.fill_type == "solid" else (fill.fgColor or fill.bgColor)
+    if colour is None:
+        return None, ""
+    kind = colour.type
+    if kind == "rgb" and isinstance(colour.rgb, str):
+        rgb = colour.rgb[-6:].upper()
+    elif kind == "theme":
+        # Excel stores a theme colour plus a tint, so the fill's rgb is empty here.
+        index = colour.theme
+        if not theme or index is None or index >= len(theme) or not theme[index]:
+            return None, f"fill uses theme colour {index}, which the workbook's theme does not define"
+        rgb = apply_tint(theme[index], colour.tint or 0.0)
+    elif kind == "indexed":
+        from openpyxl.styles.colors import COLOR_INDEX
+
+        index = colour.indexed
+        if index is None or index >= 64:   # 64, 65: system foreground/background, i.e. no colour
+            return None, ""
+        rgb = COLOR_INDEX[index][-6:].upper()
+    else:
+        return None, ""
+    return rgb, ""
+
+
+def apply_tint(rgb: str, tint: float) -> str:
+    """Excel's tint: darken (tint < 0) or lighten (tint > 0) in HLS lightness."""
+    if not tint:
+        return rgb.upper()
+    r, g, b = (int(rgb[i:i + 2], 16) / 255 for i in (0, 2, 4))
+    h, l, s = colorsys.rgb_to_hls(r, g, b)
+    l = l * (1 + tint) if tint < 0 else l * (1 - tint) + tint
+    return "".join(f"{round(c * 255):02X}" for c in colorsys.hls_to_rgb(h, min(max(l, 0), 1), s))
+
+
+def text_grid(path: Path) -> Grid:
+    """A CSV or tab-separated text file as a grid (a Word table copied out as text)."""
+    if not path.exists():
+        raise WorkbookError(f"{path} does not exist; check the path")
+    raw = path.read_bytes()
+    if raw[:4] == b"PK\x03\x04" or raw[:8] == _OLE_MAGIC:
+        raise WorkbookError(f"{path} is a workbook, not text; give it an .xlsx name")
+    for encoding in ("utf-8-sig", "cp1252"):
+        try:
+            text = raw.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    if path.suffix.lower() == ".csv":
+        rows = [list(r) for r in csv.reader(io.StringIO(text, newline=""))]
+    else:
+        rows = [line.split("\t") for line in text.splitlines()]
+    return Grid(path, path.name, [[c if c != "" else None for c in r] for r in rows])

@@ -1,0 +1,235 @@
+"""The shared plan workbook that leads edit: a Plan sheet with dropdowns and live RAG colours,
+a Guide sheet with the RAG key, a Leads sheet, and a hidden Lists sheet feeding the dropdowns.
+Everything a lead sees change as they type is a rule (conditional formatting, validation), not
+a static fill, so it keeps working on rows added later."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+from typing import Iterable
+
+from .action import Action
+from .config import Config
+from .files import atomic_path
+from .leads import Directory
+
+SPARE_ROWS = 300          # rows below the last action that get the dropdowns and colours
+TITLE_ROW = 0             # 0-based rows, as xlsxwriter counts
+HEADER_ROW = 1
+GUIDE = "Guide"
+LISTS = "Lists"
+DATE_FORMAT = "dd/mm/yyyy"
+HOW_TO_UPDATE = (
+    "Find your rows: filter the {lead} column (the arrow in its header) to your name. For each "
+    "of your actions, write in {progress} what has happened since the last update: what was done, "
+    "what is next, and anything blocking it. Write dates as dates (e.g. 30/06/2026). If nothing "
+    "has changed, say so and why: an empty {progress} is reported to the board as \"No data\".",
+    "Then pick a rating in {rag} from the dropdown, using the key below, and put today's date in "
+    "{updated}. The colours change as you type. If the action cannot be done by its {due} date, "
+    "rate it Red and say in {progress} what new date you propose; do not change {due} yourself "
+    "unless the board has agreed it. Save and close the workbook when you are done, so others "
+    "(and the weekly run) can use it.",
+)
+
+
+def sheet_title(name: str) -> str:
+    """Excel's rules: at most 31 characters, none of []:*?/\\."""
+    return re.sub(r"[\[\]:*?/\\]", "-", name).strip("'")[:31] or "Plan"
+
+
+def _open_checks(config: Config, rag_cell: str) -> str:
+    """Excel conditions, joined by commas, that hold while an overdue action is still open:
+    its rating is neither complete (Blue) nor "complete or on target" (Green, which counts as
+    complete once its due date has passed)."""
+    return ",".join(f'{rag_cell}<>"{lv.label}"' for lv in config.scale.levels
+                    if lv.complete or lv.complete_when_due_passed)
+
+
+def write_plan_workbook(path: Path, config: Config, actions: Iterable[Action] = (), *,
+                        title: str = "", directory: Directory | None = None,
+                        plan_date: dt.date | None = None) -> Path:
+    """Write a new shared plan workbook at `path` (atomically) and return the path."""
+    import xlsxwriter
+
+    actions = list(actions)
+    path = Path(path)
+    columns = list(config.columns.values())
+    col_of = {c.field: i for i, c in enumerate(columns)}
+    extra_names = list(dict.fromkeys(k for a in actions for k in a.extra))
+    last_col = len(columns) + len(extra_names) - 1
+    first_data = HEADER_ROW + 1
+    last_row = first_data + max(len(actions), 1) + SPARE_ROWS - 1
+    scale = config.scale
+
+    def cell(field: str, row: int) -> str:
+        return xlsxwriter.utility.xl_rowcol_to_cell(row, col_of[field], row_abs=False, col_abs=True)
+
+    with atomic_path(path) as tmp:
+        wb = xlsxwriter.Workbook(str(tmp), {"strings_to_formulas": False, "strings_to_urls": False})
+        wb.set_properties({"title": title or "Action plan", "comments": "Written by xlplan"})
+        f_title = wb.add_format({"bold": True, "font_size": 14})
+        f_head = wb.add_format({"bold": True, "font_color": "#FFFFFF", "bg_color": "#1F4E78",
+                                "text_wrap": True, "valign": "top", "border": 1})
+        f_text = wb.add_format({"text_wrap": True, "valign": "top", "border": 1, "border_color": "#BFBFBF"})
+        f_date = wb.add_format({"num_format": DATE_FORMAT, "valign": "top", "border": 1,
+                                "border_color": "#BFBFBF", "align": "left"})
+        plan_name = sheet_title(config.sheet or "Plan")
+        ws = wb.add_worksheet(plan_name)
+        guide = wb.add_worksheet(GUIDE)
+        leads_ws = wb.add_worksheet(sheet_title(config.leads_sheet or "Leads"))
+        lists = wb.add_worksheet(LISTS)
+
+        # -- Plan ------------------------------------------------------------------------
+        heading = title or "Action plan"
+        if plan_date:
+            heading += f" (plan date {plan_date.strftime('%d/%m/%Y')})"
+        ws.merge_range(TITLE_ROW, 0, TITLE_ROW, min(last_col, 6), heading, f_title)
+        for i, column in enumerate(columns):
+            ws.write_string(HEADER_ROW, i, column.header, f_head)
+            ws.set_column(i, i, column.width, f_date if column.field in ("due", "updated") else f_text)
+        for j, name in enumerate(extra_names, start=len(columns)):
+            ws.write_string(HEADER_ROW, j, name, f_head)
+            ws.set_column(j, j, 30, f_text)
+        ws.set_row(HEADER_ROW, 30)
+
+        for r, action in enumerate(actions, start=first_data):
+            values = {"ref": action.ref, "group": action.group, "action": action.action,
+                      "lead": action.lead, "rag": action.rag or "", "progress": action.progress}
+            for name, value in values.items():
+                if value:
+                    ws.write_string(r, col_of[name], value, f_text)
+            for name, day, text in (("due", action.due, action.due_text), ("updated", action.updated, "")):
+                if day:
+                    ws.write_datetime(r, col_of[name], dt.datetime.combine(day, dt.time()), f_date)
+                elif text:
+                    ws.write_string(r, col_of[name], text, f_text)
+            for j, name in enumerate(extra_names, start=len(columns)):
+                if action.extra.get(name):
+                    ws.write_string(r, j, action.extra[name], f_text)
+
+        ws.freeze_panes(first_data, 0)
+        ws.autofilter(HEADER_ROW, 0, last_row, last_col)
+        ws.set_landscape()
+        ws.set_paper(9)                      # A4
+        ws.fit_to_pages(1, 0)                # one page wide, as many tall as needed
+        ws.repeat_rows(HEADER_ROW)
+        ws.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
+        ws.set_header("&L&\"Calibri,Bold\"&A")
+        ws.set_footer("&LPrinted &D&RPage &P of &N")
+
+        # Dropdowns and input messages.
+        rag_range = (first_data, col_of["rag"], last_row, col_of["rag"])
+        ws.data_validation(*rag_range, {
+            "validate": "list", "source": f"={LISTS}!$A$2:$A${1 + len(scale.levels)}",
+            "input_title": "RAG rating", "input_message": _clip("Pick from the list. The key is on the Guide sheet."),
+            "error_title": "Not a rating", "error_type": "stop",
+            "error_message": _clip("Pick a rating from the list: " + ", ".join(scale.labels)),
+        })
+        ws.data_validation(first_data, col_of["lead"], last_row, col_of["lead"], {
+            "validate": "list", "source": f"='{leads_ws.name}'!$A$2:$A$500",
+            "input_title": "Lead", "input_message": "The officer responsible. Pick from the list or type a new name.",
+            "error_title": "New lead?", "error_type": "warning",
+            "error_message": _clip("This name is not on the Leads sheet. Keep it, and add the lead "
+                                   "and their email there so chase emails reach them."),
+        })
+        for name, message in (("due", "The date this action is due, e.g. 30/06/2026. Put notes about "
+                                      "timescales in Progress."),
+                              ("updated", "The date you last updated this row, e.g. 23/11/2026.")):
+            ws.data_validation(first_data, col_of[name], last_row, col_of[name], {
+                "validate": "date", "criteria": "between",
+                "minimum": dt.date(2000, 1, 1), "maximum": dt.date(2099, 12, 31),
+                "input_title": columns[col_of[name]].header, "input_message": _clip(message),
+                "error_title": "Not a date", "error_type": "stop",
+                "error_message": "Type a date such as 30/06/2026.",
+            })
+
+        # Live colours: the rating cell in its colour; overdue open actions; empty progress.
+        for level in scale.levels:
+            ws.conditional_format(*rag_range, {
+                "type": "cell", "criteria": "==", "value": f'"{level.label}"',
+                "format": wb.add_format({"bg_color": f"#{level.colour}", "font_color": f"#{level.font}",
+                                         "bold": True}),
+            })
+        due, rag, action_cell, progress = (cell("due", first_data), cell("rag", first_data),
+                                           cell("action", first_data), cell("progress", first_data))
+        open_checks = _open_checks(config, rag)
+        ws.conditional_format(first_data, col_of["due"], last_row, col_of["due"], {
+            "type": "formula",
+            "criteria": f"=AND(ISNUMBER({due}),{due}<TODAY(){',' + open_checks if open_checks else ''})",
+            "format": wb.add_format({"bg_color": "#FFC7CE", "font_color": "#9C0006", "bold": True}),
+        })
+        ws.conditional_format(first_data, col_of["progress"], last_row, col_of["progress"], {
+            "type": "formula",
+            "criteria": f"=AND(LEN(TRIM({action_cell}))>0,LEN(TRIM({progress}))=0)",
+            "format": wb.add_format({"bg_color": "#FFF2CC", "pattern": 1}),
+        })
+
+        _write_guide(wb, guide, config, columns)
+
+        # -- Leads and Lists -------------------------------------------------------------
+        leads_ws.write_string(0, 0, "Lead", f_head)
+        leads_ws.write_string(0, 1, "Email", f_head)
+        leads_ws.set_column(0, 0, 40)
+        leads_ws.set_column(1, 1, 40)
+        known = directory.leads.values() if directory else []
+        names = list(dict.fromkeys([*(l.name for l in known), *(a.lead for a in actions if a.lead)]))
+        emails = {l.name: l.email for l in known}
+        for r, name in enumerate(names, start=1):
+            leads_ws.write_string(r, 0, name)
+            if emails.get(name):
+                leads_ws.write_string(r, 1, emails[name])
+        leads_ws.freeze_panes(1, 0)
+        lists.write_string(0, 0, "RAG")
+        for r, label in enumerate(scale.labels, start=1):
+            lists.write_string(r, 0, label)
+        lists.hide()
+        ws.activate()
+        wb.close()
+    return path
+
+
+def _write_guide(wb, guide, config: Config, columns) -> None:
+    names = {c.field: f'"{c.header}"' for c in columns}
+    f_title = wb.add_format({"bold": True, "font_size": 14})
+    f_para = wb.add_format({"text_wrap": True, "valign": "top"})
+    f_head = wb.add_format({"bold": True, "font_color": "#FFFFFF", "bg_color": "#1F4E78", "border": 1})
+    f_cell = wb.add_format({"text_wrap": True, "valign": "top", "border": 1})
+    guide.set_column(0, 0, 16)
+    guide.set_column(1, 1, 70)
+    guide.set_column(2, 2, 16)
+    guide.write_string(0, 0, "How to update this plan", f_title)
+    row = 2
+    for paragraph in HOW_TO_UPDATE:
+        guide.merge_range(row, 0, row, 2, paragraph.format(**names), f_para)
+        guide.set_row(row, 75)
+        row += 2
+    guide.write_string(row, 0, "RAG key", f_title)
+    row += 1
+    for j, text in enumerate(("Rating", "Meaning", "Counts as")):
+        guide.write_string(row, j, text, f_head)
+    for level in config.scale.levels:
+        row += 1
+        fmt = wb.add_format({"bold": True, "bg_color": f"#{level.colour}", "font_color": f"#{level.font}",
+                             "border": 1, "valign": "top"})
+        guide.write_string(row, 0, level.label, fmt)
+        guide.write_string(row, 1, level.meaning, f_cell)
+        status = ("complete" if level.complete else
+                  "complete once due" if level.complete_when_due_passed else "open")
+        guide.write_string(row, 2, status, f_cell)
+    row += 2
+    guide.write_string(row, 0, "Colours on the Plan sheet", f_title)
+    for text in (f"A {names['due']} date in red: the action is overdue and not complete.",
+                 f"A yellow {names['progress']} cell: no progress statement yet (reported as No data).",
+                 "Leave the Ref, Action and Theme columns as they are; the business manager keeps them."):
+        row += 1
+        guide.merge_range(row, 0, row, 2, text, f_para)
+    guide.hide_gridlines(2)
+    guide.set_landscape()
+    guide.fit_to_pages(1, 0)
+
+
+def _clip(text: str, limit: int = 255) -> str:
+    """Excel refuses validation messages over 255 characters."""
+    return text if len(text) <= limit else text[:limit - 1] + "…"

@@ -1,0 +1,43 @@
+"""Cell text as pasted from Word: HTML fragments, inline bullets, page-break dashes."""
+
+from __future__ import annotations
+
+import html
+import re
+
+_BREAK = re.compile(r"<\s*br\s*/?\s*>|</\s*(?:p|div|h\d|li|ul|ol|tr)\s*>|<\s*(?:p|div|h\d|ul|ol|tr)(?:\s[^>]*)?>", re.IGNORECASE)
+_ITEM = re.compile(r"<\s*li(?:\s[^>]*)?>", re.IGNORECASE)
+_TAG = re.compile(r"</?\s*(?:ul|ol|li|p|i|b|u|em|strong|h\d|br|div|span|font|sup|sub|a|table|tr|td|th)\b[^>]*>", re.IGNORECASE)
+# Word's list bullets, left inline when a list is copied as text. Not ● (an Amber rating).
+_BULLET = re.compile(r"\s*[▪•◦]\s+")
+
+
+def plain(value) -> str:
+    """Plain text, one bullet or paragraph per line; '' for None and for page-break dashes."""
+    if value is None:
+        return ""
+    text = str(value)
+    if "<" in text:
+        text = _ITEM.sub("\n• ", text)
+        text = _BREAK.sub("\n", text)
+        text = _TAG.sub("", text)
+    if "&" in text:
+        text = html.unescape(text)
+    text = _BULLET.sub("\n• ", text)
+    lines = [re.sub(r"[ \t\u00a0]+", " ", line).strip() for line in text.replace("\r", "\n").split("\n")]
+    text = "\n".join(line for line in lines if line)
+    return "" if is_dashes(text) else text
+
+
+def one_line(value) -> str:
+    return re.sub(r"\s+", " ", plain(value)).strip()
+
+
+def is_dashes(text: str) -> bool:
+    """'--' and '------': what is left of a table border when a page breaks."""
+    return bool(text) and set(text.strip()) <= set("-–—_ ")
+
+
+def header_key(value) -> str:
+    """'Lead person/ Lead task group' and 'lead person / lead task group' are the same header."""
+    return re.sub(r"[^0-9a-z]+", "", one_line(value).casefold())
