@@ -108,6 +108,9 @@ def write_plan_workbook(path: Path, config: Config, actions: Iterable[Action] = 
             for j, name in enumerate(extra_names, start=len(columns)):
                 if action.extra.get(name):
                     ws.write_string(r, j, action.extra[name], f_text)
+            texts = [(values[c.field], c.width) for c in columns if c.field in values]
+            texts += [(action.extra.get(n, ""), 30) for n in extra_names]
+            ws.set_row(r, row_height(texts))
 
         ws.freeze_panes(first_data, 0)
         ws.autofilter(HEADER_ROW, 0, last_row, last_col)
@@ -228,6 +231,17 @@ def _write_guide(wb, guide, config: Config, columns) -> None:
     guide.hide_gridlines(2)
     guide.set_landscape()
     guide.fit_to_pages(1, 0)
+
+
+def row_height(texts: list[tuple[str, float]], line: float = 15.0) -> float:
+    """Points needed to show wrapped text in full. LibreOffice keeps the default height of a
+    row written without one, cutting text off, so the height is written explicitly."""
+    lines = 1
+    for text, width in texts:
+        per_line = max(int(width * 1.15) - 1, 1)   # about 1.15 characters of Calibri 11 a unit
+        needed = sum(max(1, -(-len(part) // per_line)) for part in str(text).split("\n"))
+        lines = max(lines, needed)
+    return min(lines * line + 3, 409)              # Excel's largest row height
 
 
 def _clip(text: str, limit: int = 255) -> str:

@@ -5,9 +5,10 @@ from __future__ import annotations
 import html
 import re
 
-_BREAK = re.compile(r"<\s*br\s*/?\s*>|</\s*(?:p|div|h\d|li|ul|ol|tr)\s*>|<\s*(?:p|div|h\d|ul|ol|tr)(?:\s[^>]*)?>", re.IGNORECASE)
-_ITEM = re.compile(r"<\s*li(?:\s[^>]*)?>", re.IGNORECASE)
-_TAG = re.compile(r"</?\s*(?:ul|ol|li|p|i|b|u|em|strong|h\d|br|div|span|font|sup|sub|a|table|tr|td|th)\b[^>]*>", re.IGNORECASE)
+# A tag starts "<name" or "</name" with no space: "a < b and c > d" is text.
+_BREAK = re.compile(r"<br\s*/?>|</(?:p|div|h\d|li|ul|ol|tr)\s*>|<(?:p|div|h\d|ul|ol|tr)(?:\s[^>]*)?>", re.IGNORECASE)
+_ITEM = re.compile(r"<li(?:\s[^>]*)?>", re.IGNORECASE)
+_TAG = re.compile(r"</?(?:ul|ol|li|p|i|b|u|em|strong|h\d|br|div|span|font|sup|sub|a|table|tr|td|th)\b[^>]*>", re.IGNORECASE)
 # Word's list bullets, left inline when a list is copied as text. Not ● (an Amber rating).
 _BULLET = re.compile(r"\s*[▪•◦]\s+")
 

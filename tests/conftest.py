@@ -1,0 +1,101 @@
+"""Shared fixtures: the seeds, the default config, and small workbooks built from literal rows."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from openpyxl import Workbook
+from openpyxl.styles import PatternFill
+from openpyxl.styles.colors import Color
+
+from xlplan.config import load_config
+
+HERE = Path(__file__).resolve().parent
+PROJECT = HERE.parent
+SEEDS = HERE / "fixtures" / "seeds"
+REAL = HERE / "fixtures" / "real"
+SEED_000 = SEEDS / "000_5f410cbe6595b4ac.txt"
+SEED_001 = SEEDS / "001_c214f7114ef60200.txt"
+SEED_003 = SEEDS / "003_734634a04d062e11.txt"
+SEED_004 = SEEDS / "004_498ca0c0c89041b6.txt"
+
+# Seed 000 as the board kept it: six ratings were cell colour only (blank in the text export).
+# Two are theme colours, one with a tint; the ratings are those that make the plan add up to
+# the scrutiny report's counts (seed 003, paragraph 16).
+SEED_000_COLOUR_ONLY = {
+    "2.2": ("Amber", Color(theme=9, tint=0.3999755851924192)),   # accent 6, lighter
+    "2.3": ("Red", Color(theme=5, tint=0.0)),                    # accent 2
+    "2.6": ("Red", Color(rgb="FFFF0000")),
+    "2.7": ("Amber/Red", Color(rgb="FFFF7C80")),
+    "2.8": ("Amber/Green", Color(rgb="FFC4D79B")),
+    "2.17": ("Red", Color(rgb="FFC00000")),
+}
+SYMBOLS = {"★": "Green", "●": "Amber", "● / ★": "Amber/Green", "▲": "Red", "No data": "No data"}
+
+
+@pytest.fixture
+def config(tmp_path):
+    """The built-in defaults (no config file anywhere above tmp_path)."""
+    return load_config(search_from=tmp_path)
+
+
+def write_rows(path: Path, rows: list[list], *, sheet: str = "Plan", fills: dict | None = None,
+               merges: list[str] = (), extra_sheets: dict[str, list[list]] | None = None) -> Path:
+    """A workbook from literal rows; `fills` maps 'F4' to a Color or RRGGBB."""
+    wb = Workbook()
+    ws = wb.active
+    ws.title = sheet
+    for row in rows:
+        ws.append(row)
+    for ref, colour in (fills or {}).items():
+        colour = colour if isinstance(colour, Color) else Color(rgb="FF" + colour)
+        ws[ref].fill = PatternFill(fill_type="solid", fgColor=colour)
+    for rng in merges:
+        ws.merge_cells(rng)
+    for name, extra in (extra_sheets or {}).items():
+        other = wb.create_sheet(name)
+        for row in extra:
+            other.append(row)
+    wb.save(path)
+    return path
+
+
+def seed_000_workbook(path: Path) -> Path:
+    """Seed 000 pasted into Excel: every text line a row, cells split at tabs (title rows,
+    section headings, repeated headers, page-split rows, HTML left in cells), and the six
+    colour-only ratings as fills."""
+    rows = [[c if c != "" else None for c in line.split("\t")]
+            for line in SEED_000.read_text(encoding="utf-8").splitlines()]
+    fills = {}
+    for i, row in enumerate(rows, start=1):
+        ref = (row[0] or "").strip() if row else ""
+        if ref in SEED_000_COLOUR_ONLY and len(row) >= 5:
+            fills[f"E{i}"] = SEED_000_COLOUR_ONLY[ref][1]
+    return write_rows(path, rows, sheet="Sheet1", fills=fills)
+
+
+def seed_000_expected() -> dict[str, str]:
+    """ref -> rating, read straight off the seed's symbols plus the colour-only table."""
+    expected = {}
+    for line in SEED_000.read_text(encoding="utf-8").splitlines():
+        cells = line.split("\t")
+        if len(cells) == 5 and re.match(r"\d", cells[0]):
+            symbol = cells[4].strip()
+            expected[cells[0].strip()] = SYMBOLS[symbol] if symbol else SEED_000_COLOUR_ONLY[cells[0].strip()][0]
+    return expected
+
+
+def scrutiny_counts() -> dict[str, int]:
+    """What the scrutiny report (seed 003, paragraph 16) says the plan's ratings were."""
+    text = SEED_003.read_text(encoding="utf-8")
+    counts = {}
+    for number, label in re.findall(r"(\d+) (?:is|are|actions are) marked (amber/green|amber/red|green|amber|red|no data)", text):
+        counts[{"amber/green": "Amber/Green", "amber/red": "Amber/Red", "no data": "No data"}.get(label, label.title())] = int(number)
+    return counts
+
+
+def libreoffice() -> str | None:
+    return shutil.which("soffice") or shutil.which("libreoffice")
