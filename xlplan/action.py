@@ -11,18 +11,22 @@ from .rag import RagReading
 
 _LINK = re.compile(r"\blink(?:ed)?\s+to\b", re.IGNORECASE)
 _REF_NUMBER = re.compile(r"\d+(?:\.\d+)*(?:\s*\([a-z]\))?", re.IGNORECASE)
-REF_LIKE = re.compile(r"^\s*(?:[A-Z]{0,4}\s?)?\d+(?:\.\d+)*\.?(?:\s*\([a-z]\))?(?:\s*/\s*\d+(?:\.\d+)*)*\b", re.IGNORECASE)
+# A ref as plans write them: "2.15", "3.2 / 3.7", "2.1 (a)", "1.", "SG1.2".
+REF = re.compile(r"(?:[A-Z]{1,3}\s?)?\d+(?:\.\d+)*\.?(?:\s*\([a-z]\))?(?:\s*/\s*\d+(?:\.\d+)*)*(?=\s|$)", re.IGNORECASE)
 
 
 def parse_ref(text: str) -> tuple[str, tuple[str, ...]]:
     """'2.9 Link to 1.1 and 1.4' -> ('2.9', ('1.1', '1.4')); '3.2 / 3.7' stays one ref;
-    '1.' -> '1'."""
+    '1.' -> '1'; '2.4 resulting from feedback' (the tail of a split cell) -> '2.4'."""
     text = re.sub(r"\s+", " ", text or "").strip()
     links: tuple[str, ...] = ()
     match = _LINK.search(text)
     if match:
         links = tuple(re.sub(r"\s+", " ", n) for n in _REF_NUMBER.findall(text[match.end():]))
         text = text[:match.start()].strip()
+    number = REF.match(text)
+    if number:
+        text = number.group(0)
     return text.rstrip(".:;,").strip(), links
 
 

@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .action import Action, parse_ref
+from .action import REF, Action, parse_ref
 from .config import Config
 from .dates import Due, date_in_title, read_due, read_due_text
 from .errors import WorkbookError
@@ -19,8 +19,6 @@ from .rag import RagReading
 from .source import TEXT_SUFFIXES, Grid, open_workbook, sheet_grid, text_grid
 from .text import header_key, one_line, plain
 
-# A ref in a cell of its own: "2.15", "3.2 / 3.7", "2.1 (a)", "1.", "SG1.2".
-_REF_CELL = re.compile(r"^(?:[A-Z]{1,3}\s?)?\d+(?:\.\d+)*\.?(?:\s*\([a-z]\))?(?:\s*/\s*\d+(?:\.\d+)*)*(?:\s|$)", re.IGNORECASE)
 _SUPPORT_SHEETS = {"guide", "lists", "leads", "import report", "read me", "readme", "key"}
 
 
@@ -122,7 +120,7 @@ def _map_columns(grid: Grid, header: int, matches: list[tuple[int, str]], config
     if header_cells and header_key(header_cells[0]) == "" and by_field.get("ref") != [0]:
         sample = [one_line(r[0]) for r in grid.rows[header + 1:header + 80]
                   if r and one_line(r[0]) and sum(1 for v in r if one_line(v)) > 1]  # not headings
-        refs = [v for v in sample if _REF_CELL.match(v)]
+        refs = [v for v in sample if REF.match(v)]
         if sample and len(refs) >= 0.6 * len(sample):
             by_field["ref"] = [0]
     for name, cols in by_field.items():
@@ -225,7 +223,7 @@ class _RowReader:
             return line
         if self.grid.merged_width.get((i + 1, col + 1), 1) > 1:
             return line
-        if _is_fragment(line) or (_REF_CELL.match(line) and len(line) < 16):
+        if _is_fragment(line) or (REF.match(line) and len(line) < 16):
             return None
         if col <= self.first_col and len(line.split()) >= 3:
             return line
@@ -323,6 +321,8 @@ class _RowReader:
 
         mapped = set(self.columns.values())
         extra = {}
+        if ref_text and not links and ref != ref_text.rstrip(".:;, "):
+            extra["Ref as written"] = ref_text   # a split cell's tail glued onto the key
         for j, value in sorted(cells.items()):
             if j in mapped or value in (None, ""):
                 continue
