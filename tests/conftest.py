@@ -50,6 +50,10 @@ def write_rows(path: Path, rows: list[list], *, sheet: str = "Plan", fills: dict
     ws.title = sheet
     for row in rows:
         ws.append(row)
+    for row in ws.iter_rows():
+        for cell in row:
+            if isinstance(cell.value, str) and cell.value.startswith("="):
+                cell.data_type = "s"   # text that looks like a formula, as a lead's '=... is
     for ref, colour in (fills or {}).items():
         colour = colour if isinstance(colour, Color) else Color(rgb="FF" + colour)
         ws[ref].fill = PatternFill(fill_type="solid", fgColor=colour)

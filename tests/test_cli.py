@@ -1,0 +1,191 @@
+"""The command line: help for every command, exit codes, and bad input answered with one
+plain sentence (exit 2, no traceback, nothing written)."""
+
+import json
+import subprocess
+import sys
+import zipfile
+
+import pytest
+from openpyxl import Workbook
+
+from conftest import PROJECT, REAL, SEED_000, write_rows
+from xlplan.cli import main
+
+CONTRACT_COMMANDS = ["init", "import", "validate", "format", "compare", "chase", "summary",
+                     "export", "weekly", "schedule"]
+HEADER = ["Ref", "Action", "Lead officer", "By when", "RAG rating", "Progress statement"]
+
+
+def run(capsys, *args):
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.mark.parametrize("command", CONTRACT_COMMANDS)
+def test_every_contract_command_has_help(capsys, command):
+    code, out, _ = run(capsys, command, "--help")
+    assert code == 0
+    assert f"Usage: xlplan {command}" in out
+    description = out.split("\n\n")[1].strip()
+    assert len(description) > 30, "a command needs real help text"
+    assert "--config" in out
+
+
+def test_top_level_help_and_version(capsys):
+    code, out, _ = run(capsys, "--help")
+    assert code == 0 and all(c in out for c in CONTRACT_COMMANDS)
+    code, out, _ = run(capsys, "--version")
+    assert code == 0 and "xlplan, version" in out
+
+
+@pytest.mark.parametrize("args", [["validate", "p.xlsx"], ["format", "p.xlsx"], ["compare", "a.xlsx", "b.xlsx"],
+                                  ["chase", "p.xlsx"], ["summary", "p.xlsx"], ["weekly"], ["schedule"],
+                                  ["import", "a.txt", "-o", "p.xlsx"]])
+def test_commands_not_built_yet_say_so(capsys, args):
+    code, out, err = run(capsys, *args)
+    assert code == 2 and out == ""
+    assert "is not built yet" in err and err.count("\n") == 1
+
+
+def test_python_dash_m(tmp_path):
+    result = subprocess.run([sys.executable, "-m", "xlplan", "export", str(SEED_000), "--json"],
+                            capture_output=True, text=True, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert len(json.loads(result.stdout)["actions"]) == 28
+
+
+def test_export_json_has_the_contract_fields(capsys):
+    code, out, _ = run(capsys, "export", str(SEED_000), "--json")
+    data = json.loads(out)
+    first = data["actions"][0]
+    assert code == 0
+    assert {"row", "ref", "action", "lead", "due", "due_text", "rag", "progress", "group"} <= set(first)
+    assert (first["row"], first["ref"], first["due"], first["rag"]) == (18, "3.2 / 3.7", "2009-02-28", "Green")
+
+
+def test_export_csv_to_a_file(tmp_path, capsys):
+    target = tmp_path / "out.csv"
+    code, out, err = run(capsys, "export", str(SEED_000), "--format", "csv", "-o", str(target))
+    assert code == 0 and out == "" and "wrote 28 actions" in err
+    lines = target.read_text(encoding="utf-8").splitlines()
+    assert lines[0].startswith("row,ref,action,lead,due,due_text,rag,progress,group")
+
+
+def test_export_csv_neutralises_formula_text(tmp_path, capsys):
+    path = write_rows(tmp_path / "p.xlsx", [HEADER, ["1.1", '=HYPERLINK("http://x","y")', "Ann", "Jan 13", "G", "-1 day"]])
+    code, out, _ = run(capsys, "export", str(path), "--format", "csv")
+    assert code == 0
+    assert "'=HYPERLINK" in out and ",'-1 day" in out
+
+
+def test_export_table_for_people(capsys):
+    code, out, _ = run(capsys, "export", str(SEED_000), "--format", "table")
+    assert code == 0 and "28 actions" in out and "3.2 / 3.7" in out
+
+
+# -- bad input: one case a row, each stating what the user sees -----------------------------
+
+def _not_a_workbook(tmp):
+    (tmp / "p.xlsx").write_bytes(bytes(range(256)) * 8)
+    return tmp / "p.xlsx", "is not an Excel workbook"
+
+
+def _old_xls(tmp):
+    return REAL / "old-format.xls", "old-style .xls workbook"
+
+
+def _csv_renamed(tmp):
+    (tmp / "p.xlsx").write_text("Ref,Action,Lead\n1.1,Do it,Ann\n")
+    return tmp / "p.xlsx", "holds plain text (CSV or tab-separated)"
+
+
+def _password(tmp):
+    return REAL / "password-protected.xlsx", "is password-protected"
+
+
+def _empty_sheet(tmp):
+    Workbook().save(tmp / "p.xlsx")
+    return tmp / "p.xlsx", "is empty; there are no actions"
+
+
+def _no_header(tmp):
+    return write_rows(tmp / "p.xlsx", [["Notes of the meeting"], ["nothing", "here"]]), "no header row found"
+
+
+def _two_columns_one_field(tmp):
+    return write_rows(tmp / "p.xlsx", [["Ref", "RAG", "RAG rating"], ["1", "G", "A"]]), "both mean rag"
+
+
+def _empty_file(tmp):
+    (tmp / "p.xlsx").write_bytes(b"")
+    return tmp / "p.xlsx", "is empty (0 bytes)"
+
+
+def _missing(tmp):
+    return tmp / "nope.xlsx", "does not exist"
+
+
+def _zip_not_xlsx(tmp):
+    with zipfile.ZipFile(tmp / "p.xlsx", "w") as z:
+        z.writestr("readme.txt", "hello")
+    return tmp / "p.xlsx", "is a zip file but not an Excel workbook"
+
+
+def _truncated(tmp):
+    data = (PROJECT / "workbooks" / "plan.xlsx").read_bytes()
+    (tmp / "p.xlsx").write_bytes(data[: len(data) // 2])
+    return tmp / "p.xlsx", "not an Excel workbook"
+
+
+def _zip_bomb(tmp):
+    # Small on disk, 3 MB of XML unpacked; the config below allows 1 MB.
+    with zipfile.ZipFile(tmp / "p.xlsx", "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("xl/workbook.xml", "<workbook/>")
+        z.writestr("xl/worksheets/sheet1.xml", "<a>" + " " * 3_000_000 + "</a>")
+    (tmp / "config").mkdir()
+    (tmp / "config" / "xlplan.toml").write_text("[limits]\nmax_unpacked_mb = 1\n")
+    return tmp / "p.xlsx", "possible zip bomb"
+
+
+BAD_INPUTS = [_not_a_workbook, _old_xls, _csv_renamed, _password, _empty_sheet, _no_header,
+              _two_columns_one_field, _empty_file, _missing, _zip_not_xlsx, _truncated, _zip_bomb]
+
+
+@pytest.mark.parametrize("make", BAD_INPUTS, ids=lambda f: f.__name__.strip("_"))
+@pytest.mark.parametrize("command", ["export", "init"])
+def test_bad_input_gets_one_sentence_and_exit_2(tmp_path, capsys, monkeypatch, make, command):
+    monkeypatch.chdir(tmp_path)
+    path, words = make(tmp_path)
+    target = tmp_path / "out.xlsx"
+    args = (["export", str(path), "-o", str(tmp_path / "out.json")] if command == "export"
+            else ["init", str(target), "--from", str(path)])
+    code, out, err = run(capsys, *args)
+    assert code == 2
+    assert out == ""
+    assert err.startswith("xlplan: ") and err.count("\n") == 1, err
+    assert words in err
+    assert path.name in err
+    assert "Traceback" not in err
+    assert not (tmp_path / "out.json").exists() and not target.exists()
+    assert not list(tmp_path.glob(".*.tmp"))
+
+
+def test_wrong_sheet_name(tmp_path, capsys):
+    path = write_rows(tmp_path / "p.xlsx", [HEADER, ["1.1", "a", "Ann", "Jan 13", "G", "ok"]])
+    code, _, err = run(capsys, "export", str(path), "--sheet", "Actions")
+    assert code == 2 and 'sheet "Actions" not found' in err and '"Plan"' in err
+
+
+def test_bad_config_is_exit_2_naming_the_key(tmp_path, capsys):
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[rag]\nfill_tolerance = 60\n[[rag.levels]]\nlabel = "Red"\ncolour = "#FF0000"\n')
+    code, out, err = run(capsys, "export", str(SEED_000), "--config", str(bad))
+    assert code == 2 and out == ""
+    assert "colour must be six hex digits" in err and str(bad) in err
+
+
+def test_bad_as_of_date(capsys):
+    code, _, err = run(capsys, "export", str(SEED_000), "--as-of", "23/11/2026")
+    assert code == 2 and "is not a date like 2026-11-23" in err
