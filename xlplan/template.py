@@ -58,6 +58,7 @@ def write_plan_workbook(path: Path, config: Config, actions: Iterable[Action] = 
     columns = list(config.columns.values())
     col_of = {c.field: i for i, c in enumerate(columns)}
     extra_names = list(dict.fromkeys(k for a in actions for k in a.extra))
+    headers = _extra_headers(extra_names, config)
     last_col = len(columns) + len(extra_names) - 1
     first_data = HEADER_ROW + 1
     last_row = first_data + max(len(actions), 1) + SPARE_ROWS - 1
@@ -90,7 +91,7 @@ def write_plan_workbook(path: Path, config: Config, actions: Iterable[Action] = 
             ws.write_string(HEADER_ROW, i, column.header, f_head)
             ws.set_column(i, i, column.width, f_date if column.field in ("due", "updated") else f_text)
         for j, name in enumerate(extra_names, start=len(columns)):
-            ws.write_string(HEADER_ROW, j, name, f_head)
+            ws.write_string(HEADER_ROW, j, headers[name], f_head)
             ws.set_column(j, j, 30, f_text)
         ws.set_row(HEADER_ROW, 30)
 
@@ -231,6 +232,16 @@ def _write_guide(wb, guide, config: Config, columns) -> None:
     guide.hide_gridlines(2)
     guide.set_landscape()
     guide.fit_to_pages(1, 0)
+
+
+def _extra_headers(names: list[str], config: Config) -> dict[str, str]:
+    """Headers for kept source columns. One that reads as a field's alias ("Reference" in
+    seed 001 holds source-document codes, not refs) would be taken for that field when the
+    plan is read back, so it gets a suffix."""
+    from .text import header_key
+
+    taken = {header_key(a) for c in config.columns.values() for a in c.aliases}
+    return {n: f"{n} (original)" if header_key(n) in taken else n for n in names}
 
 
 def row_height(texts: list[tuple[str, float]], line: float = 15.0) -> float:
