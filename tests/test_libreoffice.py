@@ -1,0 +1,111 @@
+"""The workbooks xlplan writes, proved in a real spreadsheet application: LibreOffice opens
+them, renders them to PDF with the colours visible, and saves them back readable.
+
+Skipped where LibreOffice is not installed, unless XLPLAN_REQUIRE_LIBREOFFICE is set (CI
+sets it, so these tests cannot pass there by being skipped)."""
+
+import collections
+import os
+import subprocess
+
+import pytest
+from openpyxl import load_workbook
+
+import libreoffice
+from conftest import PROJECT, SEED_000, scrutiny_counts
+from xlplan.config import load_config
+from xlplan.plan import read_plan
+from xlplan.template import write_plan_workbook
+
+if libreoffice.soffice() is None:
+    if os.environ.get("XLPLAN_REQUIRE_LIBREOFFICE"):
+        raise RuntimeError("XLPLAN_REQUIRE_LIBREOFFICE is set but soffice is not on PATH")
+    pytest.skip("LibreOffice (soffice) is not installed", allow_module_level=True)
+
+pytestmark = pytest.mark.libreoffice
+FIELDS = ("ref", "action", "lead", "due", "rag", "progress", "group")
+
+
+@pytest.fixture(scope="module")
+def made(tmp_path_factory):
+    """init's workbook for seed 000, and what LibreOffice makes of it."""
+    folder = tmp_path_factory.mktemp("lo")
+    config = load_config(search_from=folder)
+    source = read_plan(SEED_000, config)
+    plan = write_plan_workbook(folder / "plan.xlsx", config, source.actions, title=source.title)
+    return {
+        "config": config, "plan": plan,
+        "pdf": libreoffice.convert(plan, "pdf", folder / "pdf"),
+        "resaved": libreoffice.convert(plan, "xlsx", folder / "resaved"),
+    }
+
+
+def _pages_with(pdf, colour):
+    return [p for p in range(1, libreoffice.page_count(pdf) + 1) if libreoffice.page_colours(pdf, p)[colour] > 50]
+
+
+def test_plan_sheet_renders_its_live_colours(made):
+    colours = libreoffice.page_colours(made["pdf"], 1)
+    config = made["config"]
+    for label in ("Green", "Amber"):                    # seed 000's first page has both
+        assert colours[config.scale.level(label).colour] > 100, f"{label} does not show"
+    assert colours["FFC7CE"] > 100, "overdue due dates are not highlighted"
+    assert colours["FFF2CC"] > 100, "empty progress statements are not highlighted"
+    assert colours["1F4E78"] > 100, "the header row does not show"
+
+
+def test_guide_renders_the_whole_key(made):
+    config = made["config"]
+    guide_pages = _pages_with(made["pdf"], config.scale.level("Blue").colour)
+    assert guide_pages, "no page shows the Blue key colour"
+    colours = libreoffice.page_colours(made["pdf"], guide_pages[0])
+    for level in config.scale.levels:
+        if level.colour != "FFFFFF":
+            assert colours[level.colour] > 50, f"{level.label} is not shown in the key"
+
+
+def test_prints_one_page_wide_in_landscape(made):
+    first = subprocess.run(["pdftotext", "-f", "1", "-l", "1", "-layout", str(made["pdf"]), "-"],
+                           capture_output=True, text=True, check=True).stdout
+    headers = [c.header for c in made["config"].columns.values()]
+    assert all(h in first for h in headers), "a column fell off the first page"
+    info = subprocess.run(["pdfinfo", "-f", "1", "-l", "1", str(made["pdf"])], capture_output=True, text=True).stdout
+    width, height = next(l.split(":")[1].split("x") for l in info.splitlines() if l.startswith("Page    1 size"))
+    assert float(width) > float(height.split()[0]), "the Plan sheet does not print landscape"
+
+
+def test_saved_by_libreoffice_reads_back_identically(made):
+    config = made["config"]
+    before = read_plan(made["plan"], config)
+    after = read_plan(made["resaved"], config)
+    assert len(after.actions) == len(before.actions) == 28
+    for a, b in zip(before.actions, after.actions):
+        assert {f: getattr(b, f) for f in FIELDS} == {f: getattr(a, f) for f in FIELDS}
+    assert after.directory and len(after.directory) == len(before.directory)
+
+
+def test_dropdowns_and_rules_survive_a_libreoffice_save(made):
+    ws = load_workbook(made["resaved"])["Plan"]
+    kinds = sorted(dv.type for dv in ws.data_validations.dataValidation)
+    assert kinds == ["date", "date", "list", "list"]
+    formulas = [r.formula[0] for cf in ws.conditional_formatting for r in cf.rules if r.formula]
+    assert any("TODAY()" in f for f in formulas)
+    assert sum('"' in f for f in formulas) >= len(made["config"].scale.levels)
+
+
+def test_colour_only_ratings_survive_libreoffice(tmp_path):
+    """The default plan keeps six ratings as fills (one a theme colour); LibreOffice rewrites
+    fills on save, and the ratings must read the same afterwards."""
+    config = load_config(PROJECT / "config" / "xlplan.toml")
+    resaved = libreoffice.convert(PROJECT / "workbooks" / "plan.xlsx", "xlsx", tmp_path)
+    before = read_plan(PROJECT / "workbooks" / "plan.xlsx", config)
+    after = read_plan(resaved, config)
+    assert [(a.ref, a.rag) for a in after.actions] == [(a.ref, a.rag) for a in before.actions]
+    assert dict(collections.Counter(a.rag for a in after.actions)) == scrutiny_counts()
+    assert sum(a.rating.source == "fill" for a in after.actions) == 6
+
+
+def test_default_plan_renders(tmp_path):
+    pdf = libreoffice.convert(PROJECT / "workbooks" / "plan.xlsx", "pdf", tmp_path)
+    colours = libreoffice.page_colours(pdf, 1)
+    assert colours["FF0000"] > 50 and colours["FFC000"] > 50 and colours["00B050"] > 50
