@@ -189,3 +189,15 @@ def test_bad_config_is_exit_2_naming_the_key(tmp_path, capsys):
 def test_bad_as_of_date(capsys):
     code, _, err = run(capsys, "export", str(SEED_000), "--as-of", "23/11/2026")
     assert code == 2 and "is not a date like 2026-11-23" in err
+
+
+def test_export_of_seed_000_as_the_board_kept_it(tmp_path, capsys):
+    """The Done-when of the foundation issue, through the command: every rating (symbols,
+    words, "No data", colour-only, one a theme colour) as its canonical label, and the dates."""
+    from conftest import seed_000_expected, seed_000_workbook
+
+    code, out, _ = run(capsys, "export", str(seed_000_workbook(tmp_path / "board.xlsx")), "--json")
+    actions = json.loads(out)["actions"]
+    assert code == 0
+    assert {a["ref"]: a["rag"] for a in actions} == seed_000_expected()
+    assert {a["due"] for a in actions} == {"2009-02-28", "2009-03-31", "2009-04-30"}

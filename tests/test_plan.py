@@ -188,3 +188,9 @@ def test_reading_never_changes_the_workbook(tmp_path, config):
     before = path.read_bytes()
     read_plan(path, config)
     assert path.read_bytes() == before
+
+
+def test_indexed_colour_fill(tmp_path, config):
+    rows = [HEADER, ["1.1", "a", "Ann", "Jan 13", None, "ok"], ["1.2", "b", "Ann", "Jan 13", None, "ok"]]
+    path = write_rows(tmp_path / "p.xlsx", rows, fills={"E2": Color(indexed=10), "E3": Color(indexed=13)})
+    assert [a.rag for a in read_plan(path, config).actions] == ["Red", "Amber"]   # 10 red, 13 yellow
