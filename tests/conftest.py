@@ -103,3 +103,54 @@ def scrutiny_counts() -> dict[str, int]:
 
 def libreoffice() -> str | None:
     return shutil.which("soffice") or shutil.which("libreoffice")
+
+
+def seed_docx(seed: Path, path: Path, shading: dict[str, str] | None = None) -> Path:
+    """A seed as the Word document it came from: each run of tab-separated lines a table (the
+    seeds already show where Word split tables across pages, with the header repeated), other
+    lines paragraphs between tables; bullets as list paragraphs; `shading` maps a ref to the
+    fill of its last cell (a colour-only rating)."""
+    import docx
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    from xlplan.text import plain
+
+    document = docx.Document()
+    block: list[list[str]] = []
+
+    def flush():
+        if not block:
+            return
+        width = max(len(r) for r in block)
+        table = document.add_table(rows=0, cols=width)
+        for cells in block:
+            row = table.add_row()
+            for j, raw in enumerate(cells):
+                cell = row.cells[j]
+                lines = plain(raw).splitlines() or [""]
+                cell.paragraphs[0].text = lines[0].lstrip("• ") if lines[0].startswith("•") else lines[0]
+                if lines[0].startswith("•"):
+                    cell.paragraphs[0].style = "List Bullet"
+                for line in lines[1:]:
+                    p = cell.add_paragraph(line.lstrip("• ") if line.startswith("•") else line)
+                    if line.startswith("•"):
+                        p.style = "List Bullet"
+            ref = plain(cells[0]) if cells else ""
+            if shading and ref in shading:
+                shd = OxmlElement("w:shd")
+                shd.set(qn("w:val"), "clear")
+                shd.set(qn("w:fill"), shading[ref])
+                row.cells[width - 1]._tc.get_or_add_tcPr().append(shd)
+        block.clear()
+
+    for line in seed.read_text(encoding="utf-8").splitlines():
+        if "\t" in line:
+            block.append(line.split("\t"))
+        else:
+            flush()
+            if line.strip():
+                document.add_paragraph(plain(line))
+    flush()
+    document.save(path)
+    return path

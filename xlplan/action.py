@@ -48,6 +48,7 @@ class Action:
     due_info: Due = field(default_factory=lambda: Due(None))
     updated: dt.date | None = None
     ref_generated: bool = False    # the plan has no ref column; xlplan numbered the action
+    due_from_heading: bool = False  # "Actions to be completed by the end of March 2009"
     rows: tuple[int, ...] = ()     # every worksheet row glued into this action
     extra: dict[str, str] = field(default_factory=dict)
 

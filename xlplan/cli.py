@@ -97,20 +97,28 @@ def init(plan, source, title, plan_date, sheet, force, config_path, as_json):
     if plan.exists() and not force:
         raise XlplanError(f"{plan} already exists; xlplan will not overwrite a plan "
                           f"(use --force to replace it, or choose another name)")
-    actions, directory, found_title = [], None, ""
     if source is not None:
-        from .plan import read_plan
-
-        read = read_plan(source, config, sheet=sheet, plan_date=plan_date)
-        actions, directory, found_title = read.actions, read.directory, read.title
-        plan_date = plan_date or read.plan_date
-    write_plan_workbook(plan, config, actions, title=title or found_title, directory=directory,
-                        plan_date=plan_date)
+        _import(source, plan, config, sheet=sheet, plan_date=plan_date, title=title, as_json=as_json)
+        return
+    write_plan_workbook(plan, config, [], title=title or "", plan_date=plan_date)
     if as_json:
-        _print_json({"workbook": str(plan), "actions": len(actions)})
+        _print_json({"workbook": str(plan), "actions": 0})
     else:
-        click.echo(f"wrote {plan}: {len(actions)} actions; open it in Excel or LibreOffice, "
-                   f"add leads and emails on the Leads sheet, then share it")
+        click.echo(f"wrote {plan}: an empty plan; open it in Excel or LibreOffice, add actions, "
+                   f"and leads with their emails on the Leads sheet, then share it")
+
+
+def _import(source: Path, target: Path, config, *, sheet, plan_date, title, as_json) -> None:
+    from .importer import import_plan, report_text
+    from .template import write_plan_workbook
+
+    plan, report = import_plan(source, config, sheet=sheet, plan_date=plan_date)
+    write_plan_workbook(target, config, plan.actions, title=title or plan.title, directory=plan.directory,
+                        plan_date=plan.plan_date, report=report.rows())
+    if as_json:
+        _print_json({"workbook": str(target), **report.to_dict()})
+    else:
+        click.echo(report_text(report, target), nl=False)
 
 
 @cli.command(context_settings=CONTEXT)
@@ -155,13 +163,33 @@ def _not_built(name: str, issue: str):
 @cli.command("import", context_settings=CONTEXT)
 @click.argument("source", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True,
-              help="The plan workbook to write.")
+              help="The plan workbook to write (.xlsx).")
 @click.option("--plan-date", callback=_date, metavar="YYYY-MM-DD",
-              help="The date the plan was written, for due dates like 'By end June'.")
+              help="The date the plan was written, for due dates like 'By end June' and 'now' "
+                   "(default: the config's, else a date in the title).")
+@click.option("--sheet", help="Sheet of an .xlsx SOURCE to read (default: the one with the plan).")
+@click.option("--title", help="Title written above the table (default: the source's title).")
+@click.option("--force", is_flag=True, help="Replace the output if it exists (never while it is open).")
 @common(as_of=False, json_flag=True)
-def import_(source, output, plan_date, config_path, as_json):
-    """Turn a legacy plan (tab-separated text from Word, CSV, .xlsx, .docx) into a plan workbook."""
-    _not_built("import", "the import issue")
+def import_(source, output, plan_date, sheet, title, force, config_path, as_json):
+    """Turn a legacy plan into a shared plan workbook, in one step.
+
+    SOURCE is tab-separated text (a Word table copied out as text), a CSV, an .xlsx with its
+    own headers and layout, or a Word .docx. Repeated headers, section headings, rows split by
+    a page break, HTML left in cells, symbol ratings and relative dates are understood. The
+    workbook is the one 'init' makes, plus an Import report sheet; the same report is printed.
+    No rating is ever invented: an action with no rating is left empty.
+    """
+    from .files import refuse_if_open
+
+    config = _config(config_path)
+    if output.suffix.lower() != ".xlsx":
+        raise XlplanError(f"{output}: the plan workbook must be an .xlsx file; give it an .xlsx name")
+    refuse_if_open(output)
+    if output.exists() and not force:
+        raise XlplanError(f"{output} already exists; xlplan will not overwrite a plan "
+                          f"(use --force to replace it, or choose another name)")
+    _import(source, output, config, sheet=sheet, plan_date=plan_date, title=title, as_json=as_json)
 
 
 @cli.command(context_settings=CONTEXT)

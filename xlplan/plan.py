@@ -16,10 +16,17 @@ from .dates import Due, date_in_title, read_due, read_due_text
 from .errors import WorkbookError
 from .leads import Directory, directory_from_rows, load_leads_file
 from .rag import RagReading
-from .source import TEXT_SUFFIXES, Grid, open_workbook, sheet_grid, text_grid
+from .source import DOCX_SUFFIXES, TEXT_SUFFIXES, Grid, docx_grid, open_workbook, sheet_grid, text_grid
 from .text import header_key, one_line, plain
 
 _SUPPORT_SHEETS = {"guide", "lists", "leads", "import report", "read me", "readme", "key"}
+
+
+@dataclass(frozen=True)
+class Skipped:
+    row: int
+    text: str
+    reason: str
 
 
 @dataclass
@@ -36,6 +43,7 @@ class Plan:
     title: str = ""
     directory: Directory | None = None
     notes: list[str] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)   # lines that are not actions, and why
 
 
 def read_plan(path: str | Path, config: Config, *, sheet: str | None = None,
@@ -44,6 +52,8 @@ def read_plan(path: str | Path, config: Config, *, sheet: str | None = None,
     path = Path(path)
     if path.suffix.lower() in TEXT_SUFFIXES:
         plan = parse_grid(text_grid(path), config, plan_date=plan_date)
+    elif path.suffix.lower() in DOCX_SUFFIXES:
+        plan = parse_grid(docx_grid(path, config.max_unpacked_bytes), config, plan_date=plan_date)
     else:
         workbook = open_workbook(path, config.max_unpacked_bytes)
         name = _choose_sheet(workbook, path, config, sheet)
@@ -96,8 +106,9 @@ def _header_matches(row: list, aliases: dict[str, str]) -> list[tuple[int, str]]
 
 
 def _search_rows(grid: Grid, config: Config) -> int:
-    # Text copied out of Word carries the whole document's prose before the table.
-    return len(grid.rows) if grid.path.suffix.lower() in TEXT_SUFFIXES else config.header_search_rows
+    # A Word document, or text copied out of one, carries its whole prose before the table.
+    whole = grid.path.suffix.lower() in TEXT_SUFFIXES | DOCX_SUFFIXES
+    return len(grid.rows) if whole else config.header_search_rows
 
 
 def _find_header(grid: Grid, config: Config) -> tuple[int | None, list[tuple[int, str]]]:
@@ -171,7 +182,7 @@ def parse_grid(grid: Grid, config: Config, *, plan_date: dt.date | None = None) 
         reader.feed(i, grid.rows[i])
     actions = reader.actions()
     return Plan(grid.path, grid.sheet, header + 1, columns, headers, actions, plan_date,
-                titles[0] if titles else "")
+                titles[0] if titles else "", skipped=reader.skipped)
 
 
 class _RowReader:
@@ -185,6 +196,7 @@ class _RowReader:
         self.heading = ""
         self.heading_due: Due | None = None
         self.records: list[dict] = []
+        self.skipped: list[Skipped] = []
         self.header_fields = {header_key(h) for h in headers if header_key(h)}
 
     # -- headings ------------------------------------------------------------------------
@@ -208,9 +220,19 @@ class _RowReader:
         return False
 
     def heading_above(self, i: int, row: list) -> None:
+        text = " ".join(one_line(v) for v in row if one_line(v))
+        if not text:
+            return
         cell = self._single_cell(row)
-        if cell:
-            self._apply_heading(cell[1])
+        if cell and self._apply_heading(cell[1]):
+            self.skipped.append(Skipped(i + 1, text, self._heading_reason()))
+        else:
+            self.skipped.append(Skipped(i + 1, text, "title, key or prose before the table"))
+
+    def _heading_reason(self) -> str:
+        if self.heading_due and self.heading_due.date:
+            return f"section heading: due date {self.heading_due.date.isoformat()} for the rows under it"
+        return "section heading: the group of the rows under it"
 
     # -- rows ----------------------------------------------------------------------------
     def _is_heading(self, i: int, row: list) -> str | None:
@@ -239,14 +261,18 @@ class _RowReader:
         if not any(plain(v) for v in row):
             return
         keys = {header_key(v) for v in row if header_key(v)}
+        text = " ".join(one_line(v) for v in row if one_line(v))
         if keys and keys == self.header_fields:
-            return  # the header again, as Word repeats it on every page
+            self.skipped.append(Skipped(i + 1, text, "header repeated (a new page)"))
+            return
         heading = self._is_heading(i, row)
         if heading:
             if heading == self.heading:
-                return  # the heading again on the next page: the section goes on
+                self.skipped.append(Skipped(i + 1, text, "section heading repeated (a new page)"))
+                return
             if not self._apply_heading(heading):
                 self.heading = heading
+            self.skipped.append(Skipped(i + 1, text, self._heading_reason()))
             self.records.append({"heading": True})
             return
         key = one_line(self._cell(row, "ref"))
@@ -308,10 +334,12 @@ class _RowReader:
             counters[key] = counters.get(key, 0) + 1
             ref, generated = f"{key}.{counters[key]}", True
 
-        if "due" in self.columns:
+        from_heading = "due" not in self.columns or not plain(get("due"))
+        if not from_heading:
             due = read_due(get("due"), self.plan_date)
         else:
             due = record["heading_due"] or Due(None)
+            from_heading = record["heading_due"] is not None
 
         rating = self._rating(get("rag"), record["rows"][0])
         progress = plain(get("progress"))
@@ -332,6 +360,7 @@ class _RowReader:
             row=record["rows"][0], ref=ref, action=plain(get("action")), lead=one_line(get("lead")),
             due=due.date, due_text=due.text, rag=rating.label, progress=progress, group=group,
             links=links, rating=rating, due_info=due, updated=updated, ref_generated=generated,
+            due_from_heading=from_heading,
             rows=tuple(record["rows"]), extra=extra,
         )
 

@@ -16,6 +16,7 @@ from typing import Callable
 from .errors import WorkbookError
 
 XLSX_SUFFIXES = {".xlsx", ".xlsm", ".xltx", ".xltm"}
+DOCX_SUFFIXES = {".docx", ".docm"}
 TEXT_SUFFIXES = {".txt", ".tsv", ".tab", ".csv"}
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 # Theme colour index in a cell -> position in the theme's colour scheme. Excel swaps the
@@ -40,42 +41,55 @@ class Grid:
         return self.fill_of(row, col)
 
 
+_PACKAGES = {
+    # kind: (part every such file has, what people call it, the old format, its app)
+    "xlsx": ("xl/workbook.xml", "an Excel workbook (.xlsx)", ".xls workbook (Excel 97-2003)", "Excel"),
+    "docx": ("word/document.xml", "a Word document (.docx)", ".doc document (Word 97-2003)", "Word"),
+}
+
+
 def check_xlsx(path: Path, max_unpacked_bytes: int) -> None:
-    """Refuse files that are not OOXML workbooks, with a sentence saying what they are."""
+    check_package(path, max_unpacked_bytes, "xlsx")
+
+
+def check_package(path: Path, max_unpacked_bytes: int, kind: str) -> None:
+    """Refuse files that are not the OOXML package they claim to be, with a sentence saying
+    what they are; refuse zip bombs from the zip directory's sizes, before unpacking."""
+    part, name, old, app = _PACKAGES[kind]
     if not path.exists():
         raise WorkbookError(f"{path} does not exist; check the path (or [workbook] path in the config)")
     if path.is_dir():
-        raise WorkbookError(f"{path} is a folder, not a workbook")
+        raise WorkbookError(f"{path} is a folder, not {name}")
     try:
         with path.open("rb") as f:
             head = f.read(8)
     except OSError as exc:
         raise WorkbookError(f"{path} cannot be read ({exc.strerror})") from None
     if not head:
-        raise WorkbookError(f"{path} is empty (0 bytes); it is not a workbook")
+        raise WorkbookError(f"{path} is empty (0 bytes); it is not {name}")
     if head == _OLE_MAGIC:
         data = path.read_bytes()[:2_000_000]
         if "EncryptionInfo".encode("utf-16-le") in data:
-            raise WorkbookError(f"{path} is password-protected; open it in Excel, remove the password "
-                                f"(File > Info > Protect Workbook) and save it, then run xlplan again")
-        raise WorkbookError(f"{path} is an old-style .xls workbook (Excel 97-2003); open it in Excel or "
-                            f"LibreOffice and save it as .xlsx")
+            raise WorkbookError(f"{path} is password-protected; open it in {app}, remove the password "
+                                f"(File > Info > Protect) and save it, then run xlplan again")
+        raise WorkbookError(f"{path} is an old-style {old}; open it in {app} or "
+                            f"LibreOffice and save it as .{kind}")
     if not zipfile.is_zipfile(path):
         if _looks_like_text(path):
-            raise WorkbookError(f"{path} holds plain text (CSV or tab-separated), not an Excel workbook; "
-                                f"give it a .csv or .txt name, or open it in Excel and save as .xlsx")
-        raise WorkbookError(f"{path} is not an Excel workbook (.xlsx); open it in Excel or "
-                            f"LibreOffice and save it as .xlsx")
+            raise WorkbookError(f"{path} holds plain text (CSV or tab-separated), not {name}; "
+                                f"give it a .csv or .txt name, or open it in {app} and save as .{kind}")
+        raise WorkbookError(f"{path} is not {name}; open it in {app} or "
+                            f"LibreOffice and save it as .{kind}")
     try:
         with zipfile.ZipFile(path) as z:
             infos = z.infolist()
     except (zipfile.BadZipFile, OSError) as exc:
-        raise WorkbookError(f"{path} is damaged and cannot be opened as a workbook ({exc})") from None
+        raise WorkbookError(f"{path} is damaged and cannot be opened ({exc})") from None
     names = {i.filename for i in infos}
-    if "xl/workbook.xml" not in names and "xl/workbook.bin" not in names:
-        raise WorkbookError(f"{path} is a zip file but not an Excel workbook (it has no xl/workbook.xml)")
-    if "xl/workbook.bin" in names:
+    if kind == "xlsx" and "xl/workbook.bin" in names:
         raise WorkbookError(f"{path} is a binary workbook (.xlsb); save it as .xlsx in Excel")
+    if part not in names:
+        raise WorkbookError(f"{path} is a zip file but not {name} (it has no {part})")
     unpacked = sum(i.file_size for i in infos)
     if unpacked > max_unpacked_bytes:
         raise WorkbookError(f"{path} would unpack to {unpacked / 2**20:,.0f} MB, more than the "
@@ -216,3 +230,58 @@ def text_grid(path: Path) -> Grid:
     else:
         rows = [line.split("\t") for line in text.splitlines()]
     return Grid(path, path.name, [[c if c != "" else None for c in r] for r in rows])
+
+
+def docx_grid(path: Path, max_unpacked_bytes: int) -> Grid:
+    """The tables of a Word document as one grid, in document order. A paragraph between
+    tables becomes a one-cell row, so "Actions to be completed by the end of March 2009" or
+    "Theme 2: ..." reads as a heading, and a table split across pages reads as one table
+    with a repeated header. A cell's shading is its fill colour (colour-only ratings)."""
+    check_package(path, max_unpacked_bytes, "docx")
+    import docx
+    from docx.oxml.ns import qn
+    from docx.table import Table
+    from docx.text.paragraph import Paragraph
+
+    try:
+        document = docx.Document(str(path))
+    except Exception as exc:
+        raise WorkbookError(f"{path} cannot be read as a Word document ({type(exc).__name__}: {exc}); "
+                            f"open it in Word and save it again") from None
+    rows: list[list] = []
+    fills: dict[tuple[int, int], str] = {}
+    for child in document.element.body.iterchildren():
+        if child.tag == qn("w:p"):
+            text = Paragraph(child, document).text.strip()
+            rows.append([text] if text else [])
+        elif child.tag == qn("w:tbl"):
+            for row in Table(child, document).rows:
+                values, previous = [], None
+                for j, cell in enumerate(row.cells):
+                    if previous is not None and cell._tc is previous._tc:
+                        values.append(None)          # a merged cell, read at its first column
+                    else:
+                        values.append(_docx_cell_text(cell) or None)
+                        shade = cell._tc.tcPr.find(qn("w:shd")) if cell._tc.tcPr is not None else None
+                        colour = shade.get(qn("w:fill")) if shade is not None else None
+                        if colour and colour.lower() != "auto" and len(colour) == 6:
+                            fills[(len(rows) + 1, j + 1)] = colour.upper()
+                    previous = cell
+                rows.append(values)
+
+    def fill_of(row: int, col: int) -> tuple[str | None, str]:
+        return fills.get((row, col)), ""
+
+    return Grid(path, path.name, rows, {}, fill_of)
+
+
+def _docx_cell_text(cell) -> str:
+    lines = []
+    for paragraph in cell.paragraphs:
+        text = paragraph.text.strip()
+        if not text:
+            continue
+        p_pr = paragraph._p.pPr
+        is_list = (p_pr is not None and p_pr.numPr is not None) or "List" in (paragraph.style.name or "")
+        lines.append(f"• {text}" if is_list and not text.startswith(("•", "▪")) else text)
+    return "\n".join(lines)

@@ -47,9 +47,12 @@ def _open_checks(config: Config, rag_cell: str) -> str:
                     if lv.complete or lv.complete_when_due_passed)
 
 
+REPORT = "Import report"
+
+
 def write_plan_workbook(path: Path, config: Config, actions: Iterable[Action] = (), *,
                         title: str = "", directory: Directory | None = None,
-                        plan_date: dt.date | None = None) -> Path:
+                        plan_date: dt.date | None = None, report: list[list[str]] | None = None) -> Path:
     """Write a new shared plan workbook at `path` (atomically) and return the path."""
     import xlsxwriter
 
@@ -185,6 +188,18 @@ def write_plan_workbook(path: Path, config: Config, actions: Iterable[Action] = 
             if emails.get(name):
                 leads_ws.write_string(r, 1, emails[name])
         leads_ws.freeze_panes(1, 0)
+        if report:
+            sheet = wb.add_worksheet(REPORT)
+            for r, row in enumerate(report):
+                for c, value in enumerate(row):
+                    if value:
+                        sheet.write_string(r, c, value, f_head if r == 0 else f_text)
+            for c, width in enumerate((28, 10, 10, 60, 60)):
+                sheet.set_column(c, c, width)
+            sheet.freeze_panes(1, 0)
+            sheet.autofilter(0, 0, max(len(report) - 1, 1), 4)
+            sheet.set_landscape()
+            sheet.fit_to_pages(1, 0)
         lists.write_string(0, 0, "RAG")
         for r, label in enumerate(scale.labels, start=1):
             lists.write_string(r, 0, label)

@@ -1,0 +1,140 @@
+"""Importing a legacy plan (Word text, CSV, .xlsx, .docx) into a shared plan workbook, with a
+report a person can check in a minute: how many actions, which rows were glued, which lines
+were skipped and why, which cells could not be read. Importing never invents a rating."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .action import Action
+from .config import Config
+from .plan import Plan, Skipped, read_plan
+
+STREAM_COLUMN = "Stream"   # not "Work stream": that header names a group column
+DUE_TEXT_COLUMN = "Due as written"
+
+
+@dataclass(frozen=True)
+class Unread:
+    """A cell xlplan kept as text because it could not read it."""
+
+    ref: str
+    row: int
+    field: str
+    text: str
+    problem: str
+
+
+@dataclass
+class ImportReport:
+    source: Path
+    actions: int = 0
+    unrated: int = 0
+    glued: list[tuple[str, tuple[int, ...]]] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
+    unread: list[Unread] = field(default_factory=list)
+    split_leads: list[tuple[str, str, str]] = field(default_factory=list)   # as written, lead, stream
+    plan_date: dt.date | None = None
+
+    def to_dict(self) -> dict:
+        return {
+            "source": str(self.source), "actions": self.actions, "unrated": self.unrated,
+            "plan_date": self.plan_date.isoformat() if self.plan_date else None,
+            "glued": [{"ref": ref, "rows": list(rows)} for ref, rows in self.glued],
+            "skipped": [{"row": s.row, "text": s.text, "reason": s.reason} for s in self.skipped],
+            "unread": [vars(u) for u in self.unread],
+            "split_leads": [{"as_written": w, "lead": l, "work_stream": s} for w, l, s in self.split_leads],
+        }
+
+    def rows(self) -> list[list[str]]:
+        """The report as rows for a sheet: what, row, ref, text, detail."""
+        out = [["What", "Row", "Ref", "Text", "Detail"],
+               ["Actions imported", "", "", str(self.actions), f"from {self.source.name}"],
+               ["Without a rating", "", "", str(self.unrated), "left empty: importing never invents a rating"]]
+        if self.plan_date:
+            out.append(["Plan date", "", "", self.plan_date.isoformat(), "relative due dates are read against it"])
+        out += [["Glued (split by a page break)", ", ".join(map(str, rows)), ref, "", ""] for ref, rows in self.glued]
+        out += [["Not read", str(u.row), u.ref, u.text, f"{u.field}: {u.problem}"] for u in self.unread]
+        out += [["Lead split", "", "", w, f"lead {l!r}, work stream {s!r}"] for w, l, s in self.split_leads]
+        out += [["Skipped", str(s.row), "", s.text[:200], s.reason] for s in self.skipped]
+        return out
+
+
+def split_lead(text: str, streams: tuple[str, ...]) -> tuple[str, str] | None:
+    """'KOM Practice' -> ('KOM', 'Practice'); 'DM/Andy Churcher HSCB' -> ('DM/Andy Churcher',
+    'HSCB'); 'Practice KOM' -> ('KOM', 'Practice'). None when no configured work stream is at
+    either end, or what is left does not look like people (initials or a name, several joined
+    by "/"): "Head of Service QA" is a job title, not a person and a work stream."""
+    for stream in sorted(streams, key=len, reverse=True):
+        s = re.escape(stream)
+        end = re.match(rf"^(?P<person>.+?)[\s/]+(?P<stream>{s}(?:\s*\([^)]*\))?)$", text)
+        start = re.match(rf"^(?P<stream>{s})[\s/]+(?P<person>.+)$", text)
+        for found in (end, start):
+            if found and _looks_like_people(found["person"].strip(" /")):
+                return found["person"].strip(" /"), found["stream"]
+    return None
+
+
+def _looks_like_people(text: str) -> bool:
+    return bool(text) and ("/" in text or len(text.split()) == 1) and not re.search(r"\b(of|and|for|the)\b", text)
+
+
+def import_plan(source: str | Path, config: Config, *, sheet: str | None = None,
+                plan_date: dt.date | None = None) -> tuple[Plan, ImportReport]:
+    plan = read_plan(source, config, sheet=sheet, plan_date=plan_date)
+    report = ImportReport(Path(source), actions=len(plan.actions), skipped=list(plan.skipped),
+                          plan_date=plan.plan_date)
+    streams = tuple(config.raw.get("import", {}).get("work_streams", ()))
+    for action in plan.actions:
+        _tidy(action, streams, report)
+    report.unrated = sum(a.rag is None for a in plan.actions)
+    return plan, report
+
+
+def _tidy(action: Action, streams: tuple[str, ...], report: ImportReport) -> None:
+    if len(action.rows) > 1:
+        report.glued.append((action.ref, action.rows))
+    split = split_lead(action.lead, streams) if action.lead else None
+    if split:
+        report.split_leads.append((action.lead, *split))
+        action.lead, action.extra[STREAM_COLUMN] = split
+    if action.updated is None and action.rating.date:
+        action.updated = action.rating.date          # "Green 21.11.12": when the lead last rated it
+    due = action.due_info
+    if due.text and not action.due_from_heading and (due.date is None or due.text != due.date.isoformat()):
+        action.extra[DUE_TEXT_COLUMN] = due.text     # milestones, extensions: keep the words
+    if not action.ref:
+        report.unread.append(Unread("", action.row, "ref", "", "no ref"))
+    if action.rating.problem:
+        report.unread.append(Unread(action.ref, action.row, "rag", action.rating.raw, action.rating.problem))
+    if due.problem and due.text:
+        report.unread.append(Unread(action.ref, action.row, "due", due.text, due.problem))
+
+
+def report_text(report: ImportReport, target: Path) -> str:
+    lines = [f"imported {report.actions} actions from {report.source} into {target}"]
+    if report.plan_date:
+        lines.append(f"  plan date {report.plan_date.isoformat()} (for due dates like 'By end June')")
+    lines.append(f"  {report.unrated} without a rating (left empty)")
+    if report.glued:
+        lines.append(f"  {len(report.glued)} rows split by a page break, glued: "
+                     + ", ".join(f"{ref or '?'} (rows {'+'.join(map(str, rows))})" for ref, rows in report.glued[:12])
+                     + (" ..." if len(report.glued) > 12 else ""))
+    if report.split_leads:
+        lines.append(f"  {len(report.split_leads)} lead cells split into lead and work stream, e.g. "
+                     + "; ".join(f"{w!r} -> {l!r} + {s!r}" for w, l, s in report.split_leads[:3]))
+    reasons: dict[str, int] = {}
+    for s in report.skipped:
+        key = s.reason.split(":")[0]
+        reasons[key] = reasons.get(key, 0) + 1
+    if reasons:
+        lines.append("  lines skipped: " + "; ".join(f"{n} {reason}" for reason, n in reasons.items()))
+    if report.unread:
+        lines.append(f"  {len(report.unread)} cells not read (kept as text; see the Import report sheet):")
+        lines += [f"    row {u.row} {u.ref or '(no ref)'} {u.field}: {u.problem}" for u in report.unread[:10]]
+        if len(report.unread) > 10:
+            lines.append(f"    ... and {len(report.unread) - 10} more")
+    return "\n".join(lines) + "\n"
