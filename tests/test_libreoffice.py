@@ -12,7 +12,7 @@ import pytest
 from openpyxl import load_workbook
 
 import libreoffice
-from conftest import PROJECT, SEED_000, scrutiny_counts
+from conftest import PROJECT, SEED_000, SEED_001, scrutiny_counts
 from xlplan.config import load_config
 from xlplan.plan import read_plan
 from xlplan.template import write_plan_workbook
@@ -109,3 +109,22 @@ def test_default_plan_renders(tmp_path):
     pdf = libreoffice.convert(PROJECT / "workbooks" / "plan.xlsx", "pdf", tmp_path)
     colours = libreoffice.page_colours(pdf, 1)
     assert colours["FF0000"] > 50 and colours["FFC000"] > 50 and colours["00B050"] > 50
+
+
+def test_imported_workbook_opens_renders_and_saves_back(tmp_path):
+    """An imported plan (extra columns, an Import report sheet) behaves like one made by init."""
+    from xlplan.importer import import_plan
+
+    config = load_config(search_from=tmp_path)
+    plan, report = import_plan(SEED_001, config)
+    target = write_plan_workbook(tmp_path / "imported.xlsx", config, plan.actions, title=plan.title,
+                                 report=report.rows())
+    pdf = libreoffice.convert(target, "pdf", tmp_path / "pdf")
+    colours = libreoffice.page_colours(pdf, 1)
+    assert colours["FFC000"] > 50 and colours["00B050"] > 50      # Amber and Green, live
+    resaved = libreoffice.convert(target, "xlsx", tmp_path / "resaved")
+    before, after = read_plan(target, config), read_plan(resaved, config)
+    fields = FIELDS + ("updated",)
+    assert [tuple(getattr(a, f) for f in fields) for a in after.actions] == \
+           [tuple(getattr(a, f) for f in fields) for a in before.actions]
+    assert "Import report" in load_workbook(resaved).sheetnames
