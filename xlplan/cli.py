@@ -195,16 +195,41 @@ def import_(source, output, plan_date, sheet, title, force, config_path, as_json
 @cli.command(context_settings=CONTEXT)
 @click.argument("plan", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--leads", type=click.Path(dir_okay=False, path_type=Path),
-              help="Leads directory (CSV or xlsx with columns Lead, Email).")
+              help="Leads directory (CSV or xlsx with columns Lead, Email); default: the plan's Leads sheet.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
-              help="Write the findings as a formatted sheet.")
+              help="Also write the findings as a formatted sheet (.xlsx).")
+@click.option("--sheet", help="Sheet to read (default: [workbook] sheet in the config).")
+@click.option("--plan-date", callback=_date, metavar="YYYY-MM-DD",
+              help="The date the plan was written, for due dates like 'By end June'.")
 @common()
-def validate(plan, leads, output, config_path, as_of, as_json):
-    """Check every row of PLAN and print the findings, grouped by lead.
+def validate(plan, leads, output, sheet, plan_date, config_path, as_of, as_json):
+    """Check every row of PLAN and print the findings, grouped by lead, with the row to go to.
+
+    \b
+    Errors (the plan cannot be reported as it is): missing-ref, duplicate-ref, missing-action,
+      missing-lead, missing-rag, unknown-rag.
+    Warnings: unknown-lead, missing-due, unparsed-due, missing-progress, overdue,
+      rag-conflict, reviewer-suggests, broken-link.
+    Severities and the words the text rules look for are set in the config ([rules]).
 
     Exit 0 when nothing is wrong, 1 when the findings include errors, 2 when PLAN is unusable.
+    Reading a plan never changes it.
     """
-    _not_built("validate", "the validate issue")
+    from .plan import read_plan
+    from .validate import findings_text, validate_plan, write_findings_xlsx
+
+    config = _config(config_path)
+    read = read_plan(plan, config, sheet=sheet, plan_date=plan_date, leads_file=leads)
+    result = validate_plan(read, config, as_of=as_of)
+    if output:
+        write_findings_xlsx(result, output)
+    if as_json:
+        _print_json(result.to_dict())
+    else:
+        click.echo(findings_text(result), nl=False)
+        if output:
+            click.echo(f"wrote the findings to {output}")
+    raise click.exceptions.Exit(result.exit_code)
 
 
 @cli.command(name="format", context_settings=CONTEXT)
@@ -286,8 +311,8 @@ def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     debug = "--debug" in args
     try:
-        cli.main(args=args, prog_name="xlplan", standalone_mode=False)
-        return 0
+        code = cli.main(args=args, prog_name="xlplan", standalone_mode=False)
+        return code if isinstance(code, int) else 0   # click returns an Exit's code here
     except click.exceptions.Exit as exc:
         return exc.exit_code
     except click.ClickException as exc:

@@ -43,6 +43,9 @@ class Config:
     group_sections: tuple[re.Pattern, ...]
     scale: RagScale
     max_unpacked_bytes: int
+    severity: dict[str, str] = field(default_factory=dict)       # rule -> error | warning | off
+    conflict: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    reviewer_patterns: tuple[re.Pattern, ...] = ()
     raw: dict = field(repr=False, default_factory=dict)
 
 
@@ -157,6 +160,28 @@ def build_config(data: dict, *, source: Path | None, root: Path) -> Config:
 
     scale = _build_scale(data.get("rag", {}), where)
     max_mb = get("limits", "max_unpacked_mb", (int, float))
+    rules = data.get("rules", {})
+    severity = dict(rules.get("severity", {}))
+    for rule, level in severity.items():
+        if level not in ("error", "warning", "off"):
+            raise ConfigError(f'config file {where}: [rules.severity] {rule} must be "error", "warning" '
+                              f'or "off", not {level!r}')
+    conflict = {}
+    for key, value in rules.get("conflict", {}).items():
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise ConfigError(f"config file {where}: [rules.conflict] {key} must be a list of strings")
+        conflict[key] = tuple(value)
+    for key in ("done_contradicts", "not_started_contradicts", "extension_contradicts"):
+        for label in conflict.get(key, ()):
+            if label not in scale.labels:
+                raise ConfigError(f"config file {where}: [rules.conflict] {key} names {label!r}, which is "
+                                  f"not a rating of [[rag.levels]] ({', '.join(scale.labels)})")
+    reviewer = []
+    for text in rules.get("reviewer", {}).get("patterns", []):
+        try:
+            reviewer.append(re.compile(text, re.IGNORECASE))
+        except (re.error, TypeError) as exc:
+            raise ConfigError(f"config file {where}: [rules.reviewer] patterns has a bad pattern {text!r} ({exc})") from None
     return Config(
         source=source, root=root,
         workbook=root / get("workbook", "path", str),
@@ -167,7 +192,8 @@ def build_config(data: dict, *, source: Path | None, root: Path) -> Config:
         folders={k: root / get("folders", k, str) for k in ("history", "reports", "outbox")},
         columns=columns,
         due_sections=patterns("due"), group_sections=patterns("group"),
-        scale=scale, max_unpacked_bytes=int(max_mb * 1024 * 1024), raw=data,
+        scale=scale, max_unpacked_bytes=int(max_mb * 1024 * 1024),
+        severity=severity, conflict=conflict, reviewer_patterns=tuple(reviewer), raw=data,
     )
 
 

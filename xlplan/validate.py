@@ -1,0 +1,287 @@
+"""Checking every row of a plan. Each rule is a named check that returns findings (ref, row,
+field, rule, severity, message); a bad row is data, never an exception. Rendering the
+findings (terminal, JSON, a formatted sheet) is separate."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterator
+
+from .action import Action
+from .config import Config
+from .leads import Directory
+from .plan import Plan
+
+RULES = ("missing-ref", "duplicate-ref", "missing-action", "missing-lead", "unknown-lead",
+         "missing-due", "unparsed-due", "missing-rag", "unknown-rag", "missing-progress",
+         "overdue", "rag-conflict", "reviewer-suggests", "broken-link")
+
+
+@dataclass(frozen=True)
+class Finding:
+    ref: str
+    row: int
+    field: str
+    rule: str
+    severity: str
+    message: str
+    lead: str = ""
+
+    def to_dict(self) -> dict:
+        return {"ref": self.ref, "row": self.row, "field": self.field, "rule": self.rule,
+                "severity": self.severity, "message": self.message, "lead": self.lead}
+
+
+@dataclass
+class Validation:
+    """The findings for one plan, as of one date."""
+
+    workbook: str
+    sheet: str
+    actions: int
+    as_of: dt.date
+    findings: list[Finding] = field(default_factory=list)
+
+    @property
+    def errors(self) -> int:
+        return sum(f.severity == "error" for f in self.findings)
+
+    @property
+    def warnings(self) -> int:
+        return sum(f.severity == "warning" for f in self.findings)
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if self.errors else 0
+
+    def to_dict(self) -> dict:
+        return {"workbook": self.workbook, "sheet": self.sheet, "as_of": self.as_of.isoformat(),
+                "actions": self.actions, "errors": self.errors, "warnings": self.warnings,
+                "by_rule": dict(Counter(f.rule for f in self.findings)),
+                "findings": [f.to_dict() for f in self.findings]}
+
+
+# -- the rules -------------------------------------------------------------------------------
+# Each takes (action, context) and yields (field, rule, message).
+
+@dataclass
+class _Context:
+    config: Config
+    as_of: dt.date
+    directory: Directory | None
+    refs: Counter
+    first_row: dict[str, int]
+    has_progress_column: bool
+
+
+def _missing(action: Action, ctx: _Context) -> Iterator[tuple[str, str, str]]:
+    if not action.ref:
+        yield "ref", "missing-ref", "no ref: give the action its number so it can be tracked week to week"
+    if not action.action:
+        yield "action", "missing-action", "no action text"
+    if not action.lead:
+        yield "lead", "missing-lead", "no lead officer named"
+
+
+def _duplicate(action: Action, ctx: _Context) -> Iterator[tuple[str, str, str]]:
+    if action.ref and ctx.refs[action.ref] > 1 and ctx.first_row[action.ref] != action.row:
+        yield "ref", "duplicate-ref", f"ref {action.ref} is also used on row {ctx.first_row[action.ref]}"
+
+
+def _unknown_lead(action: Action, ctx: _Context) -> Iterator[tuple[str, str, str]]:
+    if not action.lead or ctx.directory is None or action.lead in ctx.directory:
+        return
+    # "HSCB Chair / Business Manager": known when each of its people is.
+    parts = [p.strip() for p in re.split(r"\s*(?:/|&|\band\b)\s*", action.lead) if p.strip()]
+    if len(parts) > 1 and all(p in ctx.directory for p in parts):
+        return
+    yield "lead", "unknown-lead", (f"lead {action.lead!r} is not in the leads directory "
+                                   f"({ctx.directory.source}); add them with an email so they can be chased")
+
+
+def _due(action: Action, ctx: _Context) -> Iterator[tuple[str, str, str]]:
+    due = action.due_info
+    if due.date is None and not due.ongoing:
+        if not due.text:
+            yield "due", "missing-due", "no due date"
+        else:
+            yield "due", "unparsed-due", f"due date {due.text!r} could not be read: {due.problem}"
+
+
+def _rating(action: Action, ctx: _Context) -> Iterator[tuple[str, str, str]]:
+    if action.rag is None:
+        if action.rating.problem:
+            yield "rag", "unknown-rag", (f"{action.rating.problem}; use one of "
+                                         f"{', '.join(ctx.config.scale.labels)}")
+        else:
+            yield "rag", "missing-rag", "no RAG rating"
+
+
+def _complete(action: Action, ctx: _Context) -> bool:
+    return ctx.config.scale.is_complete(action.rag, action.due, action.progress, ctx.as_of)
+
+
+def _progress(action: Action, ctx: _Context) -> Iterator[tuple[str, str, str]]:
+    # A plan with no progress column (seed 001 keeps commentary in the RAG cell) has nowhere
+    # to write one; the rule is about statements left empty where one is expected.
+    if ctx.has_progress_column and not action.progress.strip() and not _complete(action, ctx):
+        yield "progress", "missing-progress", "no progress statement: reported to the board as No data"
+
+
+def _overdue(action: Action, ctx: _Context) -> Iterator[tuple[str, str, str]]:
+    if action.due and action.due < ctx.as_of and not _complete(action, ctx):
+        days = (ctx.as_of - action.due).days
+        yield "due", "overdue", (f"due {action.due.strftime('%d/%m/%Y')}, {days} day{'s' * (days != 1)} ago, "
+                                 f"and rated {action.rag or 'nothing'}")
+
+
+def _says(words: tuple[str, ...], text: str) -> str | None:
+    """The first of `words` that the text asserts: not negated, not a plan for the future
+    ("to be completed", "will be in place"), not a target ("completed by the end of May")."""
+    lowered = text.casefold()
+    for word in words:
+        for m in re.finditer(rf"\b{re.escape(word.casefold())}\b", lowered):
+            before = lowered[max(0, m.start() - 40):m.start()]
+            after = lowered[m.end():m.end() + 4]
+            clause = re.split(r"[.;:\n]", before)[-1]
+            if re.search(r"\b(not|never|to be|will|would|should|once|when|until|unless|aim|plan|expect\w*|due to|hope\w*|to have|yet to)\b", clause):
+                continue
+            if after.startswith(" by"):
+                continue
+            return word
+    return None
+
+
+def _conflict(action: Action, ctx: _Context) -> Iterator[tuple[str, str, str]]:
+    if action.rag is None:
+        return
+    conflict = ctx.config.conflict
+    text = action.progress
+    if action.rag in conflict.get("done_contradicts", ()):
+        word = _says(ctx.config.scale.done_words, text)
+        if word:
+            yield "rag", "rag-conflict", f"rated {action.rag} but the progress says {word!r}"
+            return
+    if action.rag in conflict.get("not_started_contradicts", ()):
+        for phrase in conflict.get("not_started_words", ()):
+            if re.search(rf"\b{re.escape(phrase)}\b", text, re.IGNORECASE):
+                yield "rag", "rag-conflict", f"rated {action.rag} but the progress says {phrase!r}"
+                return
+    if action.rag in conflict.get("extension_contradicts", ()) and action.due_info.extended:
+        yield "rag", "rag-conflict", (f"rated {action.rag} but the due date was extended "
+                                      f"({action.due_info.text!r})")
+
+
+def _reviewer(action: Action, ctx: _Context) -> Iterator[tuple[str, str, str]]:
+    texts = [action.progress] + [v for k, v in action.extra.items() if re.search(r"comment|review", k, re.I)]
+    scale = ctx.config.scale
+    for text in texts:
+        for pattern in ctx.config.reviewer_patterns:
+            m = pattern.search(text or "")
+            if not m:
+                continue
+            groups = m.groupdict()
+            proposed = scale.canonical(groups["rating"]) if groups.get("rating") else None
+            rejected = scale.canonical(groups["not_rating"]) if groups.get("not_rating") else None
+            if groups.get("rating") is not None and proposed == action.rag:
+                continue
+            if groups.get("not_rating") is not None and rejected != action.rag:
+                continue
+            quote = m.group(0).strip()
+            yield "rag", "reviewer-suggests", (f"rated {action.rag or 'nothing'}; the commentary says "
+                                               f"{quote!r}" + (f": rate it {proposed}?" if proposed else ""))
+            return
+
+
+def _links(action: Action, ctx: _Context) -> Iterator[tuple[str, str, str]]:
+    for link in action.links:
+        if link in ctx.refs or any(ref.startswith(link + " (") for ref in ctx.refs):
+            continue
+        yield "ref", "broken-link", f"links to {link}, which is not in the plan"
+
+
+CHECKS: tuple[Callable, ...] = (_missing, _duplicate, _unknown_lead, _due, _rating, _progress,
+                                _overdue, _conflict, _reviewer, _links)
+
+
+def validate_plan(plan: Plan, config: Config, *, as_of: dt.date | None = None,
+                  directory: Directory | None = None) -> Validation:
+    """Every finding for every action, in row order."""
+    as_of = as_of or dt.date.today()
+    refs = Counter(a.ref for a in plan.actions if a.ref)
+    first_row: dict[str, int] = {}
+    for a in plan.actions:
+        first_row.setdefault(a.ref, a.row)
+    ctx = _Context(config, as_of, directory if directory is not None else plan.directory, refs, first_row,
+                   "progress" in plan.columns)
+    result = Validation(str(plan.path), plan.sheet, len(plan.actions), as_of)
+    for action in plan.actions:
+        for check in CHECKS:
+            for field_name, rule, message in check(action, ctx):
+                severity = config.severity.get(rule, "warning")
+                if severity != "off":
+                    result.findings.append(Finding(action.ref, action.row, field_name, rule, severity,
+                                                   message, action.lead))
+    return result
+
+
+# -- rendering -------------------------------------------------------------------------------
+
+def findings_text(result: Validation) -> str:
+    """Findings grouped by lead, with the row to go to."""
+    head = (f"{result.workbook} (sheet {result.sheet!r}): {result.actions} actions, "
+            f"{result.errors} error{'s' * (result.errors != 1)}, "
+            f"{result.warnings} warning{'s' * (result.warnings != 1)} as of {result.as_of.strftime('%d/%m/%Y')}")
+    lines = [head]
+    by_lead: dict[str, list[Finding]] = {}
+    for f in result.findings:
+        by_lead.setdefault(f.lead or "(no lead named)", []).append(f)
+    for lead in sorted(by_lead, key=str.casefold):
+        found = by_lead[lead]
+        lines += ["", f"{lead}: {len(found)} finding{'s' * (len(found) != 1)}"]
+        for f in found:
+            lines.append(f"  row {f.row:<5} {f.ref[:10]:<10} {f.severity:<7} {f.rule}: {f.message}")
+    if not result.findings:
+        lines.append("nothing to report")
+    return "\n".join(lines) + "\n"
+
+
+def write_findings_xlsx(result: Validation, path: Path) -> Path:
+    """The findings as one formatted, printable sheet, grouped by lead."""
+    import xlsxwriter
+
+    from .files import atomic_path
+
+    with atomic_path(path) as tmp:
+        wb = xlsxwriter.Workbook(str(tmp), {"strings_to_formulas": False, "strings_to_urls": False})
+        ws = wb.add_worksheet("Findings")
+        head = wb.add_format({"bold": True, "font_color": "#FFFFFF", "bg_color": "#1F4E78", "border": 1})
+        text = wb.add_format({"text_wrap": True, "valign": "top", "border": 1, "border_color": "#BFBFBF"})
+        error = wb.add_format({"bold": True, "bg_color": "#FFC7CE", "font_color": "#9C0006", "border": 1})
+        warning = wb.add_format({"bg_color": "#FFEB9C", "font_color": "#9C5700", "border": 1})
+        title = wb.add_format({"bold": True, "font_size": 14})
+        ws.write_string(0, 0, f"Findings: {Path(result.workbook).name}, {result.actions} actions, "
+                              f"{result.errors} errors, {result.warnings} warnings, as of "
+                              f"{result.as_of.strftime('%d/%m/%Y')}", title)
+        columns = (("Lead", 30), ("Ref", 9), ("Row", 6), ("Field", 10), ("Rule", 18), ("Severity", 10), ("Message", 70))
+        for c, (name, width) in enumerate(columns):
+            ws.write_string(2, c, name, head)
+            ws.set_column(c, c, width)
+        rows = sorted(result.findings, key=lambda f: ((f.lead or "~").casefold(), f.row))
+        for r, f in enumerate(rows, start=3):
+            for c, value in enumerate((f.lead, f.ref, str(f.row), f.field, f.rule)):
+                ws.write_string(r, c, value, text)
+            ws.write_string(r, 5, f.severity, error if f.severity == "error" else warning)
+            ws.write_string(r, 6, f.message, text)
+        ws.freeze_panes(3, 0)
+        ws.autofilter(2, 0, max(len(rows) + 2, 3), len(columns) - 1)
+        ws.set_landscape()
+        ws.set_paper(9)
+        ws.fit_to_pages(1, 0)
+        ws.repeat_rows(2)
+        wb.close()
+    return path
