@@ -40,7 +40,7 @@ def test_top_level_help_and_version(capsys):
     assert code == 0 and "xlplan, version" in out
 
 
-@pytest.mark.parametrize("args", [["validate", "p.xlsx"], ["format", "p.xlsx"], ["compare", "a.xlsx", "b.xlsx"],
+@pytest.mark.parametrize("args", [["format", "p.xlsx"], ["compare", "a.xlsx", "b.xlsx"],
                                   ["chase", "p.xlsx"], ["summary", "p.xlsx"], ["weekly"], ["schedule"]])
 def test_commands_not_built_yet_say_so(capsys, args):
     code, out, err = run(capsys, *args)
@@ -153,14 +153,15 @@ BAD_INPUTS = [_not_a_workbook, _old_xls, _csv_renamed, _password, _empty_sheet, 
 
 
 @pytest.mark.parametrize("make", BAD_INPUTS, ids=lambda f: f.__name__.strip("_"))
-@pytest.mark.parametrize("command", ["export", "init", "import"])
+@pytest.mark.parametrize("command", ["export", "init", "import", "validate"])
 def test_bad_input_gets_one_sentence_and_exit_2(tmp_path, capsys, monkeypatch, make, command):
     monkeypatch.chdir(tmp_path)
     path, words = make(tmp_path)
     target = tmp_path / "out.xlsx"
     args = {"export": ["export", str(path), "-o", str(tmp_path / "out.json")],
             "init": ["init", str(target), "--from", str(path)],
-            "import": ["import", str(path), "-o", str(target)]}[command]
+            "import": ["import", str(path), "-o", str(target)],
+            "validate": ["validate", str(path), "-o", str(target)]}[command]
     code, out, err = run(capsys, *args)
     assert code == 2
     assert out == ""
