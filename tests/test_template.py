@@ -67,8 +67,10 @@ def test_live_colours_are_rules_not_fills(made, config):
     ws = wb["Plan"]
     by_range = {str(cf.sqref): cf.rules for cf in ws.conditional_formatting}
     rag_rules = next(rules for rng, rules in by_range.items() if rng.startswith("F3"))
-    colours = {r.formula[0].strip('"'): r.dxf.fill.bgColor.rgb[-6:] for r in rag_rules}
-    assert colours == {lv.label: lv.colour for lv in config.scale.levels}
+    colours = {r.formula[0].split('"')[4]: r.dxf.fill.bgColor.rgb[-6:] for r in rag_rules}
+    assert colours == {lv.label.replace(" ", ""): lv.colour for lv in config.scale.levels}
+    green = next(r.formula[0] for r in rag_rules if '"Green"' in r.formula[0])
+    assert '="★"' in green and '="G"' in green.replace('"g"', '"G"')   # the seeds' conventions too
     due_rule = next(rules for rng, rules in by_range.items() if rng.startswith("E3"))[0]
     assert "TODAY()" in due_rule.formula[0] and '$F3<>"Blue"' in due_rule.formula[0]
     progress_rule = next(rules for rng, rules in by_range.items() if rng.startswith("G3"))[0]

@@ -234,11 +234,35 @@ def validate(plan, leads, output, sheet, plan_date, config_path, as_of, as_json)
 
 @cli.command(name="format", context_settings=CONTEXT)
 @click.argument("plan", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--copy", "copy_to", type=click.Path(dir_okay=False, path_type=Path), metavar="OUT.xlsx",
+              help="Write a formatted copy here and leave PLAN alone.")
+@click.option("--sheet", help="Sheet to format (default: [workbook] sheet in the config).")
 @common(as_of=False)
-def format_(plan, config_path, as_json):
-    """(Re)apply dropdowns and RAG conditional formatting to the shared workbook, safely:
-    never while it is open, always with a backup, always atomically."""
-    _not_built("format", "the validate and format issue")
+def format_(plan, copy_to, sheet, config_path, as_json):
+    """(Re)apply the RAG colours, overdue and missing-progress highlighting, and the RAG, Lead
+    and date dropdowns to the plan sheet of PLAN, over the rows in use plus room to grow.
+
+    Safe on the shared workbook: refuses while it is open (a ~$ lock file) or read-only; backs
+    it up first (keeping the newest copies, [format] in the config); changes only the plan
+    sheet's rules and the styles inside the file, copying everything else (other sheets,
+    comments, images, charts, names, macros) byte for byte; checks every cell value of the
+    result against the original before replacing it. Running it twice changes nothing.
+    """
+    from .format import format_plan
+
+    config = _config(config_path)
+    result = format_plan(plan, config, copy_to=copy_to, sheet=sheet)
+    if as_json:
+        _print_json(result.to_dict())
+        return
+    for note in result.notes:
+        click.echo(f"note: {note}")
+    if result.written is None:
+        click.echo(f"{plan} is already formatted: nothing changed")
+    else:
+        backup = f"; backup: {result.backup}" if result.backup else ""
+        click.echo(f"formatted {result.written}: {result.rules} colour rules, {result.checks} "
+                   f"dropdowns and date checks{backup}")
 
 
 @cli.command(context_settings=CONTEXT)

@@ -13,9 +13,9 @@ from typing import Iterable
 from .action import Action
 from .config import Config
 from .files import atomic_path
+from .formatting import DATE_MAX, DATE_MIN, SPARE_ROWS, Layout, checks, clip, rules
 from .leads import Directory
 
-SPARE_ROWS = 300          # rows below the last action that get the dropdowns and colours
 TITLE_ROW = 0             # 0-based rows, as xlsxwriter counts
 HEADER_ROW = 1
 GUIDE = "Guide"
@@ -39,14 +39,6 @@ def sheet_title(name: str) -> str:
     return re.sub(r"[\[\]:*?/\\]", "-", name).strip("'")[:31] or "Plan"
 
 
-def _open_checks(config: Config, rag_cell: str) -> str:
-    """Excel conditions, joined by commas, that hold while an overdue action is still open:
-    its rating is neither complete (Blue) nor "complete or on target" (Green, which counts as
-    complete once its due date has passed)."""
-    return ",".join(f'{rag_cell}<>"{lv.label}"' for lv in config.scale.levels
-                    if lv.complete or lv.complete_when_due_passed)
-
-
 REPORT = "Import report"
 
 
@@ -66,9 +58,6 @@ def write_plan_workbook(path: Path, config: Config, actions: Iterable[Action] = 
     first_data = HEADER_ROW + 1
     last_row = first_data + max(len(actions), 1) + SPARE_ROWS - 1
     scale = config.scale
-
-    def cell(field: str, row: int) -> str:
-        return xlsxwriter.utility.xl_rowcol_to_cell(row, col_of[field], row_abs=False, col_abs=True)
 
     with atomic_path(path) as tmp:
         wb = xlsxwriter.Workbook(str(tmp), {"strings_to_formulas": False, "strings_to_urls": False})
@@ -126,52 +115,27 @@ def write_plan_workbook(path: Path, config: Config, actions: Iterable[Action] = 
         ws.set_header("&L&\"Calibri,Bold\"&A")
         ws.set_footer("&LPrinted &D&RPage &P of &N")
 
-        # Dropdowns and input messages.
-        rag_range = (first_data, col_of["rag"], last_row, col_of["rag"])
-        ws.data_validation(*rag_range, {
-            "validate": "list", "source": f"={LISTS}!$A$2:$A${1 + len(scale.levels)}",
-            "input_title": "RAG rating", "input_message": _clip("Pick from the list. The key is on the Guide sheet."),
-            "error_title": "Not a rating", "error_type": "stop",
-            "error_message": _clip("Pick a rating from the list: " + ", ".join(scale.labels)),
-        })
-        ws.data_validation(first_data, col_of["lead"], last_row, col_of["lead"], {
-            "validate": "list", "source": f"='{leads_ws.name}'!$A$2:$A$500",
-            "input_title": "Lead", "input_message": "The officer responsible. Pick from the list or type a new name.",
-            "error_title": "New lead?", "error_type": "warning",
-            "error_message": _clip("This name is not on the Leads sheet. Keep it, and add the lead "
-                                   "and their email there so chase emails reach them."),
-        })
-        for name, message in (("due", "The date this action is due, e.g. 30/06/2026. Put notes about "
-                                      "timescales in Progress."),
-                              ("updated", "The date you last updated this row, e.g. 23/11/2026.")):
-            ws.data_validation(first_data, col_of[name], last_row, col_of[name], {
-                "validate": "date", "criteria": "between",
-                "minimum": dt.date(2000, 1, 1), "maximum": dt.date(2099, 12, 31),
-                "input_title": columns[col_of[name]].header, "input_message": _clip(message),
-                "error_title": "Not a date", "error_type": "stop",
-                "error_message": "Type a date such as 30/06/2026.",
-            })
-
-        # Live colours: the rating cell in its colour; overdue open actions; empty progress.
-        for level in scale.levels:
-            ws.conditional_format(*rag_range, {
-                "type": "cell", "criteria": "==", "value": f'"{level.label}"',
-                "format": wb.add_format({"bg_color": f"#{level.colour}", "font_color": f"#{level.font}",
-                                         "bold": True}),
-            })
-        due, rag, action_cell, progress = (cell("due", first_data), cell("rag", first_data),
-                                           cell("action", first_data), cell("progress", first_data))
-        open_checks = _open_checks(config, rag)
-        ws.conditional_format(first_data, col_of["due"], last_row, col_of["due"], {
-            "type": "formula",
-            "criteria": f"=AND(ISNUMBER({due}),{due}<TODAY(){',' + open_checks if open_checks else ''})",
-            "format": wb.add_format({"bg_color": "#FFC7CE", "font_color": "#9C0006", "bold": True}),
-        })
-        ws.conditional_format(first_data, col_of["progress"], last_row, col_of["progress"], {
-            "type": "formula",
-            "criteria": f"=AND(LEN(TRIM({action_cell}))>0,LEN(TRIM({progress}))=0)",
-            "format": wb.add_format({"bg_color": "#FFF2CC", "pattern": 1}),
-        })
+        # Dropdowns, date checks and live colours, as formatting.py defines them.
+        layout = Layout(first_data + 1, last_row + 1, col_of)
+        for check in checks(config, layout, rag_source=f"={LISTS}!$A$2:$A${1 + len(scale.labels)}",
+                            lead_source=f"='{leads_ws.name}'!$A$2:$A$500"):
+            col = col_of[check.field]
+            options = {"input_title": check.prompt_title, "input_message": check.prompt,
+                       "error_title": check.error_title, "error_message": check.error,
+                       "error_type": check.error_style}
+            if check.kind == "list":
+                options.update(validate="list", source=check.source)
+            else:
+                options.update(validate="date", criteria="between", minimum=DATE_MIN, maximum=DATE_MAX)
+            ws.data_validation(first_data, col, last_row, col, options)
+        for rule in rules(config, layout):
+            look = {"bg_color": f"#{rule.fill}", "bold": rule.bold}
+            if rule.font:
+                look["font_color"] = f"#{rule.font}"
+            col = col_of[rule.field]
+            spec = ({"type": "cell", "criteria": "==", "value": rule.formula} if rule.kind == "equal"
+                    else {"type": "formula", "criteria": "=" + rule.formula})
+            ws.conditional_format(first_data, col, last_row, col, {**spec, "format": wb.add_format(look)})
 
         _write_guide(wb, guide, config, columns)
 
@@ -270,6 +234,3 @@ def row_height(texts: list[tuple[str, float]], line: float = 15.0) -> float:
     return min(lines * line + 3, 409)              # Excel's largest row height
 
 
-def _clip(text: str, limit: int = 255) -> str:
-    """Excel refuses validation messages over 255 characters."""
-    return text if len(text) <= limit else text[:limit - 1] + "…"

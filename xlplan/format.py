@@ -1,0 +1,335 @@
+"""(Re)applying the live RAG formatting and dropdowns to the shared workbook itself, without
+ever losing a lead's work.
+
+openpyxl drops what it does not model when it re-saves a workbook (images, charts, shapes,
+form controls, extensions, macros unless asked), so xlplan does not re-save it: it edits two
+parts inside the zip (the plan sheet's XML and the styles) and copies every other part byte
+for byte. Before replacing the workbook it backs it up, writes to a temporary file, re-reads
+every cell of every sheet and compares it with the original. It refuses while the workbook is
+open elsewhere, and when it is read-only."""
+
+from __future__ import annotations
+
+import datetime as dt
+import errno
+import os
+import posixpath
+import shutil
+import stat
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .config import Config
+from .errors import XlplanError
+from .files import atomic_path, refuse_if_open
+from .formatting import DATE_MAX, DATE_MIN, SPARE_ROWS, Check, Layout, Rule, checks, inline_list, rules
+from .plan import read_plan
+from .source import check_xlsx
+
+MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+PKG_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
+# The order of a worksheet's children (ECMA-376 CT_Worksheet); Excel refuses others.
+SHEET_ORDER = ("sheetPr", "dimension", "sheetViews", "sheetFormatPr", "cols", "sheetData", "sheetCalcPr",
+               "sheetProtection", "protectedRanges", "scenarios", "autoFilter", "sortState", "dataConsolidate",
+               "customSheetViews", "mergeCells", "phoneticPr", "conditionalFormatting", "dataValidations",
+               "hyperlinks", "printOptions", "pageMargins", "pageSetup", "headerFooter", "rowBreaks",
+               "colBreaks", "customProperties", "cellWatches", "ignoredErrors", "smartTags", "drawing",
+               "legacyDrawing", "legacyDrawingHF", "drawingHF", "picture", "oleObjects", "controls",
+               "webPublishItems", "tableParts", "extLst")
+STYLE_ORDER = ("numFmts", "fonts", "fills", "borders", "cellStyleXfs", "cellXfs", "cellStyles", "dxfs",
+               "tableStyles", "colors", "extLst")
+
+
+@dataclass
+class FormatResult:
+    workbook: Path
+    written: Path | None            # None: already formatted, nothing written
+    backup: Path | None = None
+    rules: int = 0
+    checks: int = 0
+    notes: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        return {"workbook": str(self.workbook), "written": str(self.written) if self.written else None,
+                "changed": self.written is not None, "backup": str(self.backup) if self.backup else None,
+                "rules": self.rules, "validations": self.checks, "notes": self.notes}
+
+
+def format_plan(path: str | Path, config: Config, *, copy_to: str | Path | None = None,
+                sheet: str | None = None) -> FormatResult:
+    """Apply the formatting to the workbook at `path` in place, or to a copy at `copy_to`."""
+    path = Path(path)
+    target = Path(copy_to) if copy_to else path
+    check_xlsx(path, config.max_unpacked_bytes)
+    refuse_if_open(path)
+    if copy_to is None and not _writable(path):
+        raise XlplanError(f"{path} is read-only; xlplan will not change it (use --copy OUT.xlsx to "
+                          f"write a formatted copy beside it)")
+    if copy_to is not None:
+        refuse_if_open(target)
+        if target.resolve() == path.resolve():
+            raise XlplanError(f"--copy {target} is the workbook itself; name another file")
+
+    plan = read_plan(path, config, sheet=sheet)
+    last = max([r for a in plan.actions for r in a.rows], default=plan.header_row + 1)
+    layout = Layout(plan.header_row + 1, last + SPARE_ROWS, plan.columns)
+    result = FormatResult(path, None)
+    missing = [config.columns[f].header for f in ("rag", "due", "progress", "lead") if f not in plan.columns]
+    if missing:
+        result.notes.append(f"no {', '.join(missing)} column: the rules that need it are left out")
+
+    with zipfile.ZipFile(path) as z:
+        names = z.namelist()
+        sheet_part = _sheet_part(z, plan.sheet)
+        sheet_names = _sheet_names(z)
+        rag_source = "Lists!$A$2:$A$" + str(1 + len(config.scale.labels)) if "Lists" in sheet_names \
+            else inline_list(config)
+        leads = config.leads_sheet if config.leads_sheet in sheet_names else None
+        lead_source = f"'{leads}'!$A$2:$A$500" if leads else None
+        wanted_rules = rules(config, layout)
+        wanted_checks = checks(config, layout, rag_source=rag_source, lead_source=lead_source)
+        styles_part = "xl/styles.xml"
+        new_styles, dxf_ids = _with_dxfs(z.read(styles_part), wanted_rules)
+        new_sheet = _with_rules(z.read(sheet_part), layout, wanted_rules, dxf_ids, wanted_checks)
+        unchanged = new_sheet == z.read(sheet_part) and new_styles == z.read(styles_part)
+    result.rules, result.checks = len(wanted_rules), len(wanted_checks)
+    if unchanged and copy_to is None:
+        return result                                   # already formatted: nothing to write
+
+    if copy_to is None:
+        result.backup = backup(path, config)
+    try:
+        with atomic_path(target) as tmp:
+            _write_package(path, tmp, {sheet_part: new_sheet, styles_part: new_styles})
+            _verify(path, tmp, names, {sheet_part, styles_part})
+    except OSError as exc:
+        reason = "the disk is full" if exc.errno == errno.ENOSPC else (exc.strerror or str(exc))
+        raise XlplanError(f"could not write {target} ({reason}); {path} is unchanged") from None
+    result.written = target
+    return result
+
+
+def _writable(path: Path) -> bool:
+    # Root may write anything; a file without write permission still means "leave me alone".
+    return os.access(path, os.W_OK) and bool(path.stat().st_mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH))
+
+
+def backup(path: Path, config: Config) -> Path:
+    """Copy the workbook into its backup folder and keep the newest N copies."""
+    settings = config.raw.get("format", {})
+    folder = path.parent / settings.get("backup_folder", "backups")
+    keep = int(settings.get("backups", 10))
+    folder.mkdir(parents=True, exist_ok=True)
+    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S-%f")
+    copy = folder / f"{path.stem}.{stamp}{path.suffix}"
+    shutil.copy2(path, copy)
+    old = sorted(folder.glob(f"{path.stem}.*{path.suffix}"))
+    for stale in old[:-keep] if keep > 0 else []:
+        stale.unlink()
+    return copy
+
+
+# -- finding the parts -----------------------------------------------------------------------
+
+def _parse(data: bytes):
+    from lxml import etree
+
+    # No entities, no network, no huge trees: a workbook is not trusted input.
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False, remove_blank_text=False)
+    return etree.fromstring(data, parser)
+
+
+def _sheet_names(z: zipfile.ZipFile) -> list[str]:
+    book = _parse(z.read("xl/workbook.xml"))
+    return [s.get("name") for s in book.iter(f"{{{MAIN}}}sheet")]
+
+
+def _sheet_part(z: zipfile.ZipFile, name: str) -> str:
+    book = _parse(z.read("xl/workbook.xml"))
+    rid = next(s.get(f"{{{REL}}}id") for s in book.iter(f"{{{MAIN}}}sheet") if s.get("name") == name)
+    rels = _parse(z.read("xl/_rels/workbook.xml.rels"))
+    target = next(r.get("Target") for r in rels.iter(f"{{{PKG_REL}}}Relationship") if r.get("Id") == rid)
+    return target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join("xl", target))
+
+
+# -- styles: one differential format per rule --------------------------------------------------
+
+def _dxf(rule: Rule):
+    from lxml import etree
+
+    dxf = etree.Element(f"{{{MAIN}}}dxf", nsmap={None: MAIN})
+    if rule.font or rule.bold:
+        font = etree.SubElement(dxf, f"{{{MAIN}}}font")
+        if rule.bold:
+            etree.SubElement(font, f"{{{MAIN}}}b")
+        if rule.font:
+            etree.SubElement(font, f"{{{MAIN}}}color", rgb="FF" + rule.font)
+    fill = etree.SubElement(dxf, f"{{{MAIN}}}fill")
+    pattern = etree.SubElement(fill, f"{{{MAIN}}}patternFill")
+    etree.SubElement(pattern, f"{{{MAIN}}}bgColor", rgb="FF" + rule.fill)
+    return dxf
+
+
+def _same(a, b) -> bool:
+    from lxml import etree
+
+    return etree.tostring(a, method="c14n") == etree.tostring(b, method="c14n")
+
+
+def _with_dxfs(styles_xml: bytes, wanted: list[Rule]) -> tuple[bytes, list[int]]:
+    """The styles with a dxf for each rule (reusing an identical one), and their indexes."""
+    from lxml import etree
+
+    root = _parse(styles_xml)
+    dxfs = root.find(f"{{{MAIN}}}dxfs")
+    if dxfs is None:
+        dxfs = etree.Element(f"{{{MAIN}}}dxfs")
+        _insert(root, dxfs, STYLE_ORDER)
+    ids = []
+    for rule in wanted:
+        dxf = _dxf(rule)
+        existing = list(dxfs)
+        index = next((i for i, d in enumerate(existing) if _same(_detached(d), dxf)), None)
+        if index is None:
+            dxfs.append(dxf)
+            index = len(existing)
+        ids.append(index)
+    dxfs.set("count", str(len(dxfs)))
+    return _serialise(root, styles_xml), ids
+
+
+def _detached(element):
+    """A copy with its own namespace map, so c14n compares content, not context."""
+    from lxml import etree
+
+    return etree.fromstring(etree.tostring(element))
+
+
+# -- the sheet: rules and checks ---------------------------------------------------------------
+
+def _with_rules(sheet_xml: bytes, layout: Layout, wanted: list[Rule], dxf_ids: list[int],
+                wanted_checks: list[Check]) -> bytes:
+    from lxml import etree
+
+    root = _parse(sheet_xml)
+    ours = {(layout.letter(r.field), r.formula) for r in wanted}
+    for cf in root.findall(f"{{{MAIN}}}conditionalFormatting"):
+        columns = {_columns_of(part) for part in (cf.get("sqref") or "").split()}
+        for rule in cf.findall(f"{{{MAIN}}}cfRule"):
+            formula = rule.findtext(f"{{{MAIN}}}formula") or ""
+            if any((col, formula) in ours for col in columns):
+                cf.remove(rule)                 # ours, from an earlier run or from init
+        if not len(cf):
+            root.remove(cf)
+    priorities = [int(r.get("priority", 0)) for r in root.iter(f"{{{MAIN}}}cfRule")]
+    priority = max(priorities, default=0)
+    for rule, dxf_id in zip(wanted, dxf_ids):
+        priority += 1
+        cf = etree.Element(f"{{{MAIN}}}conditionalFormatting", sqref=layout.range(rule.field))
+        attrs = {"type": "cellIs", "dxfId": str(dxf_id), "priority": str(priority), "operator": "equal"} \
+            if rule.kind == "equal" else {"type": "expression", "dxfId": str(dxf_id), "priority": str(priority)}
+        cf_rule = etree.SubElement(cf, f"{{{MAIN}}}cfRule", attrs)
+        etree.SubElement(cf_rule, f"{{{MAIN}}}formula").text = rule.formula
+        _insert(root, cf, SHEET_ORDER)
+
+    targets = {layout.letter(c.field) for c in wanted_checks}
+    validations = root.find(f"{{{MAIN}}}dataValidations")
+    if validations is None:
+        validations = etree.Element(f"{{{MAIN}}}dataValidations")
+        _insert(root, validations, SHEET_ORDER)
+    for dv in validations.findall(f"{{{MAIN}}}dataValidation"):
+        parts = (dv.get("sqref") or "").split()
+        if parts and all(_columns_of(p) in targets and _first_row(p) >= layout.first_row for p in parts):
+            validations.remove(dv)              # on a column xlplan looks after: replaced below
+    for check in wanted_checks:
+        attrs = {"type": check.kind, "allowBlank": "1", "showInputMessage": "1", "showErrorMessage": "1",
+                 "errorTitle": check.error_title, "error": check.error, "promptTitle": check.prompt_title,
+                 "prompt": check.prompt, "sqref": layout.range(check.field)}
+        if check.error_style != "stop":
+            attrs["errorStyle"] = check.error_style
+        if check.kind == "date":
+            attrs["operator"] = "between"
+        dv = etree.SubElement(validations, f"{{{MAIN}}}dataValidation", attrs)
+        if check.kind == "list":
+            etree.SubElement(dv, f"{{{MAIN}}}formula1").text = check.source
+        else:
+            etree.SubElement(dv, f"{{{MAIN}}}formula1").text = str(_serial(DATE_MIN))
+            etree.SubElement(dv, f"{{{MAIN}}}formula2").text = str(_serial(DATE_MAX))
+    validations.set("count", str(len(validations)))
+    if not len(validations):
+        root.remove(validations)
+    return _serialise(root, sheet_xml)
+
+
+def _columns_of(ref: str) -> str:
+    """'F3:F330' -> 'F'; 'D3:F9' -> 'D:F' (a range over several columns is not one of ours)."""
+    start, _, end = ref.replace("$", "").partition(":")
+    first, last = start.rstrip("0123456789"), (end or start).rstrip("0123456789")
+    return first if first == last else f"{first}:{last}"
+
+
+def _first_row(ref: str) -> int:
+    digits = "".join(ch for ch in ref.split(":")[0] if ch.isdigit())
+    return int(digits) if digits else 1
+
+
+def _serial(day: dt.date) -> int:
+    return (day - dt.date(1899, 12, 30)).days
+
+
+def _insert(root, element, order: tuple[str, ...]) -> None:
+    """Put `element` where the schema wants it: after every sibling that must come before."""
+    from lxml import etree
+
+    rank = order.index(etree.QName(element).localname)
+    for i, child in enumerate(root):
+        name = etree.QName(child).localname if isinstance(child.tag, str) else ""
+        if name in order and order.index(name) > rank:
+            root.insert(i, element)
+            return
+    root.append(element)
+
+
+def _serialise(root, original: bytes) -> bytes:
+    from lxml import etree
+
+    declaration = original.lstrip().startswith(b"<?xml")
+    body = etree.tostring(root, encoding="UTF-8", xml_declaration=False)
+    return (b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\r\n' + body) if declaration else body
+
+
+# -- writing and checking -------------------------------------------------------------------------
+
+def _write_package(source: Path, target: Path, replaced: dict[str, bytes]) -> None:
+    """Copy the package part by part, in order; replaced parts get new bytes, the rest are the
+    original bytes, compressed as they were."""
+    with zipfile.ZipFile(source) as zin, zipfile.ZipFile(target, "w") as zout:
+        for info in zin.infolist():
+            data = replaced.get(info.filename)
+            zout.writestr(info, zin.read(info.filename) if data is None else data,
+                          compress_type=info.compress_type)
+
+
+def _verify(original: Path, written: Path, names: list[str], replaced: set[str]) -> None:
+    """Every part but the replaced ones byte for byte, and every cell value of every sheet."""
+    import openpyxl
+
+    with zipfile.ZipFile(original) as a, zipfile.ZipFile(written) as b:
+        if b.namelist() != names:
+            raise XlplanError(f"formatting {original} changed its list of parts; nothing was replaced")
+        for name in names:
+            if name not in replaced and a.read(name) != b.read(name):
+                raise XlplanError(f"formatting {original} changed its part {name}; nothing was replaced")
+    before = openpyxl.load_workbook(original, read_only=True)
+    after = openpyxl.load_workbook(written, read_only=True)
+    try:
+        if before.sheetnames != after.sheetnames:
+            raise XlplanError(f"formatting {original} changed its sheets; nothing was replaced")
+        for name in before.sheetnames:
+            if list(before[name].iter_rows(values_only=True)) != list(after[name].iter_rows(values_only=True)):
+                raise XlplanError(f"formatting {original} changed values on sheet {name!r}; nothing was replaced")
+    finally:
+        before.close()
+        after.close()
