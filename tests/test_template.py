@@ -65,7 +65,9 @@ def test_dropdowns(made):
 def test_live_colours_are_rules_not_fills(made, config):
     _, _, wb = made
     ws = wb["Plan"]
-    by_range = {str(cf.sqref): cf.rules for cf in ws.conditional_formatting}
+    by_range = {}
+    for cf in ws.conditional_formatting:
+        by_range.setdefault(str(cf.sqref), []).extend(cf.rules)
     rag_rules = next(rules for rng, rules in by_range.items() if rng.startswith("F3"))
     colours = {r.formula[0].split('"')[4]: r.dxf.fill.bgColor.rgb[-6:] for r in rag_rules}
     assert colours == {lv.label.replace(" ", ""): lv.colour for lv in config.scale.levels}
