@@ -2,6 +2,7 @@
 set-up), read back with openpyxl; and that it reads back as the plan it was made from."""
 
 import datetime as dt
+import re
 
 import pytest
 from openpyxl import load_workbook
@@ -69,7 +70,7 @@ def test_live_colours_are_rules_not_fills(made, config):
     for cf in ws.conditional_formatting:
         by_range.setdefault(str(cf.sqref), []).extend(cf.rules)
     rag_rules = next(rules for rng, rules in by_range.items() if rng.startswith("F3"))
-    colours = {r.formula[0].split('"')[4]: r.dxf.fill.bgColor.rgb[-6:] for r in rag_rules}
+    colours = {re.search(r'="([^"]+)"', r.formula[0]).group(1): r.dxf.fill.bgColor.rgb[-6:] for r in rag_rules}
     assert colours == {lv.label.replace(" ", ""): lv.colour for lv in config.scale.levels}
     green = next(r.formula[0] for r in rag_rules if '"Green"' in r.formula[0])
     assert '="★"' in green and '="G"' in green.replace('"g"', '"G"')   # the seeds' conventions too
