@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import shutil
+import struct
+import zlib
 from pathlib import Path
 
 import pytest
@@ -153,4 +156,56 @@ def seed_docx(seed: Path, path: Path, shading: dict[str, str] | None = None) -> 
                 document.add_paragraph(plain(line))
     flush()
     document.save(path)
+    return path
+
+
+def png(path):
+    """A 2x2 red PNG, written by hand (no imaging library needed)."""
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+    raw = b"".join(b"\x00" + b"\xff\x00\x00" * 2 for _ in range(2))
+    path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 2, 2, 8, 2, 0, 0, 0))
+                     + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
+    return path
+
+
+def everything_workbook(path, tmp_path):
+    """A shared plan with everything a team adds over a year: a second sheet, comments, the
+    manager's own validation and highlighting, hyperlinks, defined names, an image, a chart,
+    a text box, a form button, and (as .xlsm) a macro project."""
+    import xlsxwriter
+
+    wb = xlsxwriter.Workbook(str(path))
+    ws = wb.add_worksheet("Plan")
+    notes = wb.add_worksheet("Notes")
+    header = ["Ref", "Theme", "Action", "Lead", "Due", "RAG", "Progress", "Updated", "Priority"]
+    ws.write_row(1, 0, header)
+    ws.write(0, 0, "Improvement plan")
+    rows = [["1.1", "Leadership", "Audit case files", "DCS", "Amber", "Audits started", "High"],
+            ["1.2", "Leadership", "Supervision policy", "HSCB Chair", "Green", "", "Low"],
+            ["2.1", "Practice", "Assessment training", "DCS", "Red", "Slipped to autumn", "High"]]
+    date = wb.add_format({"num_format": "dd/mm/yyyy"})
+    for r, (ref, theme, action, lead, rag, progress, priority) in enumerate(rows, start=2):
+        ws.write_row(r, 0, [ref, theme, action, lead])
+        ws.write_datetime(r, 4, dt.datetime(2026, 3 + r, 28), date)
+        ws.write_row(r, 5, [rag, progress])
+        ws.write_string(r, 8, priority)
+    ws.write_formula(6, 2, '=COUNTIF(F3:F5,"Red")', None, 1)
+    ws.write_comment("C3", "Check with the DCS before the board")
+    ws.data_validation(2, 8, 200, 8, {"validate": "list", "source": ["High", "Low"]})
+    ws.conditional_format(2, 8, 200, 8, {"type": "cell", "criteria": "==", "value": '"High"',
+                                         "format": wb.add_format({"bold": True})})
+    ws.write_url("J3", "https://example.org/evidence/1.1", string="evidence")
+    wb.define_name("Actions", "=Plan!$A$3:$I$5")
+    ws.insert_image("K2", str(png(tmp_path / "logo.png")))
+    chart = wb.add_chart({"type": "column"})
+    chart.add_series({"values": "=Plan!$E$3:$E$5", "name": "Due"})
+    ws.insert_chart("K8", chart)
+    ws.insert_textbox("K25", "Ask the business manager before adding rows")
+    ws.insert_button("N2", {"caption": "Refresh", "macro": "refresh"})
+    notes.write("A1", "Minutes of the March board")
+    if path.suffix == ".xlsm":
+        (tmp_path / "vbaProject.bin").write_bytes(b"\xd0\xcf\x11\xe0 a macro project " * 40)
+        wb.add_vba_project(str(tmp_path / "vbaProject.bin"))
+    wb.close()
     return path

@@ -128,3 +128,25 @@ def test_imported_workbook_opens_renders_and_saves_back(tmp_path):
     assert [tuple(getattr(a, f) for f in fields) for a in after.actions] == \
            [tuple(getattr(a, f) for f in fields) for a in before.actions]
     assert "Import report" in load_workbook(resaved).sheetnames
+
+
+def test_formatted_workbook_opens_renders_and_saves_back(tmp_path):
+    """format's output (XML edited inside the zip) is a workbook LibreOffice accepts: it renders
+    the new colours and saves back with the values and the manager's own content intact."""
+    from conftest import everything_workbook
+    from xlplan.format import format_plan
+
+    config = load_config(search_from=tmp_path)
+    path = everything_workbook(tmp_path / "plan.xlsx", tmp_path)
+    format_plan(path, config)
+    colours = libreoffice.page_colours(libreoffice.convert(path, "pdf", tmp_path / "pdf"), 1)
+    for label in ("Amber", "Green", "Red"):
+        assert colours[config.scale.level(label).colour] > 20, f"{label} does not show"
+    assert colours["FFC7CE"] > 20, "the overdue due date does not show"
+    resaved = libreoffice.convert(path, "xlsx", tmp_path / "resaved")
+    before, after = read_plan(path, config), read_plan(resaved, config)
+    assert [(a.ref, a.rag, a.due, a.progress) for a in after.actions] == \
+           [(a.ref, a.rag, a.due, a.progress) for a in before.actions]
+    wb = load_workbook(resaved)
+    assert wb["Notes"]["A1"].value == "Minutes of the March board"
+    assert wb["Plan"]["C3"].comment is not None
