@@ -202,3 +202,15 @@ def test_bad_docx(tmp_path, capsys, name, data, words):
     assert main(["import", str(source), "-o", str(tmp_path / "p.xlsx")]) == 2
     err = capsys.readouterr().err
     assert words in err and source.name in err and not (tmp_path / "p.xlsx").exists()
+
+
+def test_imported_workbook_validates_and_formats(tmp_path, capsys):
+    target = tmp_path / "plan.xlsx"
+    assert main(["import", str(SEED_000), "-o", str(target)]) == 0
+    assert main(["validate", str(target), "--as-of", "2009-05-31", "--json"]) == 1   # six unrated: errors
+    capsys.readouterr()
+    assert main(["format", str(target)]) == 0
+    once = target.read_bytes()
+    assert main(["format", str(target)]) == 0
+    assert target.read_bytes() == once
+    assert "already formatted" in capsys.readouterr().out
