@@ -5,6 +5,7 @@ Skipped where LibreOffice is not installed, unless XLPLAN_REQUIRE_LIBREOFFICE is
 sets it, so these tests cannot pass there by being skipped)."""
 
 import collections
+import datetime as dt
 import os
 import subprocess
 
@@ -150,3 +151,36 @@ def test_formatted_workbook_opens_renders_and_saves_back(tmp_path):
     wb = load_workbook(resaved)
     assert wb["Notes"]["A1"].value == "Minutes of the March board"
     assert wb["Plan"]["C3"].comment is not None
+
+
+UNO_PYTHON = "/usr/bin/python3"
+
+
+def _has_uno() -> bool:
+    return os.path.exists(UNO_PYTHON) and subprocess.run([UNO_PYTHON, "-c", "import uno"],
+                                                         capture_output=True).returncode == 0
+
+
+def test_compare_reports_exactly_a_leads_edits_made_in_libreoffice(tmp_path):
+    """A lead opens the default plan in LibreOffice, changes one rating, one progress
+    statement and one due date, and saves. compare reports exactly those three edits."""
+    if not _has_uno():
+        if os.environ.get("XLPLAN_REQUIRE_LIBREOFFICE"):
+            raise RuntimeError("python3-uno is needed for this test (apt-get install python3-uno)")
+        pytest.skip("python3-uno is not installed")
+    from xlplan.compare import compare
+
+    config = load_config(PROJECT / "config" / "xlplan.toml")
+    original = PROJECT / "workbooks" / "plan.xlsx"
+    plan = read_plan(original, config)
+    by_ref = {a.ref: a for a in plan.actions}
+    rag, progress, due = by_ref["3.4"].row, by_ref["4.9"].row, by_ref["4.15"].row
+    edited = tmp_path / "edited.xlsx"
+    subprocess.run([UNO_PYTHON, str(PROJECT / "tests" / "lo_edit.py"), str(original), str(edited),
+                    f"Plan!F{rag}=Green", f"Plan!G{progress}=ICT support in place and working",
+                    f"Plan!E{due}=2009-07-31"], check=True, timeout=240)
+    result = compare(plan, read_plan(edited, config), config, as_of=dt.date(2009, 5, 31))
+    edits = sorted((c.ref, c.change, c.old, c.new) for c in result.changes if c.change != "no-update")
+    assert edits == [("3.4", "rag", "Amber", "Green"),
+                     ("4.15", "due", dt.date(2009, 4, 30), dt.date(2009, 7, 31)),
+                     ("4.9", "progress", by_ref["4.9"].progress, "ICT support in place and working")]

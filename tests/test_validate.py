@@ -178,6 +178,7 @@ def test_validate_writes_a_findings_sheet(tmp_path, capsys):
     main(["validate", str(SEED_000), "--as-of", "2009-05-31", "-o", str(target)])
     ws = load_workbook(target)["Findings"]
     assert [c.value for c in ws[3]] == ["Lead", "Ref", "Row", "Field", "Rule", "Severity", "Message"]
+    assert isinstance(ws["C4"].value, int)
     assert ws.max_row > 10 and ws.freeze_panes == "A4"
 
 

@@ -216,13 +216,14 @@ def validate(plan, leads, output, sheet, plan_date, config_path, as_of, as_json)
     Reading a plan never changes it.
     """
     from .plan import read_plan
-    from .validate import findings_text, validate_plan, write_findings_xlsx
+    from .sheets import write_workbook
+    from .validate import add_findings_sheet, findings_text, validate_plan
 
     config = _config(config_path)
     read = read_plan(plan, config, sheet=sheet, plan_date=plan_date, leads_file=leads)
     result = validate_plan(read, config, as_of=as_of)
     if output:
-        write_findings_xlsx(result, output)
+        write_workbook(output, lambda wb: add_findings_sheet(wb, result, config))
     if as_json:
         _print_json(result.to_dict())
     else:
@@ -269,12 +270,80 @@ def format_(plan, copy_to, sheet, config_path, as_json):
 @click.argument("old", type=click.Path(dir_okay=False, path_type=Path))
 @click.argument("new", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
-              help="Write the changes as a workbook.")
+              help="Also write the changes as a workbook, grouped by lead, ratings in their colours.")
 @common()
 def compare(old, new, output, config_path, as_of, as_json):
-    """What changed between two versions of a plan: ratings (improved or worsened), progress,
-    due dates, leads, added and removed actions, and open actions with no update."""
-    _not_built("compare", "the snapshots and comparison issue")
+    """What changed between two versions of a plan.
+
+    Actions are matched by ref, whatever the row order. Reported: rating changes (improved,
+    worsened, or moved to or from Grey / No data), new progress, due dates, leads, added and
+    removed actions, renumbered actions (same words, new ref), refs used twice (never paired),
+    and open actions with no update (progress and rating unchanged, and no newer date in a
+    "last updated" column). Exit 0.
+    """
+    from .compare import add_changes_sheet, compare as compare_plans, comparison_text
+    from .plan import read_plan
+    from .sheets import write_workbook
+
+    config = _config(config_path)
+    result = compare_plans(read_plan(old, config), read_plan(new, config), config, as_of=as_of)
+    if output:
+        write_workbook(output, lambda wb: add_changes_sheet(wb, result, config))
+    if as_json:
+        _print_json(result.to_dict())
+    else:
+        click.echo(comparison_text(result), nl=False)
+        if output:
+            click.echo(f"wrote the changes to {output}")
+
+
+@cli.command(context_settings=CONTEXT)
+@click.argument("plan", required=False, type=click.Path(dir_okay=False, path_type=Path))
+@common()
+def snapshot(plan, config_path, as_of, as_json):
+    """Copy the shared workbook (PLAN, default [workbook] path) into the history folder, named
+    by the as-of date. Safe while a lead has it open: the workbook is only read. A copy
+    identical to the latest snapshot is not stored twice; stored snapshots are read-only."""
+    from .snapshot import take_snapshot
+
+    config = _config(config_path)
+    result = take_snapshot(config, workbook=plan, as_of=as_of)
+    if as_json:
+        _print_json({"snapshot": str(result.snapshot.path), "stored": result.stored, "reason": result.reason})
+    elif result.stored:
+        click.echo(f"stored {result.snapshot.path}")
+    else:
+        click.echo(f"not stored: {result.reason}")
+
+
+@cli.command(context_settings=CONTEXT)
+@click.option("--ref", "refs", multiple=True, help="Only these refs (repeat the option for more).")
+@common()
+def history(refs, config_path, as_of, as_json):
+    """For each action in the latest snapshot: when its progress or rating last changed, how
+    many days ago, how many weekly updates in a row it has missed, and its rating week by week."""
+    from .history import action_histories, load_version
+    from .snapshot import snapshots
+
+    config = _config(config_path)
+    as_of = as_of or dt.date.today()
+    found = [s for s in snapshots(config.folders["history"], config.workbook.stem) if s.date <= as_of]
+    if not found:
+        raise XlplanError(f"no snapshots of {config.workbook.name} in {config.folders['history']}; "
+                          f"take one with 'xlplan snapshot'")
+    versions = [load_version(s, config) for s in found]
+    histories = action_histories(versions, as_of)
+    chosen = [h for ref, h in histories.items() if not refs or ref in refs]
+    if as_json:
+        _print_json({"as_of": as_of.isoformat(), "snapshots": [str(s.path) for s in found],
+                     "actions": [h.to_dict() for h in chosen]})
+        return
+    click.echo(f"{len(found)} snapshots, {found[0].date} to {found[-1].date}; as of {as_of}")
+    for h in chosen:
+        week = " ".join((r or "-")[:5] for _, r in h.ratings[-8:])
+        last = h.last_update.isoformat() if h.last_update else "never"
+        click.echo(f"  {h.ref[:10]:<10} last update {last} ({h.days_since} days; "
+                   f"{h.missed_updates} missed)  {week}")
 
 
 @cli.command(context_settings=CONTEXT)

@@ -250,38 +250,24 @@ def findings_text(result: Validation) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write_findings_xlsx(result: Validation, path: Path) -> Path:
+def add_findings_sheet(wb, result: Validation, config: Config, name: str = "Findings") -> None:
     """The findings as one formatted, printable sheet, grouped by lead."""
-    import xlsxwriter
+    from .sheets import Formats
 
-    from .files import atomic_path
-
-    with atomic_path(path) as tmp:
-        wb = xlsxwriter.Workbook(str(tmp), {"strings_to_formulas": False, "strings_to_urls": False})
-        ws = wb.add_worksheet("Findings")
-        head = wb.add_format({"bold": True, "font_color": "#FFFFFF", "bg_color": "#1F4E78", "border": 1})
-        text = wb.add_format({"text_wrap": True, "valign": "top", "border": 1, "border_color": "#BFBFBF"})
-        error = wb.add_format({"bold": True, "bg_color": "#FFC7CE", "font_color": "#9C0006", "border": 1})
-        warning = wb.add_format({"bg_color": "#FFEB9C", "font_color": "#9C5700", "border": 1})
-        title = wb.add_format({"bold": True, "font_size": 14})
-        ws.write_string(0, 0, f"Findings: {Path(result.workbook).name}, {result.actions} actions, "
-                              f"{result.errors} errors, {result.warnings} warnings, as of "
-                              f"{result.as_of.strftime('%d/%m/%Y')}", title)
-        columns = (("Lead", 30), ("Ref", 9), ("Row", 6), ("Field", 10), ("Rule", 18), ("Severity", 10), ("Message", 70))
-        for c, (name, width) in enumerate(columns):
-            ws.write_string(2, c, name, head)
-            ws.set_column(c, c, width)
-        rows = sorted(result.findings, key=lambda f: ((f.lead or "~").casefold(), f.row))
-        for r, f in enumerate(rows, start=3):
-            for c, value in enumerate((f.lead, f.ref, str(f.row), f.field, f.rule)):
-                ws.write_string(r, c, value, text)
-            ws.write_string(r, 5, f.severity, error if f.severity == "error" else warning)
-            ws.write_string(r, 6, f.message, text)
-        ws.freeze_panes(3, 0)
-        ws.autofilter(2, 0, max(len(rows) + 2, 3), len(columns) - 1)
-        ws.set_landscape()
-        ws.set_paper(9)
-        ws.fit_to_pages(1, 0)
-        ws.repeat_rows(2)
-        wb.close()
-    return path
+    f = Formats(wb, config)
+    ws = wb.add_worksheet(name)
+    ws.write_string(0, 0, f"Findings: {Path(result.workbook).name}, {result.actions} actions, "
+                          f"{result.errors} errors, {result.warnings} warnings, as of "
+                          f"{result.as_of.strftime('%d/%m/%Y')}", f.title)
+    columns = (("Lead", 30), ("Ref", 9), ("Row", 6), ("Field", 10), ("Rule", 18), ("Severity", 10), ("Message", 70))
+    f.header_row(ws, 2, columns)
+    rows = sorted(result.findings, key=lambda x: ((x.lead or "~").casefold(), x.row))
+    for r, finding in enumerate(rows, start=3):
+        for c, value in enumerate((finding.lead, finding.ref)):
+            ws.write_string(r, c, value, f.text)
+        ws.write_number(r, 2, finding.row, f.number)
+        for c, value in enumerate((finding.field, finding.rule), start=3):
+            ws.write_string(r, c, value, f.text)
+        ws.write_string(r, 5, finding.severity, f.error if finding.severity == "error" else f.warning)
+        ws.write_string(r, 6, finding.message, f.text)
+    f.finish(ws, 2, len(rows), len(columns))

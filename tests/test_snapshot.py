@@ -1,0 +1,132 @@
+"""Snapshots of the shared workbook, and history from them."""
+
+import datetime as dt
+import json
+import os
+
+import pytest
+
+from conftest import write_rows
+from xlplan.cli import main
+from xlplan.config import load_config
+from xlplan.history import action_histories, load_version, reported_status
+from xlplan.snapshot import snapshots, take_snapshot
+
+HEADER = ["Ref", "Action", "Lead", "Due", "RAG", "Progress", "Updated"]
+
+
+@pytest.fixture
+def project(tmp_path):
+    (tmp_path / "config").mkdir()
+    (tmp_path / "config" / "xlplan.toml").write_text('[workbook]\npath = "plan.xlsx"\n[folders]\nhistory = "history"\n')
+    return tmp_path
+
+
+def save(project, rows):
+    return write_rows(project / "plan.xlsx", [HEADER, *rows])
+
+
+ROWS = [["1.1", "Define objectives", "DCS", "Dec 09", "Amber", "Started", None],
+        ["1.2", "Integrate plans", "CT Manager", "Dec 09", "Red", "Not begun", None]]
+
+
+def test_snapshot_is_named_by_date_and_read_only(project):
+    config = load_config(project / "config" / "xlplan.toml")
+    save(project, ROWS)
+    result = take_snapshot(config, as_of=dt.date(2026, 11, 2))
+    assert result.stored and result.snapshot.path == project / "history" / "plan.2026-11-02.xlsx"
+    assert result.snapshot.path.read_bytes() == (project / "plan.xlsx").read_bytes()
+    assert not os.stat(result.snapshot.path).st_mode & 0o222
+
+
+def test_identical_snapshot_is_not_stored_twice(project):
+    config = load_config(project / "config" / "xlplan.toml")
+    save(project, ROWS)
+    take_snapshot(config, as_of=dt.date(2026, 11, 2))
+    again = take_snapshot(config, as_of=dt.date(2026, 11, 9))
+    assert not again.stored and "identical" in again.reason
+    assert len(snapshots(project / "history")) == 1
+
+
+def test_snapshot_while_the_workbook_is_open(project):
+    """A lock file means a lead has it open; a snapshot only reads, so it goes ahead and the
+    original is left exactly as it was."""
+    config = load_config(project / "config" / "xlplan.toml")
+    path = save(project, ROWS)
+    (project / "~$plan.xlsx").write_bytes(b"\x05Alice")
+    before = (path.read_bytes(), os.stat(path).st_mtime_ns)
+    assert take_snapshot(config, as_of=dt.date(2026, 11, 2)).stored
+    assert (path.read_bytes(), os.stat(path).st_mtime_ns) == before
+
+
+def test_a_second_version_on_the_same_day_is_kept_too(project):
+    config = load_config(project / "config" / "xlplan.toml")
+    save(project, ROWS)
+    take_snapshot(config, as_of=dt.date(2026, 11, 2))
+    save(project, [ROWS[0], [*ROWS[1][:4], "Amber", "Begun", None]])
+    result = take_snapshot(config, as_of=dt.date(2026, 11, 2))
+    assert result.snapshot.path.name == "plan.2026-11-02.2.xlsx"
+    assert [s.path.name for s in snapshots(project / "history")] == ["plan.2026-11-02.xlsx", "plan.2026-11-02.2.xlsx"]
+
+
+def test_a_missing_workbook_is_reported(project, capsys):
+    assert main(["snapshot", "--config", str(project / "config" / "xlplan.toml")]) == 2
+    assert "does not exist" in capsys.readouterr().err
+
+
+def weeks(project, versions):
+    """Store one snapshot a week from 2 November 2026, one per list of rows."""
+    config = load_config(project / "config" / "xlplan.toml")
+    for i, rows in enumerate(versions):
+        save(project, rows)
+        take_snapshot(config, as_of=dt.date(2026, 11, 2) + dt.timedelta(weeks=i))
+    return config
+
+
+def test_days_since_last_update(project):
+    updated = [ROWS[0], [*ROWS[1][:4], "Amber", "Plans drafted", None]]
+    reworded = [[ROWS[0][0], "Define and publish objectives", *ROWS[0][2:]], updated[1]]
+    config = weeks(project, [ROWS, ROWS, updated, reworded])
+    versions = [load_version(s, config) for s in snapshots(project / "history")]
+    assert len(versions) == 3                                 # week 2 was identical: not stored
+    result = action_histories(versions, dt.date(2026, 11, 23))
+    assert result["1.1"].last_update == dt.date(2026, 11, 2)  # rewording is not an update
+    assert result["1.1"].days_since == 21 and result["1.1"].missed_updates == 2
+    assert result["1.2"].last_update == dt.date(2026, 11, 16) and result["1.2"].days_since == 7
+    assert [r for _, r in result["1.2"].ratings] == ["Red", "Amber", "Amber"]
+
+
+def test_last_updated_column_counts(project):
+    confirmed = [[*ROWS[0][:6], dt.datetime(2026, 11, 14)], ROWS[1]]
+    config = weeks(project, [ROWS, confirmed])
+    versions = [load_version(s, config) for s in snapshots(project / "history")]
+    result = action_histories(versions, dt.date(2026, 11, 16))
+    assert result["1.1"].last_update == dt.date(2026, 11, 9) and result["1.1"].missed_updates == 0
+    assert result["1.2"].missed_updates == 1
+
+
+def test_no_data_after_missed_updates(project):
+    config = weeks(project, [ROWS, [ROWS[0], [*ROWS[1][:5], "x", None]], [ROWS[0], [*ROWS[1][:5], "x", None]]])
+    versions = [load_version(s, config) for s in snapshots(project / "history")]
+    result = action_histories(versions, dt.date(2026, 11, 16))
+    assert reported_status("Amber", result["1.1"], complete=False, threshold=1) == "No data"
+    assert reported_status("Amber", result["1.1"], complete=True, threshold=1) == "Amber"
+    assert reported_status("Amber", result["1.1"], complete=False, threshold=0) == "Amber"
+
+
+def test_parsed_snapshots_are_cached_by_content(project, monkeypatch):
+    config = weeks(project, [ROWS])
+    snap = snapshots(project / "history")[0]
+    first = load_version(snap, config)
+    assert list((project / "history" / ".cache").glob("*.json"))
+    import xlplan.history as history
+
+    monkeypatch.setattr(history, "read_plan", lambda *a, **k: pytest.fail("read the workbook again"))
+    assert load_version(snap, config) == first
+
+
+def test_history_command(project, capsys):
+    weeks(project, [ROWS, [ROWS[0], [*ROWS[1][:5], "Drafted", None]]])
+    assert main(["history", "--config", str(project / "config" / "xlplan.toml"), "--as-of", "2026-11-16", "--json"]) == 0
+    data = {a["ref"]: a for a in json.loads(capsys.readouterr().out)["actions"]}
+    assert data["1.2"]["last_update"] == "2026-11-09" and data["1.1"]["days_since"] == 14

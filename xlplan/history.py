@@ -1,0 +1,129 @@
+"""How long each action has gone without an update, from the weekly snapshots: the date its
+progress or rating last changed, the days since, and its rating week by week.
+
+Parsing a workbook is the slow part, so what history needs of each snapshot is cached beside
+the snapshots, keyed by the file's content (and the config and xlplan version that read it):
+a year of weekly snapshots is read once."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import __version__
+from .compare import updated_since
+from .config import Config
+from .plan import read_plan
+from .snapshot import Snapshot
+
+CACHE = ".cache"
+
+
+@dataclass(frozen=True)
+class Entry:
+    """What history keeps of an action in one version."""
+
+    rag: str | None
+    progress: str
+    updated: dt.date | None
+    due: dt.date | None
+    lead: str
+    action: str
+
+
+@dataclass(frozen=True)
+class Version:
+    date: dt.date
+    path: Path
+    actions: dict[str, Entry]
+
+
+@dataclass
+class ActionHistory:
+    ref: str
+    last_update: dt.date | None
+    days_since: int | None
+    missed_updates: int                  # consecutive versions since the last change
+    ratings: list[tuple[dt.date, str | None]] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        return {"ref": self.ref, "last_update": self.last_update.isoformat() if self.last_update else None,
+                "days_since": self.days_since, "missed_updates": self.missed_updates,
+                "ratings": [{"date": d.isoformat(), "rag": r} for d, r in self.ratings]}
+
+
+def _fingerprint(config: Config) -> str:
+    text = json.dumps(config.raw, sort_keys=True, default=str) + __version__
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def load_version(snapshot: Snapshot, config: Config) -> Version:
+    data = snapshot.path.read_bytes()
+    key = f"{hashlib.sha256(data).hexdigest()}-{_fingerprint(config)}"
+    cache = snapshot.path.parent / CACHE / f"{key}.json"
+    if cache.is_file():
+        try:
+            raw = json.loads(cache.read_text(encoding="utf-8"))
+            return Version(snapshot.date, snapshot.path, {ref: _entry(e) for ref, e in raw.items()})
+        except (ValueError, KeyError, TypeError):
+            pass                                    # a damaged cache entry is read again
+    plan = read_plan(snapshot.path, config)
+    actions = {}
+    for a in plan.actions:
+        if a.ref and a.ref not in actions:
+            actions[a.ref] = Entry(a.rag, a.progress, a.updated, a.due, a.lead, a.action)
+    try:
+        cache.parent.mkdir(exist_ok=True)
+        tmp = cache.with_suffix(".tmp")
+        tmp.write_text(json.dumps({r: _raw(e) for r, e in actions.items()}), encoding="utf-8")
+        tmp.replace(cache)
+    except OSError:
+        pass                                        # no cache is slower, not wrong
+    return Version(snapshot.date, snapshot.path, actions)
+
+
+def _raw(e: Entry) -> dict:
+    return {"rag": e.rag, "progress": e.progress, "updated": e.updated.isoformat() if e.updated else None,
+            "due": e.due.isoformat() if e.due else None, "lead": e.lead, "action": e.action}
+
+
+def _entry(raw: dict) -> Entry:
+    day = lambda v: dt.date.fromisoformat(v) if v else None
+    return Entry(raw["rag"], raw["progress"], day(raw["updated"]), day(raw["due"]), raw["lead"], raw["action"])
+
+
+def action_histories(versions: list[Version], as_of: dt.date) -> dict[str, ActionHistory]:
+    """For each ref in the newest version: its last update and its rating week by week."""
+    histories: dict[str, ActionHistory] = {}
+    previous: dict[str, Entry] = {}
+    for version in sorted(versions, key=lambda v: v.date):
+        for ref, entry in version.actions.items():
+            h = histories.get(ref)
+            if h is None:
+                h = histories[ref] = ActionHistory(ref, version.date, None, 0)
+            elif updated_since(previous[ref], entry):
+                h.last_update, h.missed_updates = version.date, 0
+            else:
+                h.missed_updates += 1
+            if entry.updated and h.last_update and h.last_update < entry.updated <= version.date:
+                h.last_update = entry.updated       # the lead's own date, when it is later
+            h.ratings.append((version.date, entry.rag))
+            previous[ref] = entry
+    newest = max(versions, key=lambda v: v.date).actions if versions else {}
+    out = {}
+    for ref in newest:
+        h = histories[ref]
+        h.days_since = (as_of - h.last_update).days if h.last_update else None
+        out[ref] = h
+    return out
+
+
+def reported_status(rag: str | None, history: ActionHistory | None, complete: bool, threshold: int) -> str | None:
+    """What the board is told this week: "No data" for an open action whose lead has missed
+    `threshold` or more weekly updates in a row (seed 000 and seed 003 do this)."""
+    if not complete and history is not None and threshold > 0 and history.missed_updates >= threshold:
+        return "No data"
+    return rag

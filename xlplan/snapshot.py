@@ -1,0 +1,95 @@
+"""Weekly snapshots of the shared workbook: a copy in the history folder, named by its as-of
+date. The original is only ever read (never locked, never written), so a lead can have it
+open in Excel; a snapshot identical to the latest is not stored twice; a stored snapshot is
+made read-only and never changed."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from .config import Config
+from .errors import WorkbookError
+from .files import atomic_path
+from .source import check_xlsx
+
+_NAME = re.compile(r"^(?P<stem>.+)\.(?P<date>\d{4}-\d{2}-\d{2})(?:\.(?P<n>\d+))?\.xlsx$")
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    date: dt.date
+    path: Path
+
+
+@dataclass(frozen=True)
+class SnapshotResult:
+    snapshot: Snapshot
+    stored: bool            # False: identical to the latest, which is returned instead
+    reason: str = ""
+
+
+def snapshots(folder: Path, stem: str | None = None) -> list[Snapshot]:
+    """The snapshots in `folder`, oldest first (two on one day: in the order stored)."""
+    if not folder.is_dir():
+        return []
+    found = []
+    for path in folder.iterdir():
+        m = _NAME.match(path.name)
+        if m and (stem is None or m["stem"] == stem):
+            found.append((dt.date.fromisoformat(m["date"]), int(m["n"] or 1), path))
+    return [Snapshot(d, p) for d, _, p in sorted(found)]
+
+
+def latest_before(folder: Path, stem: str, day: dt.date) -> Snapshot | None:
+    earlier = [s for s in snapshots(folder, stem) if s.date < day]
+    return earlier[-1] if earlier else None
+
+
+def digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def read_settled(path: Path, attempts: int = 4, pause: float = 0.5) -> bytes:
+    """The workbook's bytes, read while no one is saving it. Excel saves by writing a temporary
+    file, deleting the original and renaming: for a moment the file is missing or half there.
+    Read, check, and try again a few times with a growing pause."""
+    last = ""
+    for attempt in range(attempts):
+        try:
+            before = path.stat()
+            data = path.read_bytes()
+            after = path.stat()
+            steady = before.st_mtime_ns == after.st_mtime_ns and before.st_size == after.st_size == len(data)
+            if steady and data[:2] == b"PK":
+                return data
+            last = "it was being saved"
+        except FileNotFoundError:
+            last = "it was missing (being saved?)"
+        time.sleep(pause * (2 ** attempt))
+    raise WorkbookError(f"could not take a snapshot of {path}: {last} on each of {attempts} tries; "
+                        f"run again in a minute")
+
+
+def take_snapshot(config: Config, *, workbook: Path | None = None, as_of: dt.date | None = None) -> SnapshotResult:
+    source = Path(workbook or config.workbook)
+    as_of = as_of or dt.date.today()
+    folder = config.folders["history"]
+    check_xlsx(source, config.max_unpacked_bytes)
+    data = read_settled(source)
+    stem = source.stem
+    existing = snapshots(folder, stem)
+    if existing and existing[-1].path.read_bytes() == data:
+        return SnapshotResult(existing[-1], False, f"identical to {existing[-1].path.name}")
+    same_day = [s for s in existing if s.date == as_of]
+    name = f"{stem}.{as_of.isoformat()}.xlsx" if not same_day else f"{stem}.{as_of.isoformat()}.{len(same_day) + 1}.xlsx"
+    target = folder / name
+    with atomic_path(target) as tmp:
+        tmp.write_bytes(data)
+        check_xlsx(tmp, config.max_unpacked_bytes)     # never store a half-saved file
+    target.chmod(0o444)
+    return SnapshotResult(Snapshot(as_of, target), True)
