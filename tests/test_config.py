@@ -68,3 +68,10 @@ def test_config_errors_name_the_key_and_the_file(tmp_path, text, words):
 def test_missing_config_named_on_the_command_line(tmp_path):
     with pytest.raises(ConfigError, match="does not exist"):
         load_config(tmp_path / "nope.toml")
+
+
+def test_conflict_labels_the_user_wrote_must_be_ratings(tmp_path):
+    path = tmp_path / "c.toml"
+    path.write_text('[rules.conflict]\ndone_contradicts = ["Amberr"]\n')
+    with pytest.raises(ConfigError, match=r"\[rules.conflict\] done_contradicts names 'Amberr'"):
+        load_config(path)

@@ -184,3 +184,29 @@ def test_compare_reports_exactly_a_leads_edits_made_in_libreoffice(tmp_path):
     assert edits == [("3.4", "rag", "Amber", "Green"),
                      ("4.15", "due", dt.date(2009, 4, 30), dt.date(2009, 7, 31)),
                      ("4.9", "progress", by_ref["4.9"].progress, "ICT support in place and working")]
+
+
+@pytest.mark.parametrize("command, colour", [
+    (["validate", "{plan}", "--as-of", "2009-05-31", "-o", "{out}"], "FFEB9C"),            # warnings
+    (["compare", "{old}", "{plan}", "--as-of", "2009-05-31", "-o", "{out}"], "FFC000"),     # ratings
+    (["summary", "{plan}", "--as-of", "2009-05-31", "-o", "{out}"], "00B050"),
+    (["chase", "{plan}", "--as-of", "2009-05-31", "-o", "{out}"], "FFC000"),
+], ids=["findings", "changes", "summary", "chase"])
+def test_report_workbooks_open_render_and_save_back(tmp_path, command, colour):
+    from xlplan.cli import main
+
+    old = tmp_path / "old.xlsx"
+    old.write_bytes((PROJECT / "workbooks" / "plan.xlsx").read_bytes())
+    plan = tmp_path / "plan.xlsx"
+    from openpyxl import load_workbook as load
+
+    wb = load(old)
+    wb["Plan"]["F4"] = "Green"                   # 3.4 improves, so compare has a change to show
+    wb.save(plan)
+    out = tmp_path / "report.xlsx"
+    args = [a.format(plan=plan, old=old, out=out) for a in command]
+    assert main(args + ["--config", str(PROJECT / "config" / "xlplan.toml")]) in (0, 1)
+    pdf = libreoffice.convert(out, "pdf", tmp_path / "pdf")
+    assert libreoffice.page_colours(pdf, 1)[colour] > 20
+    resaved = libreoffice.convert(out, "xlsx", tmp_path / "resaved")
+    assert load(resaved).sheetnames == load(out).sheetnames

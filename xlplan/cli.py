@@ -346,36 +346,140 @@ def history(refs, config_path, as_of, as_json):
                    f"{h.missed_updates} missed)  {week}")
 
 
+def _history_for(config, plan_path: Path, as_of: dt.date | None):
+    """The versions and per-action histories from the snapshots of this plan, if there are any."""
+    from .history import action_histories, load_version
+    from .snapshot import snapshots
+
+    found = [s for s in snapshots(config.folders["history"], Path(plan_path).stem)
+             if as_of is None or s.date <= as_of]
+    if not found:
+        return [], {}
+    versions = [load_version(s, config) for s in found]
+    return versions, action_histories(versions, as_of or dt.date.today())
+
+
 @cli.command(context_settings=CONTEXT)
 @click.argument("plan", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--previous", type=click.Path(dir_okay=False, path_type=Path),
-              help="Last week's version, to find actions with no update.")
+              help="Last week's version, to find actions with no update and leads that changed.")
 @click.option("--leads", type=click.Path(dir_okay=False, path_type=Path),
-              help="Leads directory (CSV or xlsx with columns Lead, Email).")
+              help="Leads directory (CSV or xlsx with columns Lead, Email); default: the plan's Leads sheet.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
               help="Write the chase list as a workbook with mail-merge columns.")
 @click.option("--outbox", type=click.Path(file_okay=False, path_type=Path),
-              help="Write one email draft (.eml) per lead here.")
-@click.option("--send", is_flag=True, help="Send the emails over SMTP (never twice for a lead and date).")
-@click.option("--smtp", metavar="HOST:PORT", help="SMTP server for --send.")
-@click.option("--sender", metavar="ADDRESS", help="From address for --send.")
+              help="Write one email draft (.eml, opens as a draft in Outlook) per lead here.")
+@click.option("--send", is_flag=True, help="Send the emails over SMTP; without it nothing leaves the machine.")
+@click.option("--smtp", metavar="HOST:PORT", help="SMTP server for --send (default: [chase] smtp).")
+@click.option("--sender", metavar="ADDRESS", help="From address for --send (default: [chase] sender).")
 @common()
 def chase(plan, previous, leads, output, outbox, send, smtp, sender, config_path, as_of, as_json):
-    """Who must update what: for each lead, the open actions that need their attention, and
-    one email draft per lead."""
-    _not_built("chase", "the outputs issue")
+    """Who must update what: for each lead, the open actions that need their attention and
+    why (no progress statement, no update since last week or for N weeks, overdue, no rating,
+    a due date that cannot be read, a reviewer suggesting another rating). Leads with nothing
+    outstanding are not chased; when an action changes lead, both leads are told.
+
+    Each lead's draft holds only their own actions. A lead whose name or address could carry
+    a mail header trick is refused and reported. With --send, a message is never sent twice
+    for the same lead, plan and as-of date, however often the command runs.
+    """
+    from .chase import add_chase_sheets, chase_list, chase_text, send as send_all, write_drafts
+    from .plan import read_plan
+    from .sheets import write_workbook
+    from .validate import validate_plan
+
+    from .chase import check_sender
+
+    config = _config(config_path)
+    settings = config.raw.get("chase", {})
+    if send:                                  # say so before any work is done
+        check_sender(sender or settings.get("sender", ""))
+        if not (smtp or settings.get("smtp")):
+            raise XlplanError("no SMTP server; pass --smtp HOST:PORT or set [chase] smtp")
+    read = read_plan(plan, config, leads_file=leads)
+    old = read_plan(previous, config) if previous else None
+    _, histories = _history_for(config, plan, as_of)
+    validation = validate_plan(read, config, as_of=as_of)
+    result = chase_list(read, config, validation=validation, as_of=as_of, previous=old, histories=histories)
+    if outbox or send:
+        write_drafts(result, config, outbox or config.folders["outbox"], sender or settings.get("sender", ""))
+    if send:
+        send_all(result, config, smtp=smtp or settings.get("smtp", ""), sender=sender or settings.get("sender", ""),
+                 outbox=outbox or config.folders["outbox"])
+    if output:
+        write_workbook(output, lambda wb: add_chase_sheets(wb, result, config))
+    if as_json:
+        _print_json(result.to_dict())
+    else:
+        click.echo(chase_text(result), nl=False)
+        if output:
+            click.echo(f"wrote the chase list to {output}")
+    failed = [e for e in result.leads if e.sent.startswith("failed")]
+    raise click.exceptions.Exit(1 if failed else 0)
 
 
 @cli.command(context_settings=CONTEXT)
 @click.argument("plan", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--previous", type=click.Path(dir_okay=False, path_type=Path),
-              help="An earlier version, for movement since then.")
+              help="An earlier version, for movement since then (improved, worsened, unchanged, new).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
-              help="Write the summary as a workbook.")
+              help="Write the summary and the exception report as a workbook.")
 @common()
 def summary(plan, previous, output, config_path, as_of, as_json):
-    """Counts by rating and a narrative paragraph for a board or scrutiny report."""
-    _not_built("summary", "the outputs issue")
+    """Counts by rating, by theme and by lead, movement since the previous version, the trend
+    week by week (from the snapshots), and a paragraph to paste into a board or scrutiny
+    report: "Of the 28 actions, 9 are marked green, as completed; ..."."""
+    from .exceptions import add_exceptions_sheet, exception_report
+    from .plan import read_plan
+    from .sheets import write_workbook
+    from .summary import add_summary_sheet, summarise, summary_text
+
+    config = _config(config_path)
+    read = read_plan(plan, config)
+    old = read_plan(previous, config) if previous else None
+    versions, histories = _history_for(config, plan, as_of)
+    result = summarise(read, config, as_of=as_of, previous=old, versions=versions, histories=histories)
+    if output:
+        groups = exception_report(read, config, as_of=result.as_of, histories=histories)
+        write_workbook(output, lambda wb: (add_summary_sheet(wb, result, config),
+                                           add_exceptions_sheet(wb, groups, config, result.as_of)))
+    if as_json:
+        _print_json(result.to_dict())
+    else:
+        click.echo(summary_text(result), nl=False)
+        if output:
+            click.echo(f"wrote the summary to {output}")
+
+
+@cli.command(context_settings=CONTEXT)
+@click.argument("plan", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the exception report as a printable workbook.")
+@common()
+def exceptions(plan, output, config_path, as_of, as_json):
+    """The exception report: every action not complete and not green, grouped by the month it
+    is due, overdue ones marked, with days since the last update where snapshots exist."""
+    from .exceptions import add_exceptions_sheet, exception_report, exceptions_dict
+    from .plan import read_plan
+    from .sheets import write_workbook
+
+    config = _config(config_path)
+    read = read_plan(plan, config)
+    _, histories = _history_for(config, plan, as_of)
+    as_of = as_of or dt.date.today()
+    groups = exception_report(read, config, as_of=as_of, histories=histories)
+    if output:
+        write_workbook(output, lambda wb: add_exceptions_sheet(wb, groups, config, as_of))
+    if as_json:
+        _print_json({"plan": str(plan), "as_of": as_of.isoformat(), "groups": exceptions_dict(groups)})
+        return
+    for g in groups:
+        click.echo(g.title)
+        for i in g.items:
+            late = f", overdue by {i.overdue_days} days" if i.overdue_days is not None else ""
+            click.echo(f"  {i.action.ref[:10]:<10} {i.status:<11} {i.action.lead[:30]}{late}")
+    if output:
+        click.echo(f"wrote the exception report to {output}")
 
 
 @cli.command(context_settings=CONTEXT)

@@ -85,7 +85,7 @@ def load_config(path: str | Path | None = None, *, search_from: Path | None = No
     _check_known_keys(user, defaults, found)
     found = found.resolve()
     root = found.parent.parent if found.parent.name == "config" else found.parent
-    return build_config(_merge(defaults, user), source=found, root=root)
+    return build_config(_merge(defaults, user), source=found, root=root, user=user)
 
 
 def _merge(base: dict, over: dict) -> dict:
@@ -110,7 +110,7 @@ def _check_known_keys(user: dict, defaults: dict, path: Path, prefix: str = "") 
             _check_known_keys(value, defaults[key], path, f"{name}.")
 
 
-def build_config(data: dict, *, source: Path | None, root: Path) -> Config:
+def build_config(data: dict, *, source: Path | None, root: Path, user: dict | None = None) -> Config:
     where = str(source) if source else "the built-in defaults"
 
     def get(section: str, key: str, kind: type | tuple):
@@ -171,11 +171,15 @@ def build_config(data: dict, *, source: Path | None, root: Path) -> Config:
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             raise ConfigError(f"config file {where}: [rules.conflict] {key} must be a list of strings")
         conflict[key] = tuple(value)
+    written = (user or {}).get("rules", {}).get("conflict", {})
     for key in ("done_contradicts", "not_started_contradicts", "extension_contradicts"):
         for label in conflict.get(key, ()):
-            if label not in scale.labels:
+            if label not in scale.labels and key in written:
                 raise ConfigError(f"config file {where}: [rules.conflict] {key} names {label!r}, which is "
                                   f"not a rating of [[rag.levels]] ({', '.join(scale.labels)})")
+        # The defaults name the default scale's labels; a board with its own scale keeps those
+        # of them it has.
+        conflict[key] = tuple(label for label in conflict.get(key, ()) if label in scale.labels)
     reviewer = []
     for text in rules.get("reviewer", {}).get("patterns", []):
         try:
@@ -225,6 +229,7 @@ def _build_scale(rag: dict, where: str) -> RagScale:
             aliases=tuple(level.get("aliases", [])), fills=tuple(f.upper() for f in fills),
             complete=bool(level.get("complete", False)),
             complete_when_due_passed=bool(level.get("complete_when_due_passed", False)),
+            narrative=str(level.get("narrative", "")),
         ))
     labels = [lv.label.casefold() for lv in built]
     if len(set(labels)) != len(labels):

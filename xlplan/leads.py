@@ -54,9 +54,14 @@ def directory_from_rows(rows: list[list], source: str) -> Directory:
         raise WorkbookError(f"{source} has no header row with the columns Lead and Email")
     directory = Directory({}, source)
     for n, row in enumerate(rows[i + 1:], start=i + 2):
-        name = one_line(row[lead_col]) if lead_col < len(row) else ""
-        email = one_line(row[email_col]) if email_col < len(row) else ""
+        raw_name = str(row[lead_col] or "") if lead_col < len(row) else ""
+        name = one_line(raw_name)
+        email = str(row[email_col] or "").strip() if email_col < len(row) else ""
         if not name:
+            continue
+        if re.search(r"[\r\n\x00-\x1f\x7f]", raw_name.strip()):
+            directory.problems.append(f"{source} row {n}: the lead {name!r} has a line break or control "
+                                      f"character in their name; refused (a mail header trick?)")
             continue
         if email and not EMAIL.match(email):
             directory.problems.append(f"{source} row {n}: {email!r} is not an email address")

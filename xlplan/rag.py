@@ -28,6 +28,7 @@ class RagLevel:
     fills: tuple[str, ...]     # fill colours (RRGGBB) that mean this rating on their own
     complete: bool = False
     complete_when_due_passed: bool = False
+    narrative: str = ""        # ", as completed": finishes "9 are marked green..."
 
 
 @dataclass(frozen=True)

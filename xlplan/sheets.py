@@ -27,6 +27,7 @@ class Formats:
         self._directions = {
             "improved": wb.add_format({"font_color": "#006100", "bold": True, "border": 1}),
             "worsened": wb.add_format({"font_color": "#9C0006", "bold": True, "border": 1}),
+            "new": wb.add_format({"font_color": "#1F4E78", "bold": True, "border": 1}),
         }
 
     def rag(self, label: str):
@@ -48,6 +49,11 @@ class Formats:
         for c, (name, width) in enumerate(columns):
             ws.write_string(row, c, name, self.head)
             ws.set_column(c, c, width)
+
+    def header_row_at(self, ws, row: int, names) -> None:
+        """A header row without touching column widths (tables stacked on one sheet)."""
+        for c, name in enumerate(names):
+            ws.write_string(row, c, name, self.head)
 
     def finish(self, ws, header_row: int, rows: int, columns: int) -> None:
         """Frozen header, filter, landscape A4 one page wide with the header repeated."""

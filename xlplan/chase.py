@@ -1,0 +1,365 @@
+"""Who must update what: for each lead, the open actions that need their attention and why;
+a mail-merge sheet; one email draft per lead; and delivery over SMTP that never sends the same
+lead the same chase twice.
+
+Safeguarding plans name children's services cases: a lead's email holds only that lead's
+actions, progress text can be left out by config, and a lead's name or address that could
+smuggle a mail header (a line break, an extra address) is refused and reported, never written."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import html
+import json
+import os
+import re
+import smtplib
+import string
+from dataclasses import dataclass, field
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.utils import format_datetime, make_msgid
+from importlib import resources
+from pathlib import Path
+
+from .action import Action
+from .config import Config
+from .errors import XlplanError
+from .history import ActionHistory
+from .leads import EMAIL, Directory
+from .plan import Plan
+from .validate import Validation
+
+# Findings only the lead can put right.
+LEAD_RULES = {"missing-rag": "no rating", "unknown-rag": "the rating is not one xlplan knows",
+              "unparsed-due": "the due date cannot be read", "reviewer-suggests": "a reviewer suggests another rating",
+              "rag-conflict": "the rating and the words disagree"}
+SENT_LOG = "sent-log.jsonl"
+
+
+@dataclass(frozen=True)
+class ChaseItem:
+    action: Action
+    reasons: tuple[str, ...]
+
+
+@dataclass
+class LeadChase:
+    lead: str
+    email: str = ""
+    items: list[ChaseItem] = field(default_factory=list)
+    problem: str = ""                 # why no email can go to this lead
+    draft: Path | None = None
+    sent: str = ""                    # "sent", "already sent ...", "failed: ..."
+
+    @property
+    def refs(self) -> list[str]:
+        return [i.action.ref for i in self.items]
+
+    def to_dict(self) -> dict:
+        return {"lead": self.lead, "email": self.email, "refs": self.refs,
+                "draft": str(self.draft) if self.draft else None, "problem": self.problem or None,
+                "sent": self.sent or None,
+                "actions": [{"ref": i.action.ref, "row": i.action.row, "reasons": list(i.reasons)} for i in self.items]}
+
+
+@dataclass
+class ChaseList:
+    plan: str
+    title: str
+    as_of: dt.date
+    leads: list[LeadChase] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        return {"plan": self.plan, "as_of": self.as_of.isoformat(), "leads": [l.to_dict() for l in self.leads]}
+
+
+def chase_list(plan: Plan, config: Config, *, validation: Validation, as_of: dt.date | None = None,
+               previous: Plan | None = None, histories: dict[str, ActionHistory] | None = None,
+               directory: Directory | None = None) -> ChaseList:
+    as_of = as_of or dt.date.today()
+    scale = config.scale
+    directory = directory if directory is not None else plan.directory
+    findings: dict[int, list[str]] = {}
+    for f in validation.findings:
+        if f.rule in LEAD_RULES:
+            findings.setdefault(f.row, []).append(f"{LEAD_RULES[f.rule]}: {f.message}")
+    no_update: set[str] = set()
+    handed: dict[str, str] = {}                       # new ref -> old lead
+    if previous is not None:
+        from .compare import compare
+
+        for c in compare(previous, plan, config, as_of=as_of).changes:
+            if c.change == "no-update":
+                no_update.add(c.ref)
+            elif c.change == "lead" and c.old:
+                handed[c.ref] = c.old
+
+    by_lead: dict[str, LeadChase] = {}
+
+    def add(lead: str, action: Action, reasons: list[str]) -> None:
+        key = lead.casefold() or "(no lead named)"
+        entry = by_lead.setdefault(key, LeadChase(lead or "(no lead named)"))
+        entry.items.append(ChaseItem(action, tuple(reasons)))
+
+    for a in plan.actions:
+        if scale.is_complete(a.rag, a.due, a.progress, as_of):
+            continue
+        reasons = []
+        if "progress" in plan.columns and not a.progress.strip():
+            reasons.append("no progress statement")
+        history = (histories or {}).get(a.ref)
+        if history and history.missed_updates:
+            weeks = history.missed_updates
+            reasons.append(f"no update for {weeks} week{'s' * (weeks != 1)} (last {history.last_update.strftime('%d/%m/%Y')})")
+        elif a.ref in no_update:
+            reasons.append("no update since last week")
+        if a.due and a.due < as_of:
+            reasons.append(f"overdue by {(as_of - a.due).days} days (due {a.due.strftime('%d/%m/%Y')})")
+        reasons += findings.get(a.row, [])
+        if a.ref in handed:
+            old = handed[a.ref]
+            add(old, a, [f"handed over to {a.lead or 'nobody'}: please pass on anything outstanding"])
+            reasons.append(f"now yours (was {old})")
+        if reasons:
+            add(a.lead, a, reasons)
+
+    result = ChaseList(str(plan.path), plan.title or plan.path.stem, as_of)
+    for key in sorted(by_lead):
+        entry = by_lead[key]
+        entry.email, entry.problem = _address(entry.lead, directory)
+        result.leads.append(entry)
+    return result
+
+
+def _address(lead: str, directory: Directory | None) -> tuple[str, str]:
+    if re.search(r"[\r\n\x00-\x1f\x7f]", lead):
+        return "", "refused: the lead's name has a line break or control character (a header trick?)"
+    if lead == "(no lead named)":
+        return "", "no lead is named for these actions"
+    found = directory.find(lead) if directory else None
+    if found is None or not found.email:
+        return "", "no email address in the leads directory: add the lead and their email to the Leads sheet"
+    if not EMAIL.match(found.email):
+        return "", f"refused: {found.email!r} is not a plain email address"
+    return found.email, ""
+
+
+# -- drafts -----------------------------------------------------------------------------------
+
+def _template(config: Config) -> str:
+    name = config.raw.get("chase", {}).get("template", "")
+    path = config.root / name if name else None
+    if path and path.is_file():
+        return path.read_text(encoding="utf-8")
+    return resources.files("xlplan").joinpath("chase-email.txt").read_text(encoding="utf-8")
+
+
+def _lines(entry: LeadChase, include_progress: bool) -> list[str]:
+    out = []
+    for item in entry.items:
+        a = item.action
+        due = a.due.strftime("%d/%m/%Y") if a.due else (a.due_text or "no due date")
+        action = " ".join(a.action.split())
+        out.append(f"- {a.ref}: {action[:200]} (due {due}, rated {a.rag or 'nothing'})")
+        out += [f"    why: {reason}" for reason in item.reasons]
+        if include_progress and a.progress:
+            out.append(f"    last statement: {' '.join(a.progress.split())[:300]}")
+    return out
+
+
+def message(entry: LeadChase, chase: ChaseList, config: Config, sender: str = "") -> EmailMessage:
+    """The draft for one lead: only their actions; plain text and an HTML table."""
+    settings = config.raw.get("chase", {})
+    include_progress = bool(settings.get("include_progress", True))
+    text = _template(config)
+    first, _, body = text.partition("\n")
+    subject_template = first[len("Subject:"):].strip() if first.startswith("Subject:") else "Action plan update"
+    if not first.startswith("Subject:"):
+        body = text
+    n = len(entry.items)
+    values = {"lead": entry.lead, "count": str(n), "s": "s" * (n != 1), "plan": chase.title,
+              "as_of": chase.as_of.strftime("%d/%m/%Y"),
+              "reply_by": (chase.as_of + dt.timedelta(days=int(settings.get("reply_days", 5)))).strftime("%d/%m/%Y"),
+              "sender_name": settings.get("sender_name", "")}
+    marker = "\x00ACTIONS\x00"
+    filled = string.Template(body).safe_substitute(values, actions=marker)
+    subject = " ".join(string.Template(subject_template).safe_substitute(values).split())
+    plain = filled.replace(marker, "\n".join(_lines(entry, include_progress)))
+
+    msg = EmailMessage()
+    msg["Subject"] = subject
+    msg["To"] = Address(display_name=entry.lead, addr_spec=entry.email)
+    sender = sender or settings.get("sender") or "xlplan@localhost"
+    msg["From"] = Address(display_name=settings.get("sender_name", ""), addr_spec=sender)
+    msg["Date"] = format_datetime(dt.datetime.now(dt.timezone.utc))
+    msg["Message-ID"] = make_msgid(domain="xlplan.local")
+    msg["X-Unsent"] = "1"                 # Outlook opens the .eml as a draft to review and send
+    msg.set_content(plain)
+    paragraphs = [f"<p>{html.escape(p).replace(chr(10), '<br>')}</p>" for p in filled.split("\n\n") if p.strip()]
+    page = "\n".join(paragraphs).replace(f"<p>{html.escape(marker)}</p>", _table(entry, include_progress))
+    msg.add_alternative(f"<!DOCTYPE html><html><body>{page}</body></html>", subtype="html")
+    return msg
+
+
+def _table(entry: LeadChase, include_progress: bool) -> str:
+    cells = ["Ref", "Action", "Due", "Rating", "Why"] + (["Last statement"] if include_progress else [])
+    rows = ["<tr>" + "".join(f"<th style='text-align:left;border:1px solid #999;padding:4px'>{c}</th>" for c in cells) + "</tr>"]
+    for item in entry.items:
+        a = item.action
+        values = [a.ref, a.action, a.due.strftime("%d/%m/%Y") if a.due else a.due_text, a.rag or "", "; ".join(item.reasons)]
+        if include_progress:
+            values.append(a.progress)
+        rows.append("<tr>" + "".join(f"<td style='border:1px solid #999;padding:4px;vertical-align:top'>"
+                                     f"{html.escape(v or '').replace(chr(10), '<br>')}</td>" for v in values) + "</tr>")
+    return "<table style='border-collapse:collapse'>" + "".join(rows) + "</table>"
+
+
+def _slug(name: str) -> str:
+    return re.sub(r"[^A-Za-z0-9]+", "-", name).strip("-")[:60] or "lead"
+
+
+def check_sender(sender: str) -> str:
+    if not sender or not EMAIL.match(sender):
+        raise XlplanError(f"no usable sender address ({sender!r}); pass --sender ADDRESS or set [chase] sender")
+    return sender
+
+
+def write_drafts(chase: ChaseList, config: Config, outbox: Path, sender: str = "") -> None:
+    """One .eml per lead with an address, in OUTBOX/<as-of>/; file names come from the lead's
+    name reduced to letters and digits, so nothing is written outside the outbox."""
+    from .files import write_text
+
+    if sender:
+        check_sender(sender)
+
+    folder = Path(outbox) / chase.as_of.isoformat()
+    for i, entry in enumerate(chase.leads, start=1):
+        if entry.problem:
+            continue
+        path = folder / f"{i:02d}-{_slug(entry.lead)}.eml"
+        write_text(path, message(entry, chase, config, sender).as_string())
+        entry.draft = path
+
+
+# -- sending ----------------------------------------------------------------------------------
+
+def _key(entry: LeadChase, chase: ChaseList) -> str:
+    text = f"{entry.lead.casefold()}|{Path(chase.plan).name}|{chase.as_of.isoformat()}"
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _already_sent(log: Path) -> dict[str, str]:
+    sent = {}
+    if log.is_file():
+        for line in log.read_text(encoding="utf-8").splitlines():
+            try:
+                record = json.loads(line)
+                sent[record["key"]] = record["at"]
+            except (ValueError, KeyError):
+                continue
+    return sent
+
+
+def send(chase: ChaseList, config: Config, *, smtp: str, sender: str, outbox: Path) -> None:
+    """Deliver one message per lead. The log in the outbox records every message sent, so a
+    re-run (or a run after a failure half-way) never sends the same lead the same chase twice."""
+    settings = config.raw.get("chase", {})
+    check_sender(sender)
+    host, _, port = (smtp or "").rpartition(":")
+    if not host or not port.isdigit():
+        raise XlplanError(f"no SMTP server ({smtp!r}); pass --smtp HOST:PORT or set [chase] smtp")
+    log = Path(outbox) / SENT_LOG
+    log.parent.mkdir(parents=True, exist_ok=True)
+    sent = _already_sent(log)
+    pending = [e for e in chase.leads if not e.problem]
+    for entry in pending:
+        key = _key(entry, chase)
+        if key in sent:
+            entry.sent = f"already sent {sent[key]}"
+    pending = [e for e in pending if not e.sent]
+    if not pending:
+        return
+    try:
+        with smtplib.SMTP(host, int(port), timeout=30) as server:
+            if settings.get("starttls"):
+                server.starttls()
+            if settings.get("password_env"):
+                password = os.environ.get(settings["password_env"])
+                if password is None:
+                    raise XlplanError(f"the environment variable {settings['password_env']} "
+                                      f"([chase] password_env) is not set")
+                server.login(settings.get("username") or sender, password)
+            for entry in pending:
+                msg = message(entry, chase, config, sender)
+                del msg["X-Unsent"]
+                try:
+                    server.send_message(msg)
+                except smtplib.SMTPException as exc:
+                    entry.sent = f"failed: {exc}"
+                    continue
+                entry.sent = "sent"
+                with log.open("a", encoding="utf-8") as f:
+                    f.write(json.dumps({"key": _key(entry, chase), "lead": entry.lead, "email": entry.email,
+                                        "plan": Path(chase.plan).name, "as_of": chase.as_of.isoformat(),
+                                        "at": dt.datetime.now().isoformat(timespec="seconds")}) + "\n")
+                    f.flush()
+                    os.fsync(f.fileno())
+    except (OSError, smtplib.SMTPException) as exc:
+        for entry in pending:
+            entry.sent = entry.sent or f"failed: could not reach {smtp} ({exc})"
+
+
+# -- rendering ----------------------------------------------------------------------------------
+
+def chase_text(chase: ChaseList) -> str:
+    count = sum(len(l.items) for l in chase.leads)
+    lines = [f"{chase.plan}: {count} actions to chase, {len(chase.leads)} lead{'s' * (len(chase.leads) != 1)}, "
+             f"as of {chase.as_of.strftime('%d/%m/%Y')}"]
+    for entry in chase.leads:
+        where = entry.email or f"NOT EMAILED: {entry.problem}"
+        lines += ["", f"{entry.lead} <{where}>" if entry.email else f"{entry.lead} ({where})"]
+        for item in entry.items:
+            lines.append(f"  {item.action.ref[:10]:<10} {'; '.join(item.reasons)}")
+        if entry.draft:
+            lines.append(f"  draft: {entry.draft}")
+        if entry.sent:
+            lines.append(f"  {entry.sent}")
+    return "\n".join(lines) + "\n"
+
+
+def add_chase_sheets(wb, chase: ChaseList, config: Config, name: str = "Chase") -> None:
+    """Every row to chase, sorted by lead, with mail-merge columns; and one row per lead."""
+    from .sheets import Formats
+
+    f = Formats(wb, config)
+    include_progress = bool(config.raw.get("chase", {}).get("include_progress", True))
+    ws = wb.add_worksheet(name)
+    ws.write_string(0, 0, f"Chase list: {sum(len(l.items) for l in chase.leads)} actions, as of "
+                          f"{chase.as_of.strftime('%d/%m/%Y')}", f.title)
+    columns = (("Lead", 26), ("Email", 28), ("Ref", 8), ("Action", 40), ("Due", 11), ("RAG", 11),
+               ("Why", 40), ("Subject", 30), ("Lead's list", 50))
+    f.header_row(ws, 2, columns)
+    merge = wb.add_worksheet("Mail merge")
+    f.header_row(merge, 0, (("Lead", 26), ("Email", 28), ("Subject", 40), ("Actions", 80), ("Not emailed because", 40)))
+    r = 3
+    for m, entry in enumerate(chase.leads, start=1):
+        listing = "\n".join(_lines(entry, include_progress))
+        subject = message(entry, chase, config)["Subject"] if not entry.problem else ""
+        for item in entry.items:
+            a = item.action
+            for c, value in enumerate((entry.lead, entry.email, a.ref, a.action)):
+                ws.write_string(r, c, value, f.text)
+            if a.due:
+                ws.write_datetime(r, 4, dt.datetime.combine(a.due, dt.time()), f.date)
+            else:
+                ws.write_string(r, 4, a.due_text, f.text)
+            ws.write_string(r, 5, a.rag or "", f.rag(a.rag) if a.rag else f.text)
+            for c, value in enumerate(("; ".join(item.reasons), subject, listing), start=6):
+                ws.write_string(r, c, value, f.text)
+            r += 1
+        for c, value in enumerate((entry.lead, entry.email, subject, listing, entry.problem)):
+            merge.write_string(m, c, value, f.text)
+    f.finish(ws, 2, r - 3, len(columns))
+    f.finish(merge, 0, len(chase.leads), 5)
