@@ -40,13 +40,6 @@ def test_top_level_help_and_version(capsys):
     assert code == 0 and "xlplan, version" in out
 
 
-@pytest.mark.parametrize("args", [["weekly"], ["schedule"]])
-def test_commands_not_built_yet_say_so(capsys, args):
-    code, out, err = run(capsys, *args)
-    assert code == 2 and out == ""
-    assert "is not built yet" in err and err.count("\n") == 1
-
-
 def test_python_dash_m(tmp_path):
     result = subprocess.run([sys.executable, "-m", "xlplan", "export", str(SEED_000), "--json"],
                             capture_output=True, text=True, cwd=tmp_path)

@@ -33,7 +33,30 @@ def test_default_plan_has_a_leads_directory():
         assert lead is not None and lead.email.endswith("@example.org")
 
 
-def test_readme_first_command_works(capsys, monkeypatch):
-    monkeypatch.chdir(PROJECT)
-    assert main(["export", "workbooks/plan.xlsx", "--format", "table"]) == 0
-    assert "28 actions" in capsys.readouterr().out
+def test_readme_quick_start_is_exactly_two_commands():
+    readme = (PROJECT / "README.md").read_text(encoding="utf-8")
+    quick = readme.split("## Quick start")[1].split("```sh")[1].split("```")[0].strip().splitlines()
+    assert quick == ["pip install -e . && xlplan weekly", "pip install -e '.[test]' && pytest"]
+    ci = (PROJECT / ".ci" / "run").read_text(encoding="utf-8")
+    assert all(line in ci for line in quick)
+
+
+def test_readme_examples_are_real_commands(capsys):
+    """Every `xlplan ...` line in the README names a command and options that exist."""
+    import shlex
+
+    readme = (PROJECT / "README.md").read_text(encoding="utf-8")
+    lines, in_code = [], False
+    for line in readme.splitlines():
+        if line.strip().startswith("```"):
+            in_code = not in_code
+        elif in_code and line.strip().startswith("xlplan "):
+            lines.append(line.strip())
+    assert len(lines) >= 3
+    for line in lines:
+        words = shlex.split(line.split("#")[0])[1:]
+        command = words[0]
+        options = [w.split("=")[0] for w in words if w.startswith("--")]
+        assert main([command, "--help"]) == 0, line
+        text = capsys.readouterr().out
+        assert all(option in text for option in options), line

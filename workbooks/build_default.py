@@ -8,10 +8,15 @@ exercises the colour reading. Their ratings are chosen so that the counts match 
 scrutiny report (seed 003, paragraph 16) says of this plan: 9 green, 2 amber/green,
 10 amber, 1 amber/red, 4 red, 2 no data.
 
+It also writes a short history, workbooks/history/plan.<date>.xlsx: the two weeks before
+2026-11-23, in which a few ratings and statements differ (EARLIER below), so that
+`xlplan weekly` on the default shows real changes, a chase list and a trend.
+
 usage: python workbooks/build_default.py   (from the project folder)
 """
 
 import re
+from dataclasses import replace
 from pathlib import Path
 
 from openpyxl import load_workbook
@@ -39,35 +44,61 @@ COLOUR_ONLY = {
 }
 
 
+# ref -> (rating, progress or None to keep) in the weeks before the plan as it is now.
+EARLIER = {
+    "2026-11-09": {"3.4": ("Red", "Item to be placed in Team Talk."), "1.3": ("Amber", "PI framework drafted."),
+                   "4.2": ("Amber", "Team plan 2009/10 drafted."), "4.4": ("Red", None),
+                   "2.5": ("Amber", "The delivery plan will be discussed at the HSCB Board Meeting.")},
+    "2026-11-16": {"1.3": ("Amber", "PI framework drafted."), "4.4": ("Red", None)},
+}
+
+
 def email_for(role: str) -> str:
     return re.sub(r"[^a-z0-9]+", ".", role.lower()).strip(".") + "@example.org"
 
 
-def main() -> None:
-    config = load_config(HERE.parent / "config" / "xlplan.toml")
-    plan = read_plan(SEED, config)
+def write_version(target: Path, config, plan, leads, changes: dict) -> None:
+    actions = []
     for action in plan.actions:
+        copy = replace(action)
         if action.ref in COLOUR_ONLY:
-            action.rag = None  # written as a fill below
-    leads = {}
-    for action in plan.actions:
-        leads.setdefault(action.lead.casefold(), Lead(action.lead, email_for(action.lead)))
-    target = HERE / "plan.xlsx"
-    write_plan_workbook(target, config, plan.actions, title=TITLE,
-                        directory=Directory(leads, "build_default.py"))
+            copy.rag = None  # written as a fill below
+        if action.ref in changes:
+            rating, progress = changes[action.ref]
+            copy.rag = rating
+            copy.progress = progress if progress is not None else action.progress
+        actions.append(copy)
+    write_plan_workbook(target, config, actions, title=TITLE, directory=Directory(leads, "build_default.py"))
 
     # xlsxwriter writes no theme colours, so the fills go on with openpyxl.
     wb = load_workbook(target)
     ws = wb[config.sheet]
     rag_col = list(config.columns).index("rag") + 1
-    for action in plan.actions:
-        if action.ref in COLOUR_ONLY:
+    for i, action in enumerate(actions):
+        if action.ref in COLOUR_ONLY and action.rag is None:
             _, fill = COLOUR_ONLY[action.ref]
             colour = Color(theme=fill[1], tint=fill[2]) if isinstance(fill, tuple) else Color(rgb="FF" + fill)
-            row = FIRST_DATA_ROW + plan.actions.index(action)
-            ws.cell(row=row, column=rag_col).fill = PatternFill(fill_type="solid", fgColor=colour)
+            ws.cell(row=FIRST_DATA_ROW + i, column=rag_col).fill = PatternFill(fill_type="solid", fgColor=colour)
     wb.save(target)
-    print(f"wrote {target}")
+
+
+def main() -> None:
+    config = load_config(HERE.parent / "config" / "xlplan.toml")
+    plan = read_plan(SEED, config)
+    leads = {}
+    for action in plan.actions:
+        leads.setdefault(action.lead.casefold(), Lead(action.lead, email_for(action.lead)))
+    write_version(HERE / "plan.xlsx", config, plan, leads, {})
+    print(f"wrote {HERE / 'plan.xlsx'}")
+    history = HERE / "history"
+    history.mkdir(exist_ok=True)
+    for date, changes in EARLIER.items():
+        target = history / f"plan.{date}.xlsx"
+        if target.exists():
+            target.chmod(0o644)
+        write_version(target, config, plan, leads, changes)
+        target.chmod(0o444)                # snapshots are never changed
+        print(f"wrote {target}")
 
 
 if __name__ == "__main__":

@@ -12,7 +12,7 @@ from pathlib import Path
 import click
 
 from . import __version__
-from .errors import NotBuiltYet, XlplanError
+from .errors import RunFailed, XlplanError
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
@@ -151,13 +151,6 @@ def export(plan, fmt, output, sheet, plan_date, config_path, as_of, as_json):
             click.echo(f"wrote {len(read.actions)} actions to {output}", err=True)
     else:
         click.echo(text, nl=False)
-
-
-# -- commands still to be built --------------------------------------------------------
-
-def _not_built(name: str, issue: str):
-    raise NotBuiltYet(f"'xlplan {name}' is not built yet ({issue}); "
-                      f"for now, 'xlplan export PLAN --format table' shows how a plan is read")
 
 
 @cli.command("import", context_settings=CONTEXT)
@@ -482,20 +475,114 @@ def exceptions(plan, output, config_path, as_of, as_json):
         click.echo(f"wrote the exception report to {output}")
 
 
+def _logging(config) -> "logging.Logger":
+    """The log file for unattended runs: logs/xlplan.log in the configured folder."""
+    import logging
+
+    logger = logging.getLogger("xlplan")
+    logger.setLevel(logging.INFO)
+    path = config.folders["logs"] / "xlplan.log"
+    if not any(getattr(h, "baseFilename", None) == str(path) for h in logger.handlers):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handler = logging.FileHandler(path, encoding="utf-8")
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+        logger.addHandler(handler)
+    return logger
+
+
+def _weekly(config, as_of, *, quiet: bool):
+    from .scheduler import record_run, run_lock
+    from .weekly import run_weekly
+
+    logger = _logging(config)
+    as_of = as_of or dt.date.today()
+    tty = sys.stderr.isatty() and not quiet
+
+    def progress(step: str) -> None:
+        logger.info("%s: %s", as_of, step)
+        if tty:
+            click.echo(f"xlplan weekly: {step}", err=True)
+
+    try:
+        with run_lock(config):
+            result = run_weekly(config, as_of=as_of, progress=progress)
+    except XlplanError as exc:
+        logger.error("%s: weekly run failed: %s", as_of, exc)
+        raise
+    except OSError as exc:                 # disk full, folder read-only, ...
+        logger.error("%s: weekly run failed: %s", as_of, exc)
+        raise RunFailed(f"the weekly run for {as_of} could not finish ({exc.strerror or exc}"
+                        f"{': ' + str(exc.filename) if exc.filename else ''}); no report was written; "
+                        f"run it again when that is put right") from None
+    record_run(config, as_of)
+    for note in result.notes:
+        logger.info("%s: %s", as_of, note)
+    for problem in result.problems:
+        logger.warning("%s: %s", as_of, problem)
+    logger.info("%s: %s", as_of, result.last_line())
+    return result
+
+
 @cli.command(context_settings=CONTEXT)
 @common()
 def weekly(config_path, as_of, as_json):
-    """The scheduled job: snapshot the shared workbook, validate, compare with the last
-    snapshot, write the report workbook and the outbox of chase emails."""
-    _not_built("weekly", "the weekly run issue")
+    """The scheduled job, the business manager's Monday: snapshot the shared workbook,
+    validate it, compare it with the latest earlier snapshot, write the report workbook
+    (reports/<as-of>/: Summary, Exceptions, Changes, Chase, Findings, Trend) and one chase
+    draft per lead (outbox/<as-of>/). Sends and re-formats only when the config says so.
+
+    Run twice for one as-of date, it stores no second snapshot and sends nothing twice; a run
+    that fails half-way leaves no half-written report. Progress goes to the terminal and to
+    logs/xlplan.log. Exit 1 when part of the work could not finish (for example sending).
+    """
+    config = _config(config_path)
+    result = _weekly(config, as_of, quiet=as_json)
+    if as_json:
+        _print_json(result.to_dict())
+    else:
+        for note in result.notes:
+            click.echo(f"note: {note}")
+        for problem in result.problems:
+            click.echo(f"problem: {problem}")
+        click.echo(result.last_line(Path.cwd()))
+    raise click.exceptions.Exit(result.exit_code)
 
 
 @cli.command(context_settings=CONTEXT)
-@click.option("--once", is_flag=True, help="Run one due check and exit (for cron).")
+@click.option("--once", is_flag=True, help="Run one due check and exit (for cron or Task Scheduler): "
+                                           "run weekly if this week's run is due and has not happened.")
 @common(as_of=False, json_flag=False)
 def schedule(once, config_path):
-    """Run 'weekly' on the configured day and time until stopped (Ctrl-C)."""
-    _not_built("schedule", "the weekly run issue")
+    """Run 'weekly' at the configured day and time ([schedule] in the config) until stopped.
+
+    Runs in the foreground; Ctrl-C or SIGTERM ends it cleanly between runs. A failing run is
+    logged (logs/xlplan.log) and the scheduler keeps going; two runs never overlap, and a
+    second 'xlplan schedule' on the same config is refused; a run missed while the machine
+    was off is caught up once at start.
+    """
+    from .scheduler import Scheduler, slot
+    from .weekly import run_weekly
+
+    config = _config(config_path)
+    slot(config)                                     # a bad day or time is a config error now
+    logger = _logging(config)
+
+    def run(as_of: dt.date) -> None:
+        result = run_weekly(config, as_of=as_of, progress=lambda step: logger.info("%s: %s", as_of, step))
+        logger.info("%s: %s", as_of, result.last_line())
+        click.echo(result.last_line(Path.cwd()))
+        if result.problems:
+            raise XlplanError("; ".join(result.problems))
+
+    scheduler = Scheduler(config, run)
+    if once:
+        if scheduler.due():
+            raise click.exceptions.Exit(0 if scheduler.run_once() else 1)
+        click.echo("the weekly run is not due")
+        return
+    click.echo(f"xlplan schedule: weekly runs on {config.raw['schedule']['day']} at "
+               f"{config.raw['schedule']['time']}; Ctrl-C to stop", err=True)
+    scheduler.forever()
 
 
 # -- one place that prints errors --------------------------------------------------------

@@ -193,7 +193,7 @@ def build_config(data: dict, *, source: Path | None, root: Path, user: dict | No
         leads_sheet=get("workbook", "leads_sheet", str),
         plan_date=plan_date,
         header_search_rows=get("workbook", "header_search_rows", int),
-        folders={k: root / get("folders", k, str) for k in ("history", "reports", "outbox")},
+        folders={k: root / get("folders", k, str) for k in ("history", "reports", "outbox", "logs")},
         columns=columns,
         due_sections=patterns("due"), group_sections=patterns("group"),
         scale=scale, max_unpacked_bytes=int(max_mb * 1024 * 1024),

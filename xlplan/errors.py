@@ -16,5 +16,7 @@ class WorkbookError(XlplanError):
     """The workbook (or other source) cannot be read as a plan."""
 
 
-class NotBuiltYet(XlplanError):
-    """The command is part of the contract but has not been built yet."""
+class RunFailed(XlplanError):
+    """The weekly run could not finish its work; nothing half-written was left behind."""
+
+    exit_code = 1

@@ -48,3 +48,32 @@ def atomic_path(path: Path):
 def write_text(path: Path, text: str) -> None:
     with atomic_path(path) as tmp:
         tmp.write_text(text, encoding="utf-8", newline="")
+
+
+@contextlib.contextmanager
+def held_lock(path: Path, what: str):
+    """An exclusive lock on `path` for as long as the block runs, released even if the process
+    dies (the operating system drops it). Raises XlplanError at once if someone holds it."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle = open(path, "a+")
+    try:
+        try:
+            if os.name == "nt":
+                import msvcrt
+
+                handle.seek(0)
+                msvcrt.locking(handle.fileno(), msvcrt.LK_NBLCK, 1)
+            else:
+                import fcntl
+
+                fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            raise XlplanError(f"{what} is already running (lock {path}); wait for it to finish") from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"{os.getpid()}\n")
+        handle.flush()
+        yield
+    finally:
+        handle.close()

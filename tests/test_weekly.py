@@ -1,0 +1,158 @@
+"""The weekly run, end to end, on a copy of the embedded default plan and its history."""
+
+import datetime as dt
+import email
+import email.policy
+import json
+import shutil
+
+import pytest
+from openpyxl import load_workbook
+
+from conftest import PROJECT
+from xlplan.cli import main
+from xlplan.config import load_config
+from xlplan.weekly import run_weekly
+
+AS_OF = "2026-11-23"
+SHEETS = ["Summary", "Exceptions", "Changes", "Chase", "Mail merge", "Findings", "Trend"]
+
+
+@pytest.fixture
+def project(tmp_path, monkeypatch):
+    """A copy of the project's config and workbooks (the default plan and its history)."""
+    shutil.copytree(PROJECT / "config", tmp_path / "config")
+    shutil.copytree(PROJECT / "workbooks", tmp_path / "workbooks")
+    for path in (tmp_path / "workbooks").rglob("*"):
+        path.chmod(0o644)
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def weekly(capsys, *args):
+    code = main(["weekly", "--as-of", AS_OF, *args])
+    out = capsys.readouterr().out
+    return code, out
+
+
+def test_weekly_end_to_end(project, capsys):
+    code, out = weekly(capsys)
+    assert code == 0
+    last = out.strip().splitlines()[-1]
+    assert last == ("28 actions, 2 improved, 0 worsened, 19 to chase; "
+                    "report: reports/2026-11-23/xlplan-report-2026-11-23.xlsx")
+    report = project / "reports" / AS_OF / f"xlplan-report-{AS_OF}.xlsx"
+    wb = load_workbook(report)
+    assert wb.sheetnames == SHEETS
+
+    summary = wb["Summary"]
+    assert summary["A3"].value.startswith("Of the 28 actions")
+    assert len(summary._charts) == 2                                   # counts and trend
+    changes = [[c.value for c in r] for r in wb["Changes"].iter_rows(min_row=4)]
+    improved = {(r[1], r[3], r[4]) for r in changes if r[2] == "rag"}
+    assert improved == {("1.3", "Amber", "Amber/Green"), ("4.4", "Red", "Amber")}
+    assert {r[1] for r in changes if r[2] == "progress"} == {"1.3"}
+    chase = [[c.value for c in r] for r in wb["Chase"].iter_rows(min_row=4)]
+    assert len(chase) == 19 and all(r[1].endswith("@example.org") for r in chase)
+    findings = [[c.value for c in r] for r in wb["Findings"].iter_rows(min_row=4)]
+    assert findings and {r[4] for r in findings} >= {"overdue", "missing-progress"}
+    trend = wb["Trend"]
+    assert [trend.cell(3, c).value for c in (3, 4, 5)] == ["09/11/2026", "16/11/2026", "23/11/2026"]
+    row_34 = next(r for r in trend.iter_rows(min_row=4) if r[0].value == "3.4")
+    assert [c.value for c in row_34[2:5]] == ["Red", "Amber", "Amber"]
+    assert row_34[2].fill.fgColor.rgb[-6:] == "FF0000"
+    exceptions = [c.value for c in wb["Exceptions"]["A"]]
+    assert "Actions to be completed by the end of March 2009" in exceptions
+
+    drafts = sorted((project / "outbox" / AS_OF).glob("*.eml"))
+    assert len(drafts) == 8
+    for path in drafts:
+        msg = email.message_from_binary_file(path.open("rb"), policy=email.policy.default)
+        assert msg["X-Unsent"] == "1" and msg["To"].addresses[0].addr_spec.endswith("@example.org")
+    assert (project / "workbooks" / "history" / f"plan.{AS_OF}.xlsx").exists()
+    assert "writing the report" in (project / "logs" / "xlplan.log").read_text()
+
+
+def test_weekly_twice_is_the_same(project, capsys):
+    weekly(capsys)
+    first = load_workbook(project / "reports" / AS_OF / f"xlplan-report-{AS_OF}.xlsx")
+    code, out = weekly(capsys)
+    assert code == 0 and "no new snapshot" in out
+    assert len(list((project / "workbooks" / "history").glob("plan.*.xlsx"))) == 3
+    again = load_workbook(project / "reports" / AS_OF / f"xlplan-report-{AS_OF}.xlsx")
+    for name in SHEETS:
+        values = lambda wb: [[c.value for c in r] for r in wb[name].iter_rows()]
+        assert values(again) == values(first), name
+    assert len(list((project / "outbox" / AS_OF).glob("*.eml"))) == 8
+
+
+def test_weekly_json(project, capsys):
+    code, out = weekly(capsys, "--json")
+    data = json.loads(out)
+    assert code == 0
+    assert data["snapshot"].endswith(f"plan.{AS_OF}.xlsx") and data["report"].endswith(f"xlplan-report-{AS_OF}.xlsx")
+    assert data["outbox"].endswith(f"outbox/{AS_OF}")
+    assert data["counts"]["improved"] == 2 and data["chase"]["leads"] == 8 and data["actions"] == 28
+
+
+def test_a_run_that_fails_half_way_leaves_nothing_half_written(project, capsys, monkeypatch):
+    import xlplan.weekly as weekly_module
+
+    def broken(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    real = weekly_module.write_drafts
+    monkeypatch.setattr(weekly_module, "write_drafts", broken)
+    code = main(["weekly", "--as-of", AS_OF])
+    err = capsys.readouterr().err
+    assert code == 1 and "could not finish" in err and "No space left" in err and "no report was written" in err
+    reports = project / "reports"
+    assert not (reports / AS_OF).exists()
+    assert not [p for p in reports.iterdir() if p.name.startswith(f".{AS_OF}")]   # no temporary folder left
+    monkeypatch.setattr(weekly_module, "write_drafts", real)
+    code, out = weekly(capsys)                                                     # and the next run works
+    assert code == 0 and (reports / AS_OF / f"xlplan-report-{AS_OF}.xlsx").exists()
+
+
+def test_a_report_from_an_earlier_run_is_replaced_whole(project, capsys):
+    weekly(capsys)
+    stray = project / "reports" / AS_OF / "stray.txt"
+    stray.write_text("left over")
+    weekly(capsys)
+    assert not stray.exists()
+
+
+def test_first_week_has_nothing_to_compare(project, capsys):
+    shutil.rmtree(project / "workbooks" / "history")
+    code, out = weekly(capsys)
+    assert code == 0 and "no earlier snapshot" in out
+    assert load_workbook(project / "reports" / AS_OF / f"xlplan-report-{AS_OF}.xlsx").sheetnames == SHEETS
+
+
+def test_two_weekly_runs_never_overlap(project, capsys):
+    from xlplan.scheduler import run_lock
+
+    with run_lock(load_config(project / "config" / "xlplan.toml")):
+        code = main(["weekly", "--as-of", AS_OF])
+    assert code == 2 and "already running" in capsys.readouterr().err
+
+
+def test_weekly_formats_the_workbook_only_when_safe(project, capsys):
+    config_file = project / "config" / "xlplan.toml"
+    config_file.write_text(config_file.read_text().replace("format = false", "format = true"))
+    (project / "workbooks" / "~$plan.xlsx").write_bytes(b"\x05Alice")
+    before = (project / "workbooks" / "plan.xlsx").read_bytes()
+    code, out = weekly(capsys)
+    assert code == 0 and "is open: formatting left for the next run" in out
+    assert (project / "workbooks" / "plan.xlsx").read_bytes() == before
+    (project / "workbooks" / "~$plan.xlsx").unlink()
+    code, out = weekly(capsys)
+    assert code == 0 and list((project / "workbooks" / "backups").glob("plan.*.xlsx"))
+
+
+def test_schedule_once_runs_weekly_when_due(project, capsys):
+    assert main(["schedule", "--once"]) == 0
+    today = dt.date.today().isoformat()
+    assert (project / "reports" / today / f"xlplan-report-{today}.xlsx").exists()
+    assert main(["schedule", "--once"]) == 0
+    assert "not due" in capsys.readouterr().out
