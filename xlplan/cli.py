@@ -93,7 +93,7 @@ def init(plan, source, title, plan_date, sheet, force, config_path, as_json):
     config = _config(config_path)
     if plan.suffix.lower() != ".xlsx":
         raise XlplanError(f"{plan}: the shared plan must be an .xlsx file; give it an .xlsx name")
-    refuse_if_open(plan)
+    _warn(refuse_if_open(plan, config.raw["limits"]["stale_lock_hours"]))
     if plan.exists() and not force:
         raise XlplanError(f"{plan} already exists; xlplan will not overwrite a plan "
                           f"(use --force to replace it, or choose another name)")
@@ -178,7 +178,7 @@ def import_(source, output, plan_date, sheet, title, force, config_path, as_json
     config = _config(config_path)
     if output.suffix.lower() != ".xlsx":
         raise XlplanError(f"{output}: the plan workbook must be an .xlsx file; give it an .xlsx name")
-    refuse_if_open(output)
+    _warn(refuse_if_open(output, config.raw["limits"]["stale_lock_hours"]))
     if output.exists() and not force:
         raise XlplanError(f"{output} already exists; xlplan will not overwrite a plan "
                           f"(use --force to replace it, or choose another name)")
@@ -337,6 +337,11 @@ def history(refs, config_path, as_of, as_json):
         last = h.last_update.isoformat() if h.last_update else "never"
         click.echo(f"  {h.ref[:10]:<10} last update {last} ({h.days_since} days; "
                    f"{h.missed_updates} missed)  {week}")
+
+
+def _warn(message: str) -> None:
+    if message:
+        click.echo(f"xlplan: warning: {message}", err=True)
 
 
 def _history_for(config, plan_path: Path, as_of: dt.date | None):
@@ -613,6 +618,13 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         click.echo("xlplan: stopped", err=True)
         return 130
+    except OSError as exc:                 # a full disk, a read-only folder, a share gone away
+        if debug:
+            raise
+        where = f": {exc.filename}" if exc.filename else ""
+        click.echo(f"xlplan: could not finish ({exc.strerror or exc}{where}); files already "
+                   f"written are whole, the rest were not written", err=True)
+        return 2
     except Exception as exc:  # a bug, or input nobody foresaw: still one sentence, no traceback
         if debug:
             raise

@@ -43,6 +43,7 @@ class Config:
     group_sections: tuple[re.Pattern, ...]
     scale: RagScale
     max_unpacked_bytes: int
+    max_rows: int = 200_000
     severity: dict[str, str] = field(default_factory=dict)       # rule -> error | warning | off
     conflict: dict[str, tuple[str, ...]] = field(default_factory=dict)
     reviewer_patterns: tuple[re.Pattern, ...] = ()
@@ -186,17 +187,31 @@ def build_config(data: dict, *, source: Path | None, root: Path, user: dict | No
             reviewer.append(re.compile(text, re.IGNORECASE))
         except (re.error, TypeError) as exc:
             raise ConfigError(f"config file {where}: [rules.reviewer] patterns has a bad pattern {text!r} ({exc})") from None
+    def inside(section: str, key: str) -> Path:
+        """A relative path must stay in the project folder (after following symlinks): a
+        config cannot send xlplan's writes elsewhere by '..' or a link. An absolute path is
+        the writer's explicit choice (a network share, say) and is taken as it is."""
+        text = get(section, key, str)
+        path = Path(text).expanduser()
+        if path.is_absolute():
+            return path
+        resolved = (root / path).resolve()
+        if not resolved.is_relative_to(root.resolve()):
+            raise ConfigError(f"config file {where}: [{section}] {key} = {text!r} points outside the project "
+                              f"folder {root}; give an absolute path if that is really meant")
+        return root / path
+
     return Config(
         source=source, root=root,
-        workbook=root / get("workbook", "path", str),
+        workbook=inside("workbook", "path"),
         sheet=get("workbook", "sheet", str),
         leads_sheet=get("workbook", "leads_sheet", str),
         plan_date=plan_date,
         header_search_rows=get("workbook", "header_search_rows", int),
-        folders={k: root / get("folders", k, str) for k in ("history", "reports", "outbox", "logs")},
+        folders={k: inside("folders", k) for k in ("history", "reports", "outbox", "logs")},
         columns=columns,
         due_sections=patterns("due"), group_sections=patterns("group"),
-        scale=scale, max_unpacked_bytes=int(max_mb * 1024 * 1024),
+        scale=scale, max_unpacked_bytes=int(max_mb * 1024 * 1024), max_rows=get("limits", "max_rows", int),
         severity=severity, conflict=conflict, reviewer_patterns=tuple(reviewer), raw=data,
     )
 

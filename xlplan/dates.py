@@ -68,10 +68,12 @@ def day_first(day: str | int, month: str | int, year: str | int) -> dt.date | No
         return None
 
 
-def excel_serial(number: float) -> dt.date | None:
-    """Excel's day count from 1899-12-30, for a date typed into a cell with no date format."""
+def excel_serial(number: float, date1904: bool = False) -> dt.date | None:
+    """Excel's day count (from 1899-12-30, or from 1904-01-01 in the 1904 date system), for a
+    date typed into a cell with no date format."""
     if 20000 <= number <= 80000:
-        return dt.date(1899, 12, 30) + dt.timedelta(days=int(number))
+        start = dt.date(1904, 1, 1) if date1904 else dt.date(1899, 12, 30)
+        return start + dt.timedelta(days=int(number))
     return None
 
 
@@ -79,7 +81,7 @@ def clean(text: str) -> str:
     return re.sub(r"\s+", " ", _TAG.sub(" ", text)).strip()
 
 
-def read_due(value, plan_date: dt.date | None = None) -> Due:
+def read_due(value, plan_date: dt.date | None = None, date1904: bool = False) -> Due:
     """Read a due-date cell: a date, a number, or text."""
     if value is None:
         return Due(None)
@@ -88,7 +90,7 @@ def read_due(value, plan_date: dt.date | None = None) -> Due:
     if isinstance(value, dt.date):
         return Due(value, value.isoformat(), (value,))
     if isinstance(value, (int, float)) and not isinstance(value, bool):
-        day = excel_serial(value)
+        day = excel_serial(value, date1904)
         if day:
             return Due(day, day.isoformat(), (day,))
         return Due(None, str(value), problem=f"{value} is not a date")

@@ -62,13 +62,14 @@ def format_plan(path: str | Path, config: Config, *, copy_to: str | Path | None 
     """Apply the formatting to the workbook at `path` in place, or to a copy at `copy_to`."""
     path = Path(path)
     target = Path(copy_to) if copy_to else path
-    check_xlsx(path, config.max_unpacked_bytes)
-    refuse_if_open(path)
+    check_xlsx(path, config.max_unpacked_bytes, config.max_rows)
+    stale = _stale_hours(config)
+    warning = refuse_if_open(path, stale)
     if copy_to is None and not _writable(path):
         raise XlplanError(f"{path} is read-only; xlplan will not change it (use --copy OUT.xlsx to "
                           f"write a formatted copy beside it)")
     if copy_to is not None:
-        refuse_if_open(target)
+        refuse_if_open(target, stale)
         if target.resolve() == path.resolve():
             raise XlplanError(f"--copy {target} is the workbook itself; name another file")
 
@@ -76,6 +77,8 @@ def format_plan(path: str | Path, config: Config, *, copy_to: str | Path | None 
     last = max([r for a in plan.actions for r in a.rows], default=plan.header_row + 1)
     layout = Layout(plan.header_row + 1, last + SPARE_ROWS, plan.columns)
     result = FormatResult(path, None)
+    if warning:
+        result.notes.append(warning)
     missing = [config.columns[f].header for f in ("rag", "due", "progress", "lead") if f not in plan.columns]
     if missing:
         result.notes.append(f"no {', '.join(missing)} column: the rules that need it are left out")
@@ -109,6 +112,10 @@ def format_plan(path: str | Path, config: Config, *, copy_to: str | Path | None 
         raise XlplanError(f"could not write {target} ({reason}); {path} is unchanged") from None
     result.written = target
     return result
+
+
+def _stale_hours(config: Config) -> float:
+    return float(config.raw.get("limits", {}).get("stale_lock_hours", 12))
 
 
 def _writable(path: Path) -> bool:

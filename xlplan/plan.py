@@ -55,7 +55,7 @@ def read_plan(path: str | Path, config: Config, *, sheet: str | None = None,
     elif path.suffix.lower() in DOCX_SUFFIXES:
         plan = parse_grid(docx_grid(path, config.max_unpacked_bytes), config, plan_date=plan_date)
     else:
-        workbook = open_workbook(path, config.max_unpacked_bytes)
+        workbook = open_workbook(path, config.max_unpacked_bytes, max_rows=config.max_rows)
         name = _choose_sheet(workbook, path, config, sheet)
         plan = parse_grid(sheet_grid(workbook, name, path), config, plan_date=plan_date)
         if name != (sheet or config.sheet):
@@ -336,7 +336,7 @@ class _RowReader:
 
         from_heading = "due" not in self.columns or not plain(get("due"))
         if not from_heading:
-            due = read_due(get("due"), self.plan_date)
+            due = read_due(get("due"), self.plan_date, self.grid.date1904)
         else:
             due = record["heading_due"] or Due(None)
             from_heading = record["heading_due"] is not None
@@ -345,7 +345,7 @@ class _RowReader:
         progress = plain(get("progress"))
         if rating.comment and rating.comment not in progress:
             progress = f"{progress}\n{rating.comment}" if progress else rating.comment
-        updated = read_due(get("updated")).date if "updated" in self.columns else None
+        updated = read_due(get("updated"), None, self.grid.date1904).date if "updated" in self.columns else None
 
         mapped = set(self.columns.values())
         extra = {}

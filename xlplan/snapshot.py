@@ -14,7 +14,7 @@ from pathlib import Path
 
 from .config import Config
 from .errors import WorkbookError
-from .files import atomic_path
+from .files import atomic_path, sweep_temporary
 from .source import check_xlsx
 
 _NAME = re.compile(r"^(?P<stem>.+)\.(?P<date>\d{4}-\d{2}-\d{2})(?:\.(?P<n>\d+))?\.xlsx$")
@@ -75,6 +75,17 @@ def read_settled(path: Path, attempts: int = 4, pause: float = 0.5) -> bytes:
                         f"run again in a minute")
 
 
+def _check_whole(copy: Path, source: Path, config: Config) -> None:
+    check_xlsx(copy, config.max_unpacked_bytes)
+    import zipfile
+
+    with zipfile.ZipFile(copy) as z:
+        broken = z.testzip()                           # reads every part and checks its CRC
+    if broken is not None:
+        raise WorkbookError(f"could not take a snapshot of {source}: its part {broken} is damaged "
+                            f"(saved half-way?); run again in a minute")
+
+
 def take_snapshot(config: Config, *, workbook: Path | None = None, as_of: dt.date | None = None) -> SnapshotResult:
     source = Path(workbook or config.workbook)
     as_of = as_of or dt.date.today()
@@ -88,8 +99,9 @@ def take_snapshot(config: Config, *, workbook: Path | None = None, as_of: dt.dat
     same_day = [s for s in existing if s.date == as_of]
     name = f"{stem}.{as_of.isoformat()}.xlsx" if not same_day else f"{stem}.{as_of.isoformat()}.{len(same_day) + 1}.xlsx"
     target = folder / name
+    sweep_temporary(folder)
     with atomic_path(target) as tmp:
         tmp.write_bytes(data)
-        check_xlsx(tmp, config.max_unpacked_bytes)     # never store a half-saved file
+        _check_whole(tmp, source, config)               # never store a half-saved file
     target.chmod(0o444)
     return SnapshotResult(Snapshot(as_of, target), True)

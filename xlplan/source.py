@@ -7,6 +7,7 @@ from __future__ import annotations
 import colorsys
 import csv
 import io
+import re
 import warnings
 import zipfile
 from dataclasses import dataclass, field
@@ -35,6 +36,7 @@ class Grid:
     rows: list[list]
     merged_width: dict[tuple[int, int], int] = field(default_factory=dict)
     fill_of: Callable[[int, int], tuple[str | None, str]] = lambda row, col: (None, "")
+    date1904: bool = False           # the workbook counts days from 1904 (old Mac Excel)
 
     def fill(self, row: int, col: int) -> tuple[str | None, str]:
         """(RRGGBB or None, problem) of the fill at 1-based row and column."""
@@ -48,11 +50,11 @@ _PACKAGES = {
 }
 
 
-def check_xlsx(path: Path, max_unpacked_bytes: int) -> None:
-    check_package(path, max_unpacked_bytes, "xlsx")
+def check_xlsx(path: Path, max_unpacked_bytes: int, max_rows: int = 0) -> None:
+    check_package(path, max_unpacked_bytes, "xlsx", max_rows)
 
 
-def check_package(path: Path, max_unpacked_bytes: int, kind: str) -> None:
+def check_package(path: Path, max_unpacked_bytes: int, kind: str, max_rows: int = 0) -> None:
     """Refuse files that are not the OOXML package they claim to be, with a sentence saying
     what they are; refuse zip bombs from the zip directory's sizes, before unpacking."""
     part, name, old, app = _PACKAGES[kind]
@@ -95,6 +97,27 @@ def check_package(path: Path, max_unpacked_bytes: int, kind: str) -> None:
         raise WorkbookError(f"{path} would unpack to {unpacked / 2**20:,.0f} MB, more than the "
                             f"{max_unpacked_bytes / 2**20:,.0f} MB limit ([limits] max_unpacked_mb in the "
                             f"config); refusing it as a possible zip bomb")
+    with zipfile.ZipFile(path) as z:
+        for info in infos:
+            if not info.filename.endswith((".xml", ".rels", ".vml")):
+                continue
+            try:
+                with z.open(info) as part:
+                    head = part.read(4096)
+            except (zipfile.BadZipFile, OSError, RuntimeError, NotImplementedError) as exc:
+                raise WorkbookError(f"{path} is damaged: its part {info.filename} cannot be read "
+                                    f"({' '.join(str(exc).split())[:120]})") from None
+            # Workbooks never declare a DTD; entities are how XML bombs ("billion laughs") work.
+            if re.search(rb"<!(DOCTYPE|ENTITY)", head, re.IGNORECASE):
+                raise WorkbookError(f"{path} declares XML entities in {info.filename}, which no workbook "
+                                    f"needs; refusing it (an XML entity bomb?)")
+            if max_rows and info.filename.startswith("xl/worksheets/"):
+                dimension = re.search(rb'<dimension ref="[A-Z]+\d+:[A-Z]+(\d+)"', head)
+                rows = int(dimension.group(1)) if dimension else 0
+                if rows > max_rows:
+                    raise WorkbookError(f"{path} has a sheet of {rows:,} rows, more than the limit of "
+                                        f"{max_rows:,} ([limits] max_rows in the config); split the plan or "
+                                        f"raise the limit")
 
 
 def _looks_like_text(path: Path) -> bool:
@@ -109,9 +132,9 @@ def _looks_like_text(path: Path) -> bool:
     return b"\x00" not in sample
 
 
-def open_workbook(path: Path, max_unpacked_bytes: int, *, data_only: bool = True):
+def open_workbook(path: Path, max_unpacked_bytes: int, *, data_only: bool = True, max_rows: int = 0):
     """An openpyxl workbook, after check_xlsx. Values of formulas are the cached results."""
-    check_xlsx(path, max_unpacked_bytes)
+    check_xlsx(path, max_unpacked_bytes, max_rows)
     import openpyxl  # imported here so that commands that read no workbook start quickly
 
     try:
@@ -123,7 +146,8 @@ def open_workbook(path: Path, max_unpacked_bytes: int, *, data_only: bool = True
     except WorkbookError:
         raise
     except Exception as exc:  # openpyxl raises many kinds on a damaged file
-        raise WorkbookError(f"{path} cannot be read as a workbook ({type(exc).__name__}: {exc}); "
+        detail = " ".join(str(exc).split())[:160]
+        raise WorkbookError(f"{path} cannot be read as a workbook ({type(exc).__name__}: {detail}); "
                             f"open it in Excel and save it again") from None
 
 
@@ -143,7 +167,9 @@ def sheet_grid(workbook, name: str, path: Path) -> Grid:
     def fill_of(row: int, col: int) -> tuple[str | None, str]:
         return cell_fill(ws.cell(row, col), theme)
 
-    return Grid(path, name, rows, merged_width, fill_of)
+    from openpyxl.utils.datetime import CALENDAR_MAC_1904
+
+    return Grid(path, name, rows, merged_width, fill_of, workbook.epoch == CALENDAR_MAC_1904)
 
 
 def theme_colours(workbook) -> list[str]:

@@ -11,6 +11,9 @@ _ITEM = re.compile(r"<li(?:\s[^>]*)?>", re.IGNORECASE)
 _TAG = re.compile(r"</?(?:ul|ol|li|p|i|b|u|em|strong|h\d|br|div|span|font|sup|sub|a|table|tr|td|th)\b[^>]*>", re.IGNORECASE)
 # Word's list bullets, left inline when a list is copied as text. Not ● (an Amber rating).
 _BULLET = re.compile(r"\s*[▪•◦]\s+")
+# Excel writes a character XML cannot hold as _xHHHH_ (openpyxl leaves it so).
+_XML_ESCAPE = re.compile(r"_x([0-9A-Fa-f]{4})_")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 def plain(value) -> str:
@@ -18,6 +21,9 @@ def plain(value) -> str:
     if value is None:
         return ""
     text = str(value)
+    if "_x" in text:
+        text = _XML_ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), text)
+    text = _CONTROL.sub("", text)      # control characters mean nothing in a plan, and break XML
     if "<" in text:
         text = _ITEM.sub("\n• ", text)
         text = _BREAK.sub("\n", text)

@@ -19,7 +19,7 @@ from .chase import ChaseList, add_chase_sheets, chase_list, send, write_drafts
 from .compare import Comparison, add_changes_sheet, compare
 from .config import Config
 from .exceptions import add_exceptions_sheet, exception_report
-from .files import lock_file
+from .files import sweep_temporary
 from .history import ActionHistory, action_histories, load_version
 from .plan import read_plan
 from .sheets import Formats, write_workbook
@@ -117,6 +117,7 @@ def run_weekly(config: Config, *, as_of: dt.date | None = None,
     final = reports / as_of.isoformat()
     outbox = config.folders["outbox"]
     reports.mkdir(parents=True, exist_ok=True)
+    sweep_temporary(reports)                  # a killed run's leftovers (the caller holds the run lock)
     work = Path(tempfile.mkdtemp(prefix=f".{as_of.isoformat()}-", dir=reports))
     try:
         progress("writing the report")
@@ -142,14 +143,15 @@ def run_weekly(config: Config, *, as_of: dt.date | None = None,
         result.problems += [f"{l.lead}: {l.sent}" for l in chase.leads if l.sent.startswith("failed")]
     if settings.get("format"):
         progress("re-applying the formatting to the shared workbook")
-        if lock_file(config.workbook):
-            result.notes.append(f"{config.workbook.name} is open: formatting left for the next run")
-        else:
-            from .format import format_plan
+        from .errors import XlplanError
+        from .format import format_plan
 
-            try:
-                format_plan(config.workbook, config)
-            except Exception as exc:
+        try:
+            result.notes += format_plan(config.workbook, config).notes
+        except XlplanError as exc:
+            if "is open in a spreadsheet program" in str(exc):
+                result.notes.append(f"{config.workbook.name} is open: formatting left for the next run ({exc})")
+            else:
                 result.problems.append(f"formatting the shared workbook failed: {exc}")
     return result
 
