@@ -29,7 +29,7 @@ def _date(ctx, param, value):
 def common(*, as_of: bool = True, json_flag: bool = True):
     """--config, --as-of and --json, on every command that uses them."""
     def decorate(fn):
-        fn = click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path),
+        fn = click.option("--config", "config_path", type=click.Path(path_type=Path),
                           help="Config file (default: config/xlplan.toml found from the working "
                                "directory, else built-in defaults).")(fn)
         if as_of:
@@ -70,8 +70,8 @@ def cli(ctx, debug):
 # -- commands that work ------------------------------------------------------------------
 
 @cli.command(context_settings=CONTEXT)
-@click.argument("plan", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--from", "source", type=click.Path(dir_okay=False, path_type=Path),
+@click.argument("plan", type=click.Path(path_type=Path))
+@click.option("--from", "source", type=click.Path(path_type=Path),
               help="Fill the new workbook with the actions read from this plan "
                    "(.xlsx, .csv, or tab-separated text copied out of Word).")
 @click.option("--title", help="Title written above the table (default: the source's title).")
@@ -122,10 +122,10 @@ def _import(source: Path, target: Path, config, *, sheet, plan_date, title, as_j
 
 
 @cli.command(context_settings=CONTEXT)
-@click.argument("plan", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("plan", type=click.Path(path_type=Path))
 @click.option("--format", "fmt", type=click.Choice(["json", "csv", "table"]), default="json",
               show_default=True, help="Output format.")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+@click.option("-o", "--output", type=click.Path(path_type=Path),
               help="Write to this file instead of stdout.")
 @click.option("--sheet", help="Sheet to read (default: [workbook] sheet in the config).")
 @click.option("--plan-date", callback=_date, metavar="YYYY-MM-DD",
@@ -154,8 +154,8 @@ def export(plan, fmt, output, sheet, plan_date, config_path, as_of, as_json):
 
 
 @cli.command("import", context_settings=CONTEXT)
-@click.argument("source", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True,
+@click.argument("source", type=click.Path(path_type=Path))
+@click.option("-o", "--output", type=click.Path(path_type=Path), required=True,
               help="The plan workbook to write (.xlsx).")
 @click.option("--plan-date", callback=_date, metavar="YYYY-MM-DD",
               help="The date the plan was written, for due dates like 'By end June' and 'now' "
@@ -186,10 +186,10 @@ def import_(source, output, plan_date, sheet, title, force, config_path, as_json
 
 
 @cli.command(context_settings=CONTEXT)
-@click.argument("plan", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--leads", type=click.Path(dir_okay=False, path_type=Path),
+@click.argument("plan", type=click.Path(path_type=Path))
+@click.option("--leads", type=click.Path(path_type=Path),
               help="Leads directory (CSV or xlsx with columns Lead, Email); default: the plan's Leads sheet.")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+@click.option("-o", "--output", type=click.Path(path_type=Path),
               help="Also write the findings as a formatted sheet (.xlsx).")
 @click.option("--sheet", help="Sheet to read (default: [workbook] sheet in the config).")
 @click.option("--plan-date", callback=_date, metavar="YYYY-MM-DD",
@@ -227,8 +227,8 @@ def validate(plan, leads, output, sheet, plan_date, config_path, as_of, as_json)
 
 
 @cli.command(name="format", context_settings=CONTEXT)
-@click.argument("plan", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--copy", "copy_to", type=click.Path(dir_okay=False, path_type=Path), metavar="OUT.xlsx",
+@click.argument("plan", type=click.Path(path_type=Path))
+@click.option("--copy", "copy_to", type=click.Path(path_type=Path), metavar="OUT.xlsx",
               help="Write a formatted copy here and leave PLAN alone.")
 @click.option("--sheet", help="Sheet to format (default: [workbook] sheet in the config).")
 @common(as_of=False)
@@ -260,9 +260,9 @@ def format_(plan, copy_to, sheet, config_path, as_json):
 
 
 @cli.command(context_settings=CONTEXT)
-@click.argument("old", type=click.Path(dir_okay=False, path_type=Path))
-@click.argument("new", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+@click.argument("old", type=click.Path(path_type=Path))
+@click.argument("new", type=click.Path(path_type=Path))
+@click.option("-o", "--output", type=click.Path(path_type=Path),
               help="Also write the changes as a workbook, grouped by lead, ratings in their colours.")
 @common()
 def compare(old, new, output, config_path, as_of, as_json):
@@ -291,7 +291,7 @@ def compare(old, new, output, config_path, as_of, as_json):
 
 
 @cli.command(context_settings=CONTEXT)
-@click.argument("plan", required=False, type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("plan", required=False, type=click.Path(path_type=Path))
 @common()
 def snapshot(plan, config_path, as_of, as_json):
     """Copy the shared workbook (PLAN, default [workbook] path) into the history folder, named
@@ -358,14 +358,14 @@ def _history_for(config, plan_path: Path, as_of: dt.date | None):
 
 
 @cli.command(context_settings=CONTEXT)
-@click.argument("plan", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--previous", type=click.Path(dir_okay=False, path_type=Path),
+@click.argument("plan", type=click.Path(path_type=Path))
+@click.option("--previous", type=click.Path(path_type=Path),
               help="Last week's version, to find actions with no update and leads that changed.")
-@click.option("--leads", type=click.Path(dir_okay=False, path_type=Path),
+@click.option("--leads", type=click.Path(path_type=Path),
               help="Leads directory (CSV or xlsx with columns Lead, Email); default: the plan's Leads sheet.")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+@click.option("-o", "--output", type=click.Path(path_type=Path),
               help="Write the chase list as a workbook with mail-merge columns.")
-@click.option("--outbox", type=click.Path(file_okay=False, path_type=Path),
+@click.option("--outbox", type=click.Path(path_type=Path),
               help="Write one email draft (.eml, opens as a draft in Outlook) per lead here.")
 @click.option("--send", is_flag=True, help="Send the emails over SMTP; without it nothing leaves the machine.")
 @click.option("--smtp", metavar="HOST:PORT", help="SMTP server for --send (default: [chase] smtp).")
@@ -417,10 +417,10 @@ def chase(plan, previous, leads, output, outbox, send, smtp, sender, config_path
 
 
 @cli.command(context_settings=CONTEXT)
-@click.argument("plan", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--previous", type=click.Path(dir_okay=False, path_type=Path),
+@click.argument("plan", type=click.Path(path_type=Path))
+@click.option("--previous", type=click.Path(path_type=Path),
               help="An earlier version, for movement since then (improved, worsened, unchanged, new).")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+@click.option("-o", "--output", type=click.Path(path_type=Path),
               help="Write the summary and the exception report as a workbook.")
 @common()
 def summary(plan, previous, output, config_path, as_of, as_json):
@@ -450,8 +450,8 @@ def summary(plan, previous, output, config_path, as_of, as_json):
 
 
 @cli.command(context_settings=CONTEXT)
-@click.argument("plan", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+@click.argument("plan", type=click.Path(path_type=Path))
+@click.option("-o", "--output", type=click.Path(path_type=Path),
               help="Write the exception report as a printable workbook.")
 @common()
 def exceptions(plan, output, config_path, as_of, as_json):
@@ -604,8 +604,10 @@ def main(argv: list[str] | None = None) -> int:
         return code if isinstance(code, int) else 0   # click returns an Exit's code here
     except click.exceptions.Exit as exc:
         return exc.exit_code
-    except click.ClickException as exc:
-        exc.show()
+    except click.ClickException as exc:   # a usage error: one line, and where to look
+        command = f" {exc.ctx.info_name}" if getattr(exc, "ctx", None) and exc.ctx.parent else ""
+        message = " ".join(exc.format_message().split())
+        click.echo(f"xlplan: {message} (see 'xlplan{command} --help')", err=True)
         return 2
     except click.exceptions.Abort:
         click.echo("xlplan: stopped", err=True)

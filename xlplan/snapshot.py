@@ -79,8 +79,13 @@ def _check_whole(copy: Path, source: Path, config: Config) -> None:
     check_xlsx(copy, config.max_unpacked_bytes)
     import zipfile
 
-    with zipfile.ZipFile(copy) as z:
-        broken = z.testzip()                           # reads every part and checks its CRC
+    import zlib
+
+    try:
+        with zipfile.ZipFile(copy) as z:
+            broken = z.testzip()                       # reads every part and checks its CRC
+    except (zipfile.BadZipFile, zlib.error, OSError) as exc:
+        broken = f"? ({exc})"
     if broken is not None:
         raise WorkbookError(f"could not take a snapshot of {source}: its part {broken} is damaged "
                             f"(saved half-way?); run again in a minute")

@@ -10,6 +10,7 @@ import io
 import re
 import warnings
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -104,7 +105,7 @@ def check_package(path: Path, max_unpacked_bytes: int, kind: str, max_rows: int 
             try:
                 with z.open(info) as part:
                     head = part.read(4096)
-            except (zipfile.BadZipFile, OSError, RuntimeError, NotImplementedError) as exc:
+            except (zipfile.BadZipFile, OSError, RuntimeError, NotImplementedError, zlib.error) as exc:
                 raise WorkbookError(f"{path} is damaged: its part {info.filename} cannot be read "
                                     f"({' '.join(str(exc).split())[:120]})") from None
             # Workbooks never declare a DTD; entities are how XML bombs ("billion laughs") work.
