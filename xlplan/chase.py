@@ -282,7 +282,7 @@ def send(chase: ChaseList, config: Config, *, smtp: str, sender: str, outbox: Pa
     if not pending:
         return
     try:
-        with smtplib.SMTP(host, int(port), timeout=30) as server:
+        with smtplib.SMTP(host, int(port), timeout=float(settings.get("timeout_seconds", 30))) as server:
             if settings.get("starttls"):
                 server.starttls()
             if settings.get("password_env"):

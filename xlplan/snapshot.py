@@ -56,8 +56,9 @@ def digest(path: Path) -> str:
 
 def read_settled(path: Path, attempts: int = 4, pause: float = 0.5) -> bytes:
     """The workbook's bytes, read while no one is saving it. Excel saves by writing a temporary
-    file, deleting the original and renaming: for a moment the file is missing or half there.
-    Read, check, and try again a few times with a growing pause."""
+    file, deleting the original and renaming: for a moment the file is missing, or half there.
+    Read, check that the file did not change while being read and that every part of it is
+    whole, and try again a few times with a growing pause."""
     last = ""
     for attempt in range(attempts):
         try:
@@ -65,14 +66,27 @@ def read_settled(path: Path, attempts: int = 4, pause: float = 0.5) -> bytes:
             data = path.read_bytes()
             after = path.stat()
             steady = before.st_mtime_ns == after.st_mtime_ns and before.st_size == after.st_size == len(data)
-            if steady and data[:2] == b"PK":
+            if steady and _whole(data):
                 return data
-            last = "it was being saved"
+            last = "it was being saved" if not steady else "it was not a whole workbook (being saved?)"
         except FileNotFoundError:
             last = "it was missing (being saved?)"
-        time.sleep(pause * (2 ** attempt))
+        if attempt < attempts - 1:
+            time.sleep(pause * (2 ** attempt))
     raise WorkbookError(f"could not take a snapshot of {path}: {last} on each of {attempts} tries; "
                         f"run again in a minute")
+
+
+def _whole(data: bytes) -> bool:
+    import io
+    import zipfile
+    import zlib
+
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as z:
+            return z.testzip() is None        # every part read, every CRC checked
+    except (zipfile.BadZipFile, zlib.error, OSError, EOFError):
+        return False
 
 
 def _check_whole(copy: Path, source: Path, config: Config) -> None:
@@ -95,7 +109,7 @@ def take_snapshot(config: Config, *, workbook: Path | None = None, as_of: dt.dat
     source = Path(workbook or config.workbook)
     as_of = as_of or dt.date.today()
     folder = config.folders["history"]
-    check_xlsx(source, config.max_unpacked_bytes)
+    check_xlsx(source, config.max_unpacked_bytes)       # what it is, and no bomb, before reading it all
     data = read_settled(source)
     stem = source.stem
     existing = snapshots(folder, stem)
