@@ -47,6 +47,9 @@ def test_nothing_is_lost(tmp_path, config, suffix):
     assert ws["J3"].hyperlink.target == "https://example.org/evidence/1.1"
     assert "Actions" in wb.defined_names
     assert wb["Notes"]["A1"].value == "Minutes of the March board"
+    # openpyxl sees images only with Pillow installed (the test extra has it); it drops them
+    # when it re-saves without Pillow, which is one reason format never re-saves with openpyxl.
+    assert len(ws._images) == 1 and len(ws._charts) == 1
     # the manager's own rules are still there, beside xlplan's
     assert any(dv.formula1 == '"High,Low"' for dv in ws.data_validations.dataValidation)
     formulas = [r.formula[0] for cf in ws.conditional_formatting for r in cf.rules if r.formula]

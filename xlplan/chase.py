@@ -336,7 +336,7 @@ def add_chase_sheets(wb, chase: ChaseList, config: Config, name: str = "Chase") 
     f = Formats(wb, config)
     include_progress = bool(config.raw.get("chase", {}).get("include_progress", True))
     ws = wb.add_worksheet(name)
-    ws.write_string(0, 0, f"Chase list: {sum(len(l.items) for l in chase.leads)} actions, as of "
+    f.put(ws, 0, 0, f"Chase list: {sum(len(l.items) for l in chase.leads)} actions, as of "
                           f"{chase.as_of.strftime('%d/%m/%Y')}", f.title)
     columns = (("Lead", 26), ("Email", 28), ("Ref", 8), ("Action", 40), ("Due", 11), ("RAG", 11),
                ("Why", 40), ("Subject", 30), ("Lead's list", 50))
@@ -350,16 +350,16 @@ def add_chase_sheets(wb, chase: ChaseList, config: Config, name: str = "Chase") 
         for item in entry.items:
             a = item.action
             for c, value in enumerate((entry.lead, entry.email, a.ref, a.action)):
-                ws.write_string(r, c, value, f.text)
+                f.put(ws, r, c, value, f.text)
             if a.due:
                 ws.write_datetime(r, 4, dt.datetime.combine(a.due, dt.time()), f.date)
             else:
-                ws.write_string(r, 4, a.due_text, f.text)
-            ws.write_string(r, 5, a.rag or "", f.rag(a.rag) if a.rag else f.text)
+                f.put(ws, r, 4, a.due_text, f.text)
+            f.put(ws, r, 5, a.rag or "", f.rag(a.rag) if a.rag else f.text)
             for c, value in enumerate(("; ".join(item.reasons), subject, listing), start=6):
-                ws.write_string(r, c, value, f.text)
+                f.put(ws, r, c, value, f.text)
             r += 1
         for c, value in enumerate((entry.lead, entry.email, subject, listing, entry.problem)):
-            merge.write_string(m, c, value, f.text)
+            f.put(merge, m, c, value, f.text)
     f.finish(ws, 2, r - 3, len(columns))
     f.finish(merge, 0, len(chase.leads), 5)

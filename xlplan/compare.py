@@ -176,7 +176,7 @@ def add_changes_sheet(wb, result: Comparison, config: Config, name: str = "Chang
     f = Formats(wb, config)
     ws = wb.add_worksheet(name)
     c = result.counts
-    ws.write_string(0, 0, f"Changes since the last version: {c['improved']} improved, {c['worsened']} "
+    f.put(ws, 0, 0, f"Changes since the last version: {c['improved']} improved, {c['worsened']} "
                           f"worsened, {c['no-update']} with no update, {c['added']} added, "
                           f"{c['removed']} removed", f.title)
     columns = (("Lead", 28), ("Ref", 9), ("Change", 13), ("Old", 40), ("New", 40), ("Direction", 14))
@@ -184,12 +184,12 @@ def add_changes_sheet(wb, result: Comparison, config: Config, name: str = "Chang
     order = {k: i for i, k in enumerate(KINDS)}
     rows = sorted(result.changes, key=lambda ch: ((ch.lead or "~").casefold(), order[ch.change], ch.row or 0))
     for r, ch in enumerate(rows, start=3):
-        ws.write_string(r, 0, ch.lead, f.text)
-        ws.write_string(r, 1, ch.ref, f.text)
-        ws.write_string(r, 2, ch.change, f.text)
+        f.put(ws, r, 0, ch.lead, f.text)
+        f.put(ws, r, 1, ch.ref, f.text)
+        f.put(ws, r, 2, ch.change, f.text)
         for col, value in ((3, ch.old), (4, ch.new)):
             text = "" if value is None else str(_plain(value))
             is_rating = ch.change in ("rag", "no-update", "added", "removed")
-            ws.write_string(r, col, text, f.rag(text) if is_rating and text else f.text)
-        ws.write_string(r, 5, ARROWS.get(ch.direction or "", ""), f.direction(ch.direction))
+            f.put(ws, r, col, text, f.rag(text) if is_rating and text else f.text)
+        f.put(ws, r, 5, ARROWS.get(ch.direction or "", ""), f.direction(ch.direction))
     f.finish(ws, 2, len(rows), len(columns))

@@ -67,7 +67,7 @@ def add_exceptions_sheet(wb, groups: list[ExceptionGroup], config: Config, as_of
     overdue = wb.add_format({"bold": True, "font_color": "#9C0006", "bg_color": "#FFC7CE", "border": 1,
                              "valign": "top", "text_wrap": True})
     count = sum(len(g.items) for g in groups)
-    ws.write_string(0, 0, f"Exception report: {count} actions not complete and not green, as of "
+    f.put(ws, 0, 0, f"Exception report: {count} actions not complete and not green, as of "
                           f"{as_of.strftime('%d/%m/%Y')}", f.title)
     columns = (("Ref", 9), ("Action", 48), ("Lead", 24), ("Progress statement", 52), ("RAG", 12),
                ("Due", 11), ("Overdue", 12), ("Days since update", 10))
@@ -78,17 +78,17 @@ def add_exceptions_sheet(wb, groups: list[ExceptionGroup], config: Config, as_of
         row += 1
         for item in group.items:
             a = item.action
-            ws.write_string(row, 0, a.ref, f.text)
-            ws.write_string(row, 1, a.action, f.text)
-            ws.write_string(row, 2, a.lead, f.text)
-            ws.write_string(row, 3, a.progress, f.text)
-            ws.write_string(row, 4, item.status, f.rag(item.status))
+            f.put(ws, row, 0, a.ref, f.text)
+            f.put(ws, row, 1, a.action, f.text)
+            f.put(ws, row, 2, a.lead, f.text)
+            f.put(ws, row, 3, a.progress, f.text)
+            f.put(ws, row, 4, item.status, f.rag(item.status))
             if a.due:
                 ws.write_datetime(row, 5, dt.datetime.combine(a.due, dt.time()), f.date)
             else:
-                ws.write_string(row, 5, a.due_text, f.text)
+                f.put(ws, row, 5, a.due_text, f.text)
             if item.overdue_days is not None:
-                ws.write_string(row, 6, f"{item.overdue_days} days", overdue)
+                f.put(ws, row, 6, f"{item.overdue_days} days", overdue)
             else:
                 ws.write_blank(row, 6, None, f.text)
             if item.days_since_update is not None:

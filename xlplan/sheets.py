@@ -45,6 +45,14 @@ class Formats:
     def direction(self, direction: str | None):
         return self._directions.get(direction or "", self.text)
 
+    def put(self, ws, row: int, col: int, value, fmt=None) -> None:
+        """Text as text (never a formula); nothing as a blank cell, not an empty string, so the
+        sheet reads the same after a spreadsheet application saves it."""
+        if value is None or value == "":
+            ws.write_blank(row, col, None, fmt)
+        else:
+            ws.write_string(row, col, str(value), fmt)
+
     def header_row(self, ws, row: int, columns) -> None:
         for c, (name, width) in enumerate(columns):
             ws.write_string(row, c, name, self.head)

@@ -126,19 +126,19 @@ def add_summary_sheet(wb, summary: Summary, config: Config, name: str = "Summary
     width = 2 + len(summary.labels)
     ws.set_column(0, 0, 34)
     ws.set_column(1, width, 12)
-    ws.write_string(0, 0, f"Summary: {summary.actions} actions as of {summary.as_of.strftime('%d/%m/%Y')}", f.title)
+    f.put(ws, 0, 0, f"Summary: {summary.actions} actions as of {summary.as_of.strftime('%d/%m/%Y')}", f.title)
     ws.merge_range(2, 0, 2, width - 1, summary.narrative, para)
     ws.set_row(2, max(45, 15 * (len(summary.narrative) // 110 + 2)))
 
     row = 4
-    ws.write_string(row, 0, "By rating", bold)
+    f.put(ws, row, 0, "By rating", bold)
     f.header_row_at(ws, row + 1, ["Rating", "Actions"])
     shown = [label for label in summary.labels if summary.by_rag[label]]
     for i, label in enumerate(shown, start=row + 2):
-        ws.write_string(i, 0, label, f.rag(label))
+        f.put(ws, i, 0, label, f.rag(label))
         ws.write_number(i, 1, summary.by_rag[label], f.number)
     total_row = row + 2 + len(shown)
-    ws.write_string(total_row, 0, "Total", f.head)
+    f.put(ws, total_row, 0, "Total", f.head)
     ws.write_number(total_row, 1, summary.actions, f.head)
     if shown:
         chart = wb.add_chart({"type": "column"})
@@ -156,12 +156,12 @@ def add_summary_sheet(wb, summary: Summary, config: Config, name: str = "Summary
     row = max(total_row + 2, row + 15)
 
     for title, table in (("By theme", summary.by_group), ("By lead", summary.by_lead)):
-        ws.write_string(row, 0, title, bold)
+        f.put(ws, row, 0, title, bold)
         f.header_row_at(ws, row + 1, [title.split()[-1].title(), *summary.labels, "Total"])
         for j, label in enumerate(summary.labels, start=1):
-            ws.write_string(row + 1, j, label, f.rag(label))
+            f.put(ws, row + 1, j, label, f.rag(label))
         for i, (key, counts) in enumerate(table.items(), start=row + 2):
-            ws.write_string(i, 0, key, f.text)
+            f.put(ws, i, 0, key, f.text)
             ws.set_row(i, row_height([(key, 34)]))
             for j, label in enumerate(summary.labels, start=1):
                 ws.write_number(i, j, counts[label], f.number)
@@ -169,18 +169,18 @@ def add_summary_sheet(wb, summary: Summary, config: Config, name: str = "Summary
         row += len(table) + 3
 
     if summary.movement is not None:
-        ws.write_string(row, 0, "Since the last version", bold)
+        f.put(ws, row, 0, "Since the last version", bold)
         f.header_row_at(ws, row + 1, ["Movement", "Actions"])
         for i, (key, value) in enumerate(summary.movement.items(), start=row + 2):
-            ws.write_string(i, 0, key, f.direction(key))
+            f.put(ws, i, 0, key, f.direction(key))
             ws.write_number(i, 1, value, f.number)
         row += len(summary.movement) + 3
 
     if summary.trend:
-        ws.write_string(row, 0, "Trend, week by week", bold)
+        f.put(ws, row, 0, "Trend, week by week", bold)
         f.header_row_at(ws, row + 1, ["Week", *summary.labels])
         for j, label in enumerate(summary.labels, start=1):
-            ws.write_string(row + 1, j, label, f.rag(label))
+            f.put(ws, row + 1, j, label, f.rag(label))
         first = row + 2
         for i, (day, counts) in enumerate(summary.trend, start=first):
             ws.write_datetime(i, 0, dt.datetime.combine(day, dt.time()), f.date)

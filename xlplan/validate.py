@@ -256,7 +256,7 @@ def add_findings_sheet(wb, result: Validation, config: Config, name: str = "Find
 
     f = Formats(wb, config)
     ws = wb.add_worksheet(name)
-    ws.write_string(0, 0, f"Findings: {Path(result.workbook).name}, {result.actions} actions, "
+    f.put(ws, 0, 0, f"Findings: {Path(result.workbook).name}, {result.actions} actions, "
                           f"{result.errors} errors, {result.warnings} warnings, as of "
                           f"{result.as_of.strftime('%d/%m/%Y')}", f.title)
     columns = (("Lead", 30), ("Ref", 9), ("Row", 6), ("Field", 10), ("Rule", 18), ("Severity", 10), ("Message", 70))
@@ -264,10 +264,10 @@ def add_findings_sheet(wb, result: Validation, config: Config, name: str = "Find
     rows = sorted(result.findings, key=lambda x: ((x.lead or "~").casefold(), x.row))
     for r, finding in enumerate(rows, start=3):
         for c, value in enumerate((finding.lead, finding.ref)):
-            ws.write_string(r, c, value, f.text)
+            f.put(ws, r, c, value, f.text)
         ws.write_number(r, 2, finding.row, f.number)
         for c, value in enumerate((finding.field, finding.rule), start=3):
-            ws.write_string(r, c, value, f.text)
-        ws.write_string(r, 5, finding.severity, f.error if finding.severity == "error" else f.warning)
-        ws.write_string(r, 6, finding.message, f.text)
+            f.put(ws, r, c, value, f.text)
+        f.put(ws, r, 5, finding.severity, f.error if finding.severity == "error" else f.warning)
+        f.put(ws, r, 6, finding.message, f.text)
     f.finish(ws, 2, len(rows), len(columns))

@@ -178,7 +178,7 @@ def _report(wb, config: Config, summary: Summary, groups, comparison: Comparison
     else:
         f = Formats(wb, config)
         ws = wb.add_worksheet("Changes")
-        ws.write_string(0, 0, "No earlier snapshot yet: changes are shown from next week.", f.title)
+        f.put(ws, 0, 0, "No earlier snapshot yet: changes are shown from next week.", f.title)
     add_chase_sheets(wb, chase, config)
     add_findings_sheet(wb, validation, config)
     add_trend_sheet(wb, versions, histories, config)
@@ -189,7 +189,7 @@ def add_trend_sheet(wb, versions, histories: dict[str, ActionHistory], config: C
     f = Formats(wb, config)
     ws = wb.add_worksheet(name)
     dates = sorted({v.date for v in versions})
-    ws.write_string(0, 0, f"Ratings week by week ({len(dates)} snapshots)", f.title)
+    f.put(ws, 0, 0, f"Ratings week by week ({len(dates)} snapshots)", f.title)
     columns = [("Ref", 9), ("Lead", 28)] + [(d.strftime("%d/%m/%Y"), 11) for d in dates] + \
               [("Last update", 12), ("Days since", 10), ("Missed updates", 10)]
     f.header_row(ws, 2, columns)
@@ -198,13 +198,13 @@ def add_trend_sheet(wb, versions, histories: dict[str, ActionHistory], config: C
         for ref, entry in v.actions.items():
             leads[ref] = entry.lead
     for r, (ref, h) in enumerate(histories.items(), start=3):
-        ws.write_string(r, 0, ref, f.text)
-        ws.write_string(r, 1, leads.get(ref, ""), f.text)
+        f.put(ws, r, 0, ref, f.text)
+        f.put(ws, r, 1, leads.get(ref, ""), f.text)
         ws.set_row(r, row_height([(leads.get(ref, ""), 28)]))
         by_date = dict(h.ratings)
         for c, day in enumerate(dates, start=2):
             rag = by_date.get(day)
-            ws.write_string(r, c, rag or ("-" if day in by_date else ""), f.rag(rag) if rag else f.text)
+            f.put(ws, r, c, rag or ("-" if day in by_date else ""), f.rag(rag) if rag else f.text)
         c = 2 + len(dates)
         if h.last_update:
             ws.write_datetime(r, c, dt.datetime.combine(h.last_update, dt.time()), f.date)

@@ -176,7 +176,7 @@ def test_compare_reports_exactly_a_leads_edits_made_in_libreoffice(tmp_path):
     by_ref = {a.ref: a for a in plan.actions}
     rag, progress, due = by_ref["3.4"].row, by_ref["4.9"].row, by_ref["4.15"].row
     edited = tmp_path / "edited.xlsx"
-    subprocess.run([UNO_PYTHON, str(PROJECT / "tests" / "lo_edit.py"), str(original), str(edited),
+    subprocess.run([UNO_PYTHON, str(PROJECT / "tests" / "client" / "lo_edit.py"), str(original), str(edited),
                     f"Plan!F{rag}=Green", f"Plan!G{progress}=ICT support in place and working",
                     f"Plan!E{due}=2009-07-31"], check=True, timeout=240)
     result = compare(plan, read_plan(edited, config), config, as_of=dt.date(2009, 5, 31))
@@ -210,3 +210,78 @@ def test_report_workbooks_open_render_and_save_back(tmp_path, command, colour):
     assert libreoffice.page_colours(pdf, 1)[colour] > 20
     resaved = libreoffice.convert(out, "xlsx", tmp_path / "resaved")
     assert load(resaved).sheetnames == load(out).sheetnames
+
+
+def _values(path):
+    """Every sheet's cell values, as xlplan's own reader (openpyxl) sees them; integral floats
+    as ints and trailing empty cells dropped, since a spreadsheet may store either."""
+    wb = load_workbook(path, data_only=True)
+    out = {}
+    for ws in wb:
+        rows = []
+        for row in ws.iter_rows(values_only=True):
+            cells = [int(v) if isinstance(v, float) and v.is_integer() else v for v in row]
+            while cells and cells[-1] in (None, ""):
+                cells.pop()
+            rows.append(cells)
+        while rows and not rows[-1]:
+            rows.pop()
+        out[ws.title] = rows
+    return out
+
+
+def _weekly_report(folder):
+    import shutil
+
+    from xlplan.weekly import run_weekly
+
+    shutil.copytree(PROJECT / "config", folder / "config")
+    shutil.copytree(PROJECT / "workbooks", folder / "workbooks", ignore=lambda d, names: [
+        n for n in names if os.path.basename(d) == "history" and n not in ("plan.2026-11-09.xlsx", "plan.2026-11-16.xlsx")])
+    for p in (folder / "workbooks").rglob("*"):
+        p.chmod(0o644)
+    config = load_config(folder / "config" / "xlplan.toml")
+    return run_weekly(config, as_of=dt.date(2026, 11, 23)).report
+
+
+def _made_by(kind, folder):
+    from xlplan.cli import main
+
+    plan = PROJECT / "workbooks" / "plan.xlsx"
+    out = folder / f"{kind}.xlsx"
+    commands = {
+        "init": ["init", str(out), "--from", str(plan)],
+        "import": ["import", str(SEED_001), "-o", str(out)],
+        "findings": ["validate", str(plan), "--as-of", "2009-05-31", "-o", str(out)],
+        "changes": ["compare", str(PROJECT / "workbooks" / "history" / "plan.2026-11-09.xlsx"), str(plan),
+                    "--as-of", "2026-11-23", "-o", str(out)],
+        "summary": ["summary", str(plan), "--as-of", "2009-05-31", "-o", str(out)],
+        "chase": ["chase", str(plan), "--as-of", "2009-05-31", "-o", str(out)],
+    }
+    if kind == "weekly":
+        return _weekly_report(folder)
+    if kind == "format":
+        from conftest import everything_workbook
+        from xlplan.format import format_plan
+
+        path = everything_workbook(folder / "format.xlsx", folder)
+        format_plan(path, load_config(search_from=folder))
+        return path
+    assert main(commands[kind] + ["--config", str(PROJECT / "config" / "xlplan.toml")]) in (0, 1)
+    return out
+
+
+@pytest.mark.parametrize("kind", ["init", "import", "format", "findings", "changes", "summary", "chase", "weekly"])
+def test_every_workbook_opens_renders_and_reads_back_the_same(tmp_path, kind):
+    """Open in LibreOffice, render to PDF with the RAG colours present, save back as xlsx, and
+    read the same values as xlplan wrote."""
+    path = _made_by(kind, tmp_path)
+    pdf = libreoffice.convert(path, "pdf", tmp_path / "pdf")
+    rag = {lv.colour for lv in load_config(search_from=tmp_path).scale.levels if lv.colour != "FFFFFF"}
+    wanted, least = (({"FFEB9C", "FFC7CE"}, 1) if kind == "findings" else (rag, 2))   # severities / ratings
+    seen = collections.Counter()
+    for page in range(1, min(libreoffice.page_count(pdf), 6) + 1):
+        seen.update(libreoffice.page_colours(pdf, page))
+    assert sum(1 for c in wanted if seen[c] > 20) >= least, f"{kind}: the colours do not show"
+    resaved = libreoffice.convert(path, "xlsx", tmp_path / "resaved")
+    assert _values(resaved) == _values(path)
