@@ -209,3 +209,58 @@ def everything_workbook(path, tmp_path):
         wb.add_vba_project(str(tmp_path / "vbaProject.bin"))
     wb.close()
     return path
+
+
+SHIPPED_HISTORY = {"plan.2026-11-09.xlsx", "plan.2026-11-16.xlsx"}
+
+
+@pytest.fixture
+def project(tmp_path, monkeypatch):
+    """A copy of the project's config and workbooks (the default plan and only its shipped
+    history: running the README's `xlplan weekly` adds snapshots), as the working folder."""
+    shutil.copytree(PROJECT / "config", tmp_path / "config")
+    shutil.copytree(PROJECT / "workbooks", tmp_path / "workbooks", ignore=lambda folder, names: [
+        n for n in names if Path(folder).name == "history" and n not in SHIPPED_HISTORY])
+    for path in (tmp_path / "workbooks").rglob("*"):
+        path.chmod(0o644)
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+@pytest.fixture
+def smtp_server():
+    """A real SMTP server on loopback. `server.refuse` holds addresses it refuses, `server.delay`
+    the seconds it takes over each message; `server.messages` what it received."""
+    import asyncio
+    import email
+    import email.policy
+    import socket
+
+    from aiosmtpd.controller import Controller
+
+    class Handler:
+        def __init__(self):
+            self.messages, self.refuse, self.delay = [], set(), 0
+
+        async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+            if address in self.refuse:
+                return "550 5.1.1 mailbox unavailable"
+            envelope.rcpt_tos.append(address)
+            return "250 OK"
+
+        async def handle_DATA(self, server, session, envelope):
+            await asyncio.sleep(self.delay)
+            self.messages.append(email.message_from_bytes(envelope.content, policy=email.policy.default))
+            return "250 OK"
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    handler = Handler()
+    controller = Controller(handler, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        handler.address = f"127.0.0.1:{port}"
+        yield handler
+    finally:
+        controller.stop()

@@ -153,32 +153,8 @@ def test_chase_workbook_reads_back(tmp_path, capsys):
 
 # -- sending through a real SMTP server on loopback ------------------------------------------
 
-@pytest.fixture
-def smtp_server():
-    from aiosmtpd.controller import Controller
-
-    class Inbox:
-        def __init__(self):
-            self.messages = []
-
-        async def handle_DATA(self, server, session, envelope):
-            self.messages.append(email.message_from_bytes(envelope.content, policy=email.policy.default))
-            return "250 OK"
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        yield inbox, f"127.0.0.1:{port}"
-    finally:
-        controller.stop()
-
-
 def test_send_delivers_one_message_per_lead_and_never_twice(tmp_path, capsys, smtp_server):
-    inbox, address = smtp_server
+    inbox, address = smtp_server, smtp_server.address
     plan = plan_file(tmp_path)
     args = ["chase", str(plan), "--as-of", "2009-05-31", "--outbox", str(tmp_path / "out"),
             "--send", "--smtp", address, "--sender", "bm@example.org", "--json"]
@@ -196,7 +172,7 @@ def test_send_delivers_one_message_per_lead_and_never_twice(tmp_path, capsys, sm
 
 
 def test_without_send_nothing_leaves(tmp_path, capsys, smtp_server):
-    inbox, address = smtp_server
+    inbox, address = smtp_server, smtp_server.address
     assert main(["chase", str(plan_file(tmp_path)), "--as-of", "2009-05-31", "--outbox", str(tmp_path / "out"),
                  "--smtp", address, "--sender", "bm@example.org"]) == 0
     assert inbox.messages == []

@@ -2,17 +2,13 @@
 left open, a full disk or read-only folder at each write, a mail server down, slow or refusing
 one recipient, and the process killed at random points."""
 
-import asyncio
 import datetime as dt
-import email
-import email.policy
 import errno
 import json
 import os
 import random
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -22,25 +18,13 @@ from pathlib import Path
 import pytest
 
 import xlplan.files
-from conftest import PROJECT, write_rows
+from conftest import PROJECT, SHIPPED_HISTORY, write_rows
 from xlplan.cli import main
 from xlplan.config import load_config
 from xlplan.plan import read_plan
 from xlplan.snapshot import snapshots, take_snapshot
 
 AS_OF = "2026-11-23"
-SHIPPED = {"plan.2026-11-09.xlsx", "plan.2026-11-16.xlsx"}
-
-
-@pytest.fixture
-def project(tmp_path, monkeypatch):
-    shutil.copytree(PROJECT / "config", tmp_path / "config")
-    shutil.copytree(PROJECT / "workbooks", tmp_path / "workbooks", ignore=lambda folder, names: [
-        n for n in names if Path(folder).name == "history" and n not in SHIPPED])
-    for path in (tmp_path / "workbooks").rglob("*"):
-        path.chmod(0o644)
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
 
 
 # -- a lead saves the workbook while xlplan reads it ----------------------------------------------
@@ -77,7 +61,7 @@ def test_snapshot_gives_up_with_a_clear_message_and_stores_nothing(project, monk
     assert main(["snapshot", "--as-of", AS_OF]) == 2
     err = capsys.readouterr().err
     assert "could not take a snapshot" in err and "on each of 4 tries" in err
-    assert {p.name for p in (project / "workbooks" / "history").iterdir()} == SHIPPED
+    assert {p.name for p in (project / "workbooks" / "history").iterdir()} == SHIPPED_HISTORY
 
 
 # -- lock files --------------------------------------------------------------------------------------
@@ -195,38 +179,6 @@ def test_a_failed_write_at_each_step_leaves_nothing_half_written(project, capsys
 
 # -- the mail server ------------------------------------------------------------------------------
 
-@pytest.fixture
-def picky_server():
-    """A real SMTP server on loopback that refuses one recipient, and can be slowed down."""
-    from aiosmtpd.controller import Controller
-
-    class Handler:
-        def __init__(self):
-            self.messages, self.refuse, self.delay = [], {"hr@example.org"}, 0
-
-        async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
-            if address in self.refuse:
-                return "550 5.1.1 mailbox unavailable"
-            envelope.rcpt_tos.append(address)
-            return "250 OK"
-
-        async def handle_DATA(self, server, session, envelope):
-            await asyncio.sleep(self.delay)
-            self.messages.append(email.message_from_bytes(envelope.content, policy=email.policy.default))
-            return "250 OK"
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    handler = Handler()
-    controller = Controller(handler, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        yield handler, f"127.0.0.1:{port}"
-    finally:
-        controller.stop()
-
-
 def chase_plan(tmp_path):
     header = ["Ref", "Action", "Lead", "Due", "RAG", "Progress"]
     rows = [["1.1", "a", "DCS", "Jan 09", "Amber", None], ["1.2", "b", "HR Lead", "Jan 09", "Amber", None],
@@ -235,8 +187,9 @@ def chase_plan(tmp_path):
     return write_rows(tmp_path / "plan.xlsx", [header, *rows], extra_sheets={"Leads": leads})
 
 
-def test_one_refused_recipient_does_not_stop_the_others(tmp_path, capsys, picky_server):
-    handler, address = picky_server
+def test_one_refused_recipient_does_not_stop_the_others(tmp_path, capsys, smtp_server):
+    handler, address = smtp_server, smtp_server.address
+    handler.refuse = {"hr@example.org"}
     args = ["chase", str(chase_plan(tmp_path)), "--as-of", "2009-05-31", "--outbox", str(tmp_path / "out"),
             "--send", "--smtp", address, "--sender", "bm@example.org", "--json"]
     assert main(args) == 1                                   # done, but part of it did not finish
@@ -252,9 +205,9 @@ def test_one_refused_recipient_does_not_stop_the_others(tmp_path, capsys, picky_
     assert len(handler.messages) == 3                        # only the one that failed went again
 
 
-def test_a_slow_server_times_out_and_says_so(tmp_path, capsys, picky_server):
-    handler, address = picky_server
-    handler.delay, handler.refuse = 3, set()
+def test_a_slow_server_times_out_and_says_so(tmp_path, capsys, smtp_server):
+    handler, address = smtp_server, smtp_server.address
+    handler.delay = 3
     (tmp_path / "c.toml").write_text("[chase]\ntimeout_seconds = 0.5\n")
     code = main(["chase", str(chase_plan(tmp_path)), "--as-of", "2009-05-31", "--outbox", str(tmp_path / "out"),
                  "--send", "--smtp", address, "--sender", "bm@example.org", "--config", str(tmp_path / "c.toml")])

@@ -9,7 +9,7 @@ import pytest
 
 from xlplan.cli import main
 from xlplan.config import load_config
-from xlplan.errors import ConfigError, XlplanError
+from xlplan.errors import XlplanError
 from xlplan.files import held_lock
 from xlplan.scheduler import Scheduler, last_run, latest_slot, record_run, run_lock
 

@@ -3,7 +3,6 @@
 import datetime as dt
 import json
 
-import pytest
 from openpyxl import load_workbook
 
 from conftest import SEED_000, scrutiny_counts, seed_000_workbook, write_rows

@@ -5,32 +5,14 @@ import email
 import email.policy
 import json
 import shutil
-from pathlib import Path
 
-import pytest
 from openpyxl import load_workbook
 
-from conftest import PROJECT
 from xlplan.cli import main
 from xlplan.config import load_config
-from xlplan.weekly import run_weekly
 
 AS_OF = "2026-11-23"
 SHEETS = ["Summary", "Exceptions", "Changes", "Chase", "Mail merge", "Findings", "Trend"]
-
-
-@pytest.fixture
-def project(tmp_path, monkeypatch):
-    """A copy of the project's config and workbooks (the default plan and its history)."""
-    shutil.copytree(PROJECT / "config", tmp_path / "config")
-    # Only what is shipped: a run of the README's `xlplan weekly` adds snapshots and a cache.
-    shipped = {"plan.2026-11-09.xlsx", "plan.2026-11-16.xlsx"}
-    shutil.copytree(PROJECT / "workbooks", tmp_path / "workbooks", ignore=lambda folder, names: [
-        n for n in names if Path(folder).name == "history" and n not in shipped])
-    for path in (tmp_path / "workbooks").rglob("*"):
-        path.chmod(0o644)
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
 
 
 def weekly(capsys, *args):

@@ -4,7 +4,6 @@ library function and renders the result; errors are printed in one place, in mai
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import json
 import sys
 from pathlib import Path
@@ -480,7 +479,7 @@ def exceptions(plan, output, config_path, as_of, as_json):
         click.echo(f"wrote the exception report to {output}")
 
 
-def _logging(config) -> "logging.Logger":
+def _logging(config):
     """The log file for unattended runs: logs/xlplan.log in the configured folder."""
     import logging
 

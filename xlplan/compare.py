@@ -10,7 +10,6 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
-from .action import Action
 from .config import Config
 from .plan import Plan
 

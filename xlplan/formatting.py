@@ -9,6 +9,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from .config import Config
+from .text import column_letter
 
 SPARE_ROWS = 300          # rows below the last action that get the dropdowns and colours
 DATE_MIN, DATE_MAX = dt.date(2000, 1, 1), dt.date(2099, 12, 31)
@@ -61,14 +62,6 @@ class Check:
     prompt: str
     error_title: str
     error: str
-
-
-def column_letter(col: int) -> str:
-    name, n = "", col + 1
-    while n:
-        n, r = divmod(n - 1, 26)
-        name = chr(65 + r) + name
-    return name
 
 
 def rules(config: Config, layout: Layout) -> list[Rule]:

@@ -17,7 +17,7 @@ from .errors import WorkbookError
 from .leads import Directory, directory_from_rows, load_leads_file
 from .rag import RagReading
 from .source import DOCX_SUFFIXES, TEXT_SUFFIXES, Grid, docx_grid, open_workbook, sheet_grid, text_grid
-from .text import header_key, one_line, plain
+from .text import column_letter, header_key, one_line, plain
 
 _SUPPORT_SHEETS = {"guide", "lists", "leads", "import report", "read me", "readme", "key"}
 
@@ -136,20 +136,12 @@ def _map_columns(grid: Grid, header: int, matches: list[tuple[int, str]], config
             by_field["ref"] = [0]
     for name, cols in by_field.items():
         if len(cols) > 1:
-            heads = " and ".join(f'{_letter(c)} "{one_line(header_cells[c])}"' for c in cols)
+            heads = " and ".join(f'{column_letter(c)} "{one_line(header_cells[c])}"' for c in cols)
             where = config.source or "the config"
             raise WorkbookError(
                 f'columns {heads} in sheet "{grid.sheet}" of {grid.path} (row {header + 1}) both mean '
                 f'{name}; rename one of them, or take one out of [columns.{name}] aliases in {where}')
     return {name: cols[0] for name, cols in by_field.items()}
-
-
-def _letter(col: int) -> str:
-    name, n = "", col + 1
-    while n:
-        n, r = divmod(n - 1, 26)
-        name = chr(65 + r) + name
-    return name
 
 
 def parse_grid(grid: Grid, config: Config, *, plan_date: dt.date | None = None) -> Plan:
@@ -354,7 +346,7 @@ class _RowReader:
         for j, value in sorted(cells.items()):
             if j in mapped or value in (None, ""):
                 continue
-            name = self.headers[j] if j < len(self.headers) and self.headers[j] else f"Column {_letter(j)}"
+            name = self.headers[j] if j < len(self.headers) and self.headers[j] else f"Column {column_letter(j)}"
             extra[name] = value.isoformat()[:10] if isinstance(value, (dt.date, dt.datetime)) else plain(value)
         return Action(
             row=record["rows"][0], ref=ref, action=plain(get("action")), lead=one_line(get("lead")),

@@ -12,7 +12,6 @@ import datetime as dt
 import logging
 import signal
 import time
-from pathlib import Path
 from typing import Callable
 
 from .config import Config

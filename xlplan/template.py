@@ -13,7 +13,7 @@ from typing import Iterable
 from .action import Action
 from .config import Config
 from .files import atomic_path
-from .formatting import DATE_MAX, DATE_MIN, SPARE_ROWS, Layout, checks, clip, rules
+from .formatting import DATE_MAX, DATE_MIN, SPARE_ROWS, Layout, checks, rules
 from .leads import Directory
 
 TITLE_ROW = 0             # 0-based rows, as xlsxwriter counts

@@ -48,3 +48,12 @@ def is_dashes(text: str) -> bool:
 def header_key(value) -> str:
     """'Lead person/ Lead task group' and 'lead person / lead task group' are the same header."""
     return re.sub(r"[^0-9a-z]+", "", one_line(value).casefold())
+
+
+def column_letter(col: int) -> str:
+    """0 -> 'A', 27 -> 'AB': a column as a person finds it in the sheet."""
+    name, n = "", col + 1
+    while n:
+        n, r = divmod(n - 1, 26)
+        name = chr(65 + r) + name
+    return name
