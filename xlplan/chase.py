@@ -77,7 +77,7 @@ class ChaseList:
 
 def chase_list(plan: Plan, config: Config, *, validation: Validation, as_of: dt.date | None = None,
                previous: Plan | None = None, histories: dict[str, ActionHistory] | None = None,
-               directory: Directory | None = None) -> ChaseList:
+               directory: Directory | None = None, comparison=None) -> ChaseList:
     as_of = as_of or dt.date.today()
     scale = config.scale
     directory = directory if directory is not None else plan.directory
@@ -90,7 +90,7 @@ def chase_list(plan: Plan, config: Config, *, validation: Validation, as_of: dt.
     if previous is not None:
         from .compare import compare
 
-        for c in compare(previous, plan, config, as_of=as_of).changes:
+        for c in (comparison or compare(previous, plan, config, as_of=as_of)).changes:
             if c.change == "no-update":
                 no_update.add(c.ref)
             elif c.change == "lead" and c.old:
@@ -313,6 +313,22 @@ def send(chase: ChaseList, config: Config, *, smtp: str, sender: str, outbox: Pa
 
 # -- rendering ----------------------------------------------------------------------------------
 
+MERGE_TEXT_LIMIT = 8000   # characters of a lead's list in a mail-merge cell (Excel allows 32,767)
+
+
+def _listing(entry: LeadChase, include_progress: bool) -> str:
+    """The lead's list as text for mail merge, cut short for a lead with very many actions (the
+    draft email has the whole list)."""
+    lines, size = [], 0
+    for line in _lines(entry, include_progress):
+        if size + len(line) + 1 > MERGE_TEXT_LIMIT:
+            lines.append(f"... and more: {len(entry.items)} actions in all, listed on the Chase sheet")
+            break
+        lines.append(line)
+        size += len(line) + 1
+    return "\n".join(lines)
+
+
 def chase_text(chase: ChaseList) -> str:
     count = sum(len(l.items) for l in chase.leads)
     lines = [f"{chase.plan}: {count} actions to chase, {len(chase.leads)} lead{'s' * (len(chase.leads) != 1)}, "
@@ -345,7 +361,7 @@ def add_chase_sheets(wb, chase: ChaseList, config: Config, name: str = "Chase") 
     f.header_row(merge, 0, (("Lead", 26), ("Email", 28), ("Subject", 40), ("Actions", 80), ("Not emailed because", 40)))
     r = 3
     for m, entry in enumerate(chase.leads, start=1):
-        listing = "\n".join(_lines(entry, include_progress))
+        listing = _listing(entry, include_progress)
         subject = message(entry, chase, config)["Subject"] if not entry.problem else ""
         for item in entry.items:
             a = item.action

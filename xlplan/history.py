@@ -60,21 +60,22 @@ def _fingerprint(config: Config) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-def load_version(snapshot: Snapshot, config: Config) -> Version:
-    data = snapshot.path.read_bytes()
-    key = f"{hashlib.sha256(data).hexdigest()}-{_fingerprint(config)}"
-    cache = snapshot.path.parent / CACHE / f"{key}.json"
-    if cache.is_file():
-        try:
-            raw = json.loads(cache.read_text(encoding="utf-8"))
-            return Version(snapshot.date, snapshot.path, {ref: _entry(e) for ref, e in raw.items()})
-        except (ValueError, KeyError, TypeError):
-            pass                                    # a damaged cache entry is read again
-    plan = read_plan(snapshot.path, config)
+def _cache_path(snapshot: Snapshot, config: Config) -> Path:
+    key = f"{hashlib.sha256(snapshot.path.read_bytes()).hexdigest()}-{_fingerprint(config)}"
+    return snapshot.path.parent / CACHE / f"{key}.json"
+
+
+def version_from_plan(snapshot: Snapshot, plan, config: Config) -> Version:
+    """The version of a snapshot already read as a plan (so it is not parsed again); cached."""
     actions = {}
     for a in plan.actions:
         if a.ref and a.ref not in actions:
             actions[a.ref] = Entry(a.rag, a.progress, a.updated, a.due, a.lead, a.action)
+    _store(_cache_path(snapshot, config), actions)
+    return Version(snapshot.date, snapshot.path, actions)
+
+
+def _store(cache: Path, actions: dict[str, Entry]) -> None:
     try:
         cache.parent.mkdir(exist_ok=True)
         tmp = cache.with_suffix(".tmp")
@@ -82,7 +83,17 @@ def load_version(snapshot: Snapshot, config: Config) -> Version:
         tmp.replace(cache)
     except OSError:
         pass                                        # no cache is slower, not wrong
-    return Version(snapshot.date, snapshot.path, actions)
+
+
+def load_version(snapshot: Snapshot, config: Config) -> Version:
+    cache = _cache_path(snapshot, config)
+    if cache.is_file():
+        try:
+            raw = json.loads(cache.read_text(encoding="utf-8"))
+            return Version(snapshot.date, snapshot.path, {ref: _entry(e) for ref, e in raw.items()})
+        except (ValueError, KeyError, TypeError):
+            pass                                    # a damaged cache entry is read again
+    return version_from_plan(snapshot, read_plan(snapshot.path, config), config)
 
 
 def _raw(e: Entry) -> dict:

@@ -16,7 +16,7 @@ from .dates import Due, date_in_title, read_due, read_due_text
 from .errors import WorkbookError
 from .leads import Directory, directory_from_rows, load_leads_file
 from .rag import RagReading
-from .source import DOCX_SUFFIXES, TEXT_SUFFIXES, Grid, docx_grid, open_workbook, sheet_grid, text_grid
+from .source import DOCX_SUFFIXES, TEXT_SUFFIXES, Grid, docx_grid, open_book, text_grid
 from .text import column_letter, header_key, one_line, plain
 
 _SUPPORT_SHEETS = {"guide", "lists", "leads", "import report", "read me", "readme", "key"}
@@ -55,21 +55,20 @@ def read_plan(path: str | Path, config: Config, *, sheet: str | None = None,
     elif path.suffix.lower() in DOCX_SUFFIXES:
         plan = parse_grid(docx_grid(path, config.max_unpacked_bytes), config, plan_date=plan_date)
     else:
-        workbook = open_workbook(path, config.max_unpacked_bytes, max_rows=config.max_rows)
-        name = _choose_sheet(workbook, path, config, sheet)
-        plan = parse_grid(sheet_grid(workbook, name, path), config, plan_date=plan_date)
+        book = open_book(path, config.max_unpacked_bytes, config.max_rows)
+        name = _choose_sheet(book, path, config, sheet)
+        plan = parse_grid(book.grid(name), config, plan_date=plan_date)
         if name != (sheet or config.sheet):
             plan.notes.append(f"read sheet {name!r} (there is no sheet {config.sheet!r})")
-        if config.leads_sheet in workbook.sheetnames:
-            rows = [list(r) for r in workbook[config.leads_sheet].iter_rows(values_only=True)]
-            plan.directory = directory_from_rows(rows, f"sheet {config.leads_sheet!r} of {path}")
+        if config.leads_sheet in book.sheetnames:
+            plan.directory = directory_from_rows(book.rows(config.leads_sheet), f"sheet {config.leads_sheet!r} of {path}")
     if leads_file is not None:
         plan.directory = load_leads_file(Path(leads_file), config)
     return plan
 
 
-def _choose_sheet(workbook, path: Path, config: Config, asked: str | None) -> str:
-    names = workbook.sheetnames
+def _choose_sheet(book, path: Path, config: Config, asked: str | None) -> str:
+    names = book.sheetnames
     listing = ", ".join(f'"{n}"' for n in names)
     if asked is not None:
         if asked not in names:
@@ -81,7 +80,7 @@ def _choose_sheet(workbook, path: Path, config: Config, asked: str | None) -> st
         return names[0]
     candidates = [n for n in names if n.casefold() not in _SUPPORT_SHEETS and n != config.leads_sheet]
     if len(candidates) > 1:
-        candidates = [n for n in candidates if _find_header(sheet_grid(workbook, n, path), config)[0] is not None]
+        candidates = [n for n in candidates if _find_header(book.grid(n), config)[0] is not None]
     if len(candidates) == 1:
         return candidates[0]
     where = f" (set [workbook] sheet in {config.source})" if config.source else " (pass --sheet NAME)"
@@ -194,7 +193,7 @@ class _RowReader:
     # -- headings ------------------------------------------------------------------------
     @staticmethod
     def _single_cell(row: list) -> tuple[int, str] | None:
-        filled = [(j, plain(v)) for j, v in enumerate(row) if plain(v)]
+        filled = [(j, text) for j, v in enumerate(row) if (text := plain(v))]
         return filled[0] if len(filled) == 1 else None
 
     def _apply_heading(self, text: str) -> bool:
@@ -250,14 +249,15 @@ class _RowReader:
         return row[col]
 
     def feed(self, i: int, row: list) -> None:
-        if not any(plain(v) for v in row):
+        cells = [plain(v) for v in row]               # each cell cleaned once
+        filled = [c for c in cells if c]
+        if not filled:
             return
-        keys = {header_key(v) for v in row if header_key(v)}
-        text = " ".join(one_line(v) for v in row if one_line(v))
-        if keys and keys == self.header_fields:
-            self.skipped.append(Skipped(i + 1, text, "header repeated (a new page)"))
+        if len(filled) == len(self.header_fields) and {header_key(c) for c in filled} == self.header_fields:
+            self.skipped.append(Skipped(i + 1, " ".join(one_line(c) for c in filled), "header repeated (a new page)"))
             return
-        heading = self._is_heading(i, row)
+        heading = self._is_heading(i, cells) if len(filled) == 1 else None
+        text = heading or ""
         if heading:
             if heading == self.heading:
                 self.skipped.append(Skipped(i + 1, text, "section heading repeated (a new page)"))
@@ -281,7 +281,7 @@ class _RowReader:
             # A row split by a page break: its key cell is empty and the rest of the text of
             # some cells carries on here. Glue it on, cell by cell.
             for j, value in enumerate(row):
-                if plain(value):
+                if cells[j]:
                     before = last["cells"].get(j)
                     last["cells"][j] = value if not plain(before) else f"{before} {value}"
             last["rows"].append(i + 1)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import colorsys
 import csv
 import io
+import posixpath
 import re
 import warnings
 import zipfile
@@ -312,3 +313,191 @@ def _docx_cell_text(cell) -> str:
         is_list = (p_pr is not None and p_pr.numPr is not None) or "List" in (paragraph.style.name or "")
         lines.append(f"• {text}" if is_list and not text.startswith(("•", "▪")) else text)
     return "\n".join(lines)
+
+
+# -- reading workbooks: one interface, two readers -----------------------------------------------
+# openpyxl parses every cell's style, which costs ten times what reading the values does; the
+# values come from python-calamine when it is installed, and a fill colour, wanted only for a
+# rating cell with no text, is looked up in the sheet's XML and the workbook's styles.
+
+MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+PKG_REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
+
+
+def sheet_parts(z: zipfile.ZipFile) -> dict[str, str]:
+    """Sheet name -> the zip part holding it, from the workbook and its relationships."""
+    from defusedxml import ElementTree
+
+    book = ElementTree.fromstring(z.read("xl/workbook.xml"))
+    rels = ElementTree.fromstring(z.read("xl/_rels/workbook.xml.rels"))
+    targets = {r.get("Id"): r.get("Target") for r in rels.iter(f"{{{PKG_REL_NS}}}Relationship")}
+    out = {}
+    for sheet in book.iter(f"{{{MAIN_NS}}}sheet"):
+        target = targets.get(sheet.get(f"{{{REL_NS}}}id"), "")
+        out[sheet.get("name")] = (target.lstrip("/") if target.startswith("/")
+                                  else posixpath.normpath(posixpath.join("xl", target)))
+    return out
+
+
+class OpenpyxlBook:
+    """Every detail, at openpyxl's speed: the fallback when python-calamine is not installed."""
+
+    def __init__(self, path: Path, max_unpacked_bytes: int, max_rows: int = 0):
+        self.path = path
+        self.workbook = open_workbook(path, max_unpacked_bytes, max_rows=max_rows)
+        self.sheetnames = self.workbook.sheetnames
+
+    def grid(self, name: str) -> Grid:
+        return sheet_grid(self.workbook, name, self.path)
+
+    def rows(self, name: str) -> list[list]:
+        return [list(r) for r in self.workbook[name].iter_rows(values_only=True)]
+
+
+class CalamineBook:
+    def __init__(self, path: Path, max_unpacked_bytes: int, max_rows: int = 0):
+        from python_calamine import CalamineWorkbook
+
+        check_xlsx(path, max_unpacked_bytes, max_rows)
+        self.path = path
+        try:
+            self.workbook = CalamineWorkbook.from_path(str(path))
+            with zipfile.ZipFile(path) as z:
+                self.parts = sheet_parts(z)
+                self.date1904 = bool(re.search(rb'date1904="(1|true)"', z.read("xl/workbook.xml")))
+        except WorkbookError:
+            raise
+        except Exception as exc:
+            detail = " ".join(str(exc).split())[:160]
+            raise WorkbookError(f"{path} cannot be read as a workbook ({type(exc).__name__}: {detail}); "
+                                f"open it in Excel and save it again") from None
+        self.sheetnames = list(self.workbook.sheet_names)
+        self._styles = None
+
+    def rows(self, name: str) -> list[list]:
+        try:
+            raw = self.workbook.get_sheet_by_name(name).to_python(skip_empty_area=False)
+        except Exception as exc:
+            raise WorkbookError(f'sheet "{name}" of {self.path} cannot be read ({" ".join(str(exc).split())[:120]})') from None
+        return [[_value(v) for v in row] for row in raw]
+
+    def grid(self, name: str) -> Grid:
+        sheet = self.workbook.get_sheet_by_name(name)
+        rows = self.rows(name)
+        merged_width = {}
+        for (r0, c0), (r1, c1) in sheet.merged_cell_ranges or []:
+            merged_width[(r0 + 1, c0 + 1)] = c1 - c0 + 1
+            top = rows[r0][c0] if r0 < len(rows) and c0 < len(rows[r0]) else None
+            for r in range(r0 + 1, r1 + 1):        # a merged group cell belongs to each of its rows
+                if r < len(rows) and c0 < len(rows[r]):
+                    rows[r][c0] = top
+        fills = _ColumnFills(self, self.parts.get(name, ""))
+        return Grid(self.path, name, rows, merged_width, fills.fill, self.date1904)
+
+    def styles(self) -> tuple[list, list[str]]:
+        """(the fill of each cell style, the theme colours), read once."""
+        if self._styles is None:
+            with zipfile.ZipFile(self.path) as z:
+                theme = _theme_from_xml(z.read("xl/theme/theme1.xml")) if "xl/theme/theme1.xml" in z.namelist() else []
+                self._styles = (_style_fills(z.read("xl/styles.xml")) if "xl/styles.xml" in z.namelist() else [], theme)
+        return self._styles
+
+
+def _value(v):
+    if v == "":
+        return None
+    if isinstance(v, float) and v.is_integer():
+        return int(v)
+    return v
+
+
+class _ColumnFills:
+    """The fill of a cell, read from the sheet's XML one column at a time, when first asked."""
+
+    def __init__(self, book: CalamineBook, part: str):
+        self.book, self.part, self.columns = book, part, {}
+
+    def fill(self, row: int, col: int) -> tuple[str | None, str]:
+        if col not in self.columns:
+            self.columns[col] = self._scan(col)
+        style = self.columns[col].get(row)
+        if style is None:
+            return None, ""
+        fills, theme = self.book.styles()
+        if style >= len(fills) or fills[style] is None:
+            return None, ""
+        return _resolve(fills[style], theme)
+
+    def _scan(self, col: int) -> dict[int, int]:
+        from .text import column_letter
+
+        with zipfile.ZipFile(self.book.path) as z:
+            xml = z.read(self.part)
+        letter = column_letter(col - 1).encode()
+        found = {}
+        for m in re.finditer(rb'<c r="' + letter + rb'(\d+)"([^>]*)>', xml):
+            style = re.search(rb'\bs="(\d+)"', m.group(2))
+            if style:
+                found[int(m.group(1))] = int(style.group(1))
+        return found
+
+
+def _style_fills(xml: bytes) -> list:
+    """For each cell style (cellXfs), its fill's colour element attributes, or None."""
+    from defusedxml import ElementTree
+
+    root = ElementTree.fromstring(xml)
+    ns = f"{{{MAIN_NS}}}"
+    fills = []
+    for fill in root.iter(f"{ns}fill"):
+        pattern = fill.find(f"{ns}patternFill")
+        if pattern is None or pattern.get("patternType") in (None, "none"):
+            fills.append(None)
+            continue
+        colour = pattern.find(f"{ns}fgColor") if pattern.get("patternType") == "solid" else (
+            pattern.find(f"{ns}fgColor") or pattern.find(f"{ns}bgColor"))
+        fills.append(dict(colour.attrib) if colour is not None else None)
+    xfs = root.find(f"{ns}cellXfs")
+    out = []
+    for xf in (xfs if xfs is not None else []):
+        fill_id = int(xf.get("fillId", 0))
+        out.append(fills[fill_id] if fill_id < len(fills) else None)
+    return out
+
+
+def _resolve(colour: dict, theme: list[str]) -> tuple[str | None, str]:
+    """A colour element's attributes as RRGGBB, the way cell_fill() reads openpyxl's."""
+    if "rgb" in colour:
+        return colour["rgb"][-6:].upper(), ""
+    if "theme" in colour:
+        index = int(colour["theme"])
+        if not theme or index >= len(theme) or not theme[index]:
+            return None, f"fill uses theme colour {index}, which the workbook's theme does not define"
+        return apply_tint(theme[index], float(colour.get("tint", 0) or 0)), ""
+    if "indexed" in colour:
+        from openpyxl.styles.colors import COLOR_INDEX
+
+        index = int(colour["indexed"])
+        return (None, "") if index >= 64 else (COLOR_INDEX[index][-6:].upper(), "")
+    return None, ""
+
+
+def _theme_from_xml(xml: bytes) -> list[str]:
+    class _Holder:
+        loaded_theme = xml
+    return theme_colours(_Holder())
+
+
+def open_book(path: Path, max_unpacked_bytes: int, max_rows: int = 0):
+    """The fastest reader that gives the right answer: python-calamine when installed."""
+    import os
+
+    if os.environ.get("XLPLAN_READER") != "openpyxl":
+        try:
+            import python_calamine  # noqa: F401
+        except ImportError:
+            pass
+        else:
+            return CalamineBook(path, max_unpacked_bytes, max_rows)
+    return OpenpyxlBook(path, max_unpacked_bytes, max_rows)

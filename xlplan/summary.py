@@ -46,7 +46,7 @@ def status(rag: str | None) -> str:
 
 def summarise(plan: Plan, config: Config, *, as_of: dt.date | None = None, previous: Plan | None = None,
               versions: list[Version] | None = None,
-              histories: dict[str, ActionHistory] | None = None) -> Summary:
+              histories: dict[str, ActionHistory] | None = None, comparison=None) -> Summary:
     as_of = as_of or dt.date.today()
     scale = config.scale
     threshold = int(config.raw.get("history", {}).get("no_data_after_missed_updates", 1))
@@ -66,7 +66,7 @@ def summarise(plan: Plan, config: Config, *, as_of: dt.date | None = None, previ
     if previous is not None:
         from .compare import compare
 
-        changes = compare(previous, plan, config, as_of=as_of)
+        changes = comparison or compare(previous, plan, config, as_of=as_of)
         moved = {c.ref for c in changes.changes if c.change == "rag"}
         old_refs = {a.ref for a in previous.actions}
         summary.movement = {

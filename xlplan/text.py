@@ -16,10 +16,16 @@ _XML_ESCAPE = re.compile(r"_x([0-9A-Fa-f]{4})_")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
+# Text with none of these needs no cleaning (most cells): the fast way out of plain().
+_NEEDS_CLEANING = re.compile(r"[<&▪•◦\x00-\x09\x0b-\x1f\x7f\u00a0]|_x[0-9A-Fa-f]{4}_|  |[ \t]\n|\n[ \t\n]|^[\s\-–—_.]*$|^\s|\s$")
+
+
 def plain(value) -> str:
     """Plain text, one bullet or paragraph per line; '' for None and for page-break dashes."""
     if value is None:
         return ""
+    if value.__class__ is str and not _NEEDS_CLEANING.search(value):
+        return value
     text = str(value)
     if "_x" in text:
         text = _XML_ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), text)
@@ -37,7 +43,8 @@ def plain(value) -> str:
 
 
 def one_line(value) -> str:
-    return re.sub(r"\s+", " ", plain(value)).strip()
+    text = plain(value)
+    return re.sub(r"\s+", " ", text).strip() if "\n" in text or "\t" in text or "  " in text else text
 
 
 def is_dashes(text: str) -> bool:

@@ -20,7 +20,7 @@ from .compare import Comparison, add_changes_sheet, compare
 from .config import Config
 from .exceptions import add_exceptions_sheet, exception_report
 from .files import sweep_temporary
-from .history import ActionHistory, action_histories, load_version
+from .history import ActionHistory, action_histories, load_version, version_from_plan
 from .plan import read_plan
 from .sheets import Formats, write_workbook
 from .snapshot import latest_before, snapshots, take_snapshot
@@ -106,12 +106,16 @@ def run_weekly(config: Config, *, as_of: dt.date | None = None,
 
     progress("reading the history")
     history = [s for s in snapshots(config.folders["history"], stem) if s.date <= as_of]
-    versions = [load_version(s, config) for s in history]
+    read = {current.path: plan, **({previous.path: old} if previous is not None else {})}
+    versions = [version_from_plan(s, read[s.path], config) if s.path in read else load_version(s, config)
+                for s in history]                  # each workbook parsed once
     histories = action_histories(versions, as_of)
 
-    summary = summarise(plan, config, as_of=as_of, previous=old, versions=versions, histories=histories)
+    summary = summarise(plan, config, as_of=as_of, previous=old, versions=versions, histories=histories,
+                        comparison=comparison)
     groups = exception_report(plan, config, as_of=as_of, histories=histories)
-    chase = chase_list(plan, config, validation=validation, as_of=as_of, previous=old, histories=histories)
+    chase = chase_list(plan, config, validation=validation, as_of=as_of, previous=old, histories=histories,
+                       comparison=comparison)
 
     reports = config.folders["reports"]
     final = reports / as_of.isoformat()
