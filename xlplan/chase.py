@@ -314,14 +314,15 @@ def send(chase: ChaseList, config: Config, *, smtp: str, sender: str, outbox: Pa
 # -- rendering ----------------------------------------------------------------------------------
 
 MERGE_TEXT_LIMIT = 8000   # characters of a lead's list in a mail-merge cell (Excel allows 32,767)
+ROW_TEXT_LIMIT = 2000     # the same list repeated on each of the lead's rows of the Chase sheet
 
 
-def _listing(entry: LeadChase, include_progress: bool) -> str:
+def _listing(entry: LeadChase, include_progress: bool, limit: int = MERGE_TEXT_LIMIT) -> str:
     """The lead's list as text for mail merge, cut short for a lead with very many actions (the
     draft email has the whole list)."""
     lines, size = [], 0
     for line in _lines(entry, include_progress):
-        if size + len(line) + 1 > MERGE_TEXT_LIMIT:
+        if size + len(line) + 1 > limit:
             lines.append(f"... and more: {len(entry.items)} actions in all, listed on the Chase sheet")
             break
         lines.append(line)
@@ -362,6 +363,7 @@ def add_chase_sheets(wb, chase: ChaseList, config: Config, name: str = "Chase") 
     r = 3
     for m, entry in enumerate(chase.leads, start=1):
         listing = _listing(entry, include_progress)
+        row_listing = _listing(entry, include_progress, ROW_TEXT_LIMIT)
         subject = message(entry, chase, config)["Subject"] if not entry.problem else ""
         for item in entry.items:
             a = item.action
@@ -372,7 +374,7 @@ def add_chase_sheets(wb, chase: ChaseList, config: Config, name: str = "Chase") 
             else:
                 f.put(ws, r, 4, a.due_text, f.text)
             f.put(ws, r, 5, a.rag or "", f.rag(a.rag) if a.rag else f.text)
-            for c, value in enumerate(("; ".join(item.reasons), subject, listing), start=6):
+            for c, value in enumerate(("; ".join(item.reasons), subject, row_listing), start=6):
                 f.put(ws, r, c, value, f.text)
             r += 1
         for c, value in enumerate((entry.lead, entry.email, subject, listing, entry.problem)):

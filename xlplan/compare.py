@@ -71,7 +71,7 @@ def updated_since(old, new) -> bool:
     """Did the lead update the action? A new progress statement or rating, or a newer date in
     the plan's "last updated" column (a lead confirming "no change" has updated). Changing
     only the wording of the action is not an update. Works on Actions and history Entries."""
-    if _text_key(old.progress) != _text_key(new.progress) or old.rag != new.rag:
+    if old.rag != new.rag or (old.progress != new.progress and _text_key(old.progress) != _text_key(new.progress)):
         return True
     return bool(new.updated and (old.updated is None or new.updated > old.updated))
 
@@ -110,14 +110,14 @@ def compare(old: Plan, new: Plan, config: Config, *, as_of: dt.date | None = Non
         if before.rag != after.rag:
             result.changes.append(Change(ref, "rag", before.rag, after.rag,
                                          scale.direction(before.rag, after.rag), lead, row))
-        if _text_key(before.progress) != _text_key(after.progress):
+        if before.progress != after.progress and _text_key(before.progress) != _text_key(after.progress):
             result.changes.append(Change(ref, "progress", before.progress, after.progress, lead=lead, row=row))
         if before.due != after.due or (before.due is None and before.due_text != after.due_text):
             result.changes.append(Change(ref, "due", before.due or before.due_text or None,
                                          after.due or after.due_text or None, lead=lead, row=row))
         if before.lead.casefold() != after.lead.casefold():
             result.changes.append(Change(ref, "lead", before.lead, after.lead, lead=lead, row=row))
-        if _text_key(before.action) != _text_key(after.action):
+        if before.action != after.action and _text_key(before.action) != _text_key(after.action):
             result.changes.append(Change(ref, "action", before.action, after.action, lead=lead, row=row))
         complete = scale.is_complete(after.rag, after.due, after.progress, as_of)
         if not complete and not updated_since(before, after):

@@ -189,6 +189,7 @@ class _RowReader:
         self.records: list[dict] = []
         self.skipped: list[Skipped] = []
         self.header_fields = {header_key(h) for h in headers if header_key(h)}
+        self.longest_header = max((len(h) for h in headers), default=0) + 10
 
     # -- headings ------------------------------------------------------------------------
     @staticmethod
@@ -253,7 +254,9 @@ class _RowReader:
         filled = [c for c in cells if c]
         if not filled:
             return
-        if len(filled) == len(self.header_fields) and {header_key(c) for c in filled} == self.header_fields:
+        if (len(filled) == len(self.header_fields) and len(filled[0]) <= self.longest_header
+                and header_key(filled[0]) in self.header_fields
+                and {header_key(c) for c in filled} == self.header_fields):
             self.skipped.append(Skipped(i + 1, " ".join(one_line(c) for c in filled), "header repeated (a new page)"))
             return
         heading = self._is_heading(i, cells) if len(filled) == 1 else None
@@ -284,10 +287,11 @@ class _RowReader:
                 if cells[j]:
                     before = last["cells"].get(j)
                     last["cells"][j] = value if not plain(before) else f"{before} {value}"
+                    last["clean"][j] = plain(last["cells"][j])
             last["rows"].append(i + 1)
             return
-        self.records.append({"cells": dict(enumerate(row)), "rows": [i + 1], "heading_text": self.heading,
-                             "heading_due": self.heading_due})
+        self.records.append({"cells": dict(enumerate(row)), "clean": dict(enumerate(cells)), "rows": [i + 1],
+                             "heading_text": self.heading, "heading_due": self.heading_due})
 
     # -- actions -------------------------------------------------------------------------
     def actions(self) -> list[Action]:
@@ -301,23 +305,32 @@ class _RowReader:
             for name, column in self.config.columns.items():
                 col = self.columns.get(name)
                 if column.fill_down and col is not None:
-                    if plain(record["cells"].get(col)):
-                        carried[name] = record["cells"][col]
+                    if record["clean"].get(col):
+                        carried[name] = (record["cells"][col], record["clean"][col])
                     elif name in carried:
-                        record["cells"][col] = carried[name]
+                        record["cells"][col], record["clean"][col] = carried[name]
             out.append(self._action(record, counters))
         return out
 
     def _action(self, record: dict, counters: dict[str, int]) -> Action:
-        cells = record["cells"]
+        cells, clean = record["cells"], record["clean"]
 
         def get(name: str):
             col = self.columns.get(name)
             return cells.get(col) if col is not None else None
 
-        ref_text = one_line(get("ref"))
+        def text(name: str) -> str:
+            """The cell as cleaned once in feed()."""
+            col = self.columns.get(name)
+            return clean.get(col, "") if col is not None else ""
+
+        def line(name: str) -> str:
+            value = text(name)
+            return re.sub(r"\s+", " ", value).strip() if "\n" in value or "  " in value else value
+
+        ref_text = line("ref")
         ref, links = parse_ref(ref_text)
-        group = one_line(get("group")) if "group" in self.columns else ""
+        group = line("group") if "group" in self.columns else ""
         group = group or record["heading_text"]
         generated = False
         if "ref" not in self.columns:
@@ -326,7 +339,7 @@ class _RowReader:
             counters[key] = counters.get(key, 0) + 1
             ref, generated = f"{key}.{counters[key]}", True
 
-        from_heading = "due" not in self.columns or not plain(get("due"))
+        from_heading = "due" not in self.columns or not text("due")
         if not from_heading:
             due = read_due(get("due"), self.plan_date, self.grid.date1904)
         else:
@@ -334,7 +347,7 @@ class _RowReader:
             from_heading = record["heading_due"] is not None
 
         rating = self._rating(get("rag"), record["rows"][0])
-        progress = plain(get("progress"))
+        progress = text("progress")
         if rating.comment and rating.comment not in progress:
             progress = f"{progress}\n{rating.comment}" if progress else rating.comment
         updated = read_due(get("updated"), None, self.grid.date1904).date if "updated" in self.columns else None
@@ -347,9 +360,9 @@ class _RowReader:
             if j in mapped or value in (None, ""):
                 continue
             name = self.headers[j] if j < len(self.headers) and self.headers[j] else f"Column {column_letter(j)}"
-            extra[name] = value.isoformat()[:10] if isinstance(value, (dt.date, dt.datetime)) else plain(value)
+            extra[name] = value.isoformat()[:10] if isinstance(value, (dt.date, dt.datetime)) else clean.get(j, "")
         return Action(
-            row=record["rows"][0], ref=ref, action=plain(get("action")), lead=one_line(get("lead")),
+            row=record["rows"][0], ref=ref, action=text("action"), lead=line("lead"),
             due=due.date, due_text=due.text, rag=rating.label, progress=progress, group=group,
             links=links, rating=rating, due_info=due, updated=updated, ref_generated=generated,
             due_from_heading=from_heading,
