@@ -169,10 +169,9 @@ def _lines(entry: LeadChase, include_progress: bool) -> list[str]:
     return out
 
 
-def message(entry: LeadChase, chase: ChaseList, config: Config, sender: str = "") -> EmailMessage:
-    """The draft for one lead: only their actions; plain text and an HTML table."""
+def _filled(entry: LeadChase, chase: ChaseList, config: Config) -> tuple[str, str, dict]:
+    """The template's subject line and body, and the values that fill them in."""
     settings = config.raw.get("chase", {})
-    include_progress = bool(settings.get("include_progress", True))
     text = _template(config)
     first, _, body = text.partition("\n")
     subject_template = first[len("Subject:"):].strip() if first.startswith("Subject:") else "Action plan update"
@@ -183,13 +182,25 @@ def message(entry: LeadChase, chase: ChaseList, config: Config, sender: str = ""
               "as_of": chase.as_of.strftime("%d/%m/%Y"),
               "reply_by": (chase.as_of + dt.timedelta(days=int(settings.get("reply_days", 5)))).strftime("%d/%m/%Y"),
               "sender_name": settings.get("sender_name", "")}
+    return subject_template, body, values
+
+
+def subject(entry: LeadChase, chase: ChaseList, config: Config) -> str:
+    subject_template, _, values = _filled(entry, chase, config)
+    return " ".join(string.Template(subject_template).safe_substitute(values).split())
+
+
+def message(entry: LeadChase, chase: ChaseList, config: Config, sender: str = "") -> EmailMessage:
+    """The draft for one lead: only their actions; plain text and an HTML table."""
+    settings = config.raw.get("chase", {})
+    include_progress = bool(settings.get("include_progress", True))
+    _, body, values = _filled(entry, chase, config)
     marker = "\x00ACTIONS\x00"
     filled = string.Template(body).safe_substitute(values, actions=marker)
-    subject = " ".join(string.Template(subject_template).safe_substitute(values).split())
     plain = filled.replace(marker, "\n".join(_lines(entry, include_progress)))
 
     msg = EmailMessage()
-    msg["Subject"] = subject
+    msg["Subject"] = subject(entry, chase, config)
     msg["To"] = Address(display_name=entry.lead, addr_spec=entry.email)
     sender = sender or settings.get("sender") or "xlplan@localhost"
     msg["From"] = Address(display_name=settings.get("sender_name", ""), addr_spec=sender)
@@ -364,7 +375,7 @@ def add_chase_sheets(wb, chase: ChaseList, config: Config, name: str = "Chase") 
     for m, entry in enumerate(chase.leads, start=1):
         listing = _listing(entry, include_progress)
         row_listing = _listing(entry, include_progress, ROW_TEXT_LIMIT)
-        subject = message(entry, chase, config)["Subject"] if not entry.problem else ""
+        title = subject(entry, chase, config) if not entry.problem else ""
         for item in entry.items:
             a = item.action
             for c, value in enumerate((entry.lead, entry.email, a.ref, a.action)):
@@ -374,10 +385,10 @@ def add_chase_sheets(wb, chase: ChaseList, config: Config, name: str = "Chase") 
             else:
                 f.put(ws, r, 4, a.due_text, f.text)
             f.put(ws, r, 5, a.rag or "", f.rag(a.rag) if a.rag else f.text)
-            for c, value in enumerate(("; ".join(item.reasons), subject, row_listing), start=6):
+            for c, value in enumerate(("; ".join(item.reasons), title, row_listing), start=6):
                 f.put(ws, r, c, value, f.text)
             r += 1
-        for c, value in enumerate((entry.lead, entry.email, subject, listing, entry.problem)):
+        for c, value in enumerate((entry.lead, entry.email, title, listing, entry.problem)):
             f.put(merge, m, c, value, f.text)
     f.finish(ws, 2, r - 3, len(columns))
     f.finish(merge, 0, len(chase.leads), 5)

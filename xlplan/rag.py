@@ -11,6 +11,9 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from .dates import day_first
+from .text import words_pattern
+
+_NOT_DONE = re.compile(r"\b(not|yet to be|to be|once|when|until)\s+(yet\s+)?(been\s+)?$")
 
 # "21.11.12", "07/01/2013": the date a rating was given, written after the status.
 _RATING_DATE = re.compile(r"(\d{1,2})[./-](\d{1,2})[./-](\d{4}|\d{2})\b")
@@ -152,11 +155,10 @@ class RagScale:
 
     def says_done(self, progress: str) -> bool:
         text = (progress or "").casefold()
-        for word in self.done_words:
-            for m in re.finditer(rf"\b{re.escape(word.casefold())}\b", text):
-                before = text[max(0, m.start() - 12):m.start()]
-                if not re.search(r"\b(not|yet to be|to be|once|when|until)\s+(yet\s+)?(been\s+)?$", before):
-                    return True
+        for m in words_pattern(self.done_words).finditer(text):
+            before = text[max(0, m.start() - 12):m.start()]
+            if not _NOT_DONE.search(before):
+                return True
         return False
 
     def is_complete(self, label: str | None, due: dt.date | None, progress: str,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import html
 import re
 
@@ -64,3 +65,10 @@ def column_letter(col: int) -> str:
         n, r = divmod(n - 1, 26)
         name = chr(65 + r) + name
     return name
+
+
+@functools.lru_cache(maxsize=32)
+def words_pattern(words: tuple[str, ...]) -> re.Pattern:
+    """One pattern finding any of the words (whole words, any case), longest first."""
+    alternatives = "|".join(re.escape(w.casefold()) for w in sorted(words, key=len, reverse=True))
+    return re.compile(rf"\b(?:{alternatives})\b" if alternatives else r"(?!)")

@@ -15,6 +15,7 @@ from .action import Action
 from .config import Config
 from .leads import Directory
 from .plan import Plan
+from .text import words_pattern
 
 RULES = ("missing-ref", "duplicate-ref", "missing-action", "missing-lead", "unknown-lead",
          "missing-due", "unparsed-due", "missing-rag", "unknown-rag", "missing-progress",
@@ -143,17 +144,17 @@ def _says(words: tuple[str, ...], text: str) -> str | None:
     """The first of `words` that the text asserts: not negated, not a plan for the future
     ("to be completed", "will be in place"), not a target ("completed by the end of May")."""
     lowered = text.casefold()
-    for word in words:
-        for m in re.finditer(rf"\b{re.escape(word.casefold())}\b", lowered):
-            before = lowered[max(0, m.start() - 40):m.start()]
-            after = lowered[m.end():m.end() + 4]
-            clause = re.split(r"[.;:\n]", before)[-1]
-            if re.search(r"\b(not|never|to be|will|would|should|once|when|until|unless|aim|plan|expect\w*|due to|hope\w*|to have|yet to)\b", clause):
-                continue
-            if after.startswith(" by"):
-                continue
-            return word
+    for m in words_pattern(tuple(words)).finditer(lowered):
+        before = lowered[max(0, m.start() - 40):m.start()]
+        clause = re.split(r"[.;:\n]", before)[-1]
+        if _NOT_ASSERTED.search(clause) or lowered[m.end():m.end() + 4].startswith(" by"):
+            continue
+        return m.group(0)
     return None
+
+
+_NOT_ASSERTED = re.compile(r"\b(not|never|to be|will|would|should|once|when|until|unless|aim|plan|expect\w*|"
+                           r"due to|hope\w*|to have|yet to)\b")
 
 
 def _conflict(action: Action, ctx: _Context) -> Iterator[tuple[str, str, str]]:
