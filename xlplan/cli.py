@@ -86,16 +86,10 @@ def init(plan, source, title, plan_date, sheet, force, config_path, as_json):
     fed from the Leads sheet, date checks on Due and Updated, live RAG colours, overdue and
     missing-progress highlighting, print set-up, and a Guide sheet with the RAG key.
     """
-    from .files import refuse_if_open
     from .template import write_plan_workbook
 
     config = _config(config_path)
-    if plan.suffix.lower() != ".xlsx":
-        raise XlplanError(f"{plan}: the shared plan must be an .xlsx file; give it an .xlsx name")
-    _warn(refuse_if_open(plan, config.raw["limits"]["stale_lock_hours"]))
-    if plan.exists() and not force:
-        raise XlplanError(f"{plan} already exists; xlplan will not overwrite a plan "
-                          f"(use --force to replace it, or choose another name)")
+    _check_new_plan(plan, config, force)
     if source is not None:
         _import(source, plan, config, sheet=sheet, plan_date=plan_date, title=title, as_json=as_json)
         return
@@ -105,6 +99,18 @@ def init(plan, source, title, plan_date, sheet, force, config_path, as_json):
     else:
         click.echo(f"wrote {plan}: an empty plan; open it in Excel or LibreOffice, add actions, "
                    f"and leads with their emails on the Leads sheet, then share it")
+
+
+def _check_new_plan(path: Path, config, force: bool) -> None:
+    """A new plan workbook: an .xlsx name, not open anywhere, and no plan overwritten unasked."""
+    from .files import refuse_if_open
+
+    if path.suffix.lower() != ".xlsx":
+        raise XlplanError(f"{path}: the plan workbook must be an .xlsx file; give it an .xlsx name")
+    _warn(refuse_if_open(path, config.raw["limits"]["stale_lock_hours"]))
+    if path.exists() and not force:
+        raise XlplanError(f"{path} already exists; xlplan will not overwrite a plan "
+                          f"(use --force to replace it, or choose another name)")
 
 
 def _import(source: Path, target: Path, config, *, sheet, plan_date, title, as_json) -> None:
@@ -172,15 +178,8 @@ def import_(source, output, plan_date, sheet, title, force, config_path, as_json
     workbook is the one 'init' makes, plus an Import report sheet; the same report is printed.
     No rating is ever invented: an action with no rating is left empty.
     """
-    from .files import refuse_if_open
-
     config = _config(config_path)
-    if output.suffix.lower() != ".xlsx":
-        raise XlplanError(f"{output}: the plan workbook must be an .xlsx file; give it an .xlsx name")
-    _warn(refuse_if_open(output, config.raw["limits"]["stale_lock_hours"]))
-    if output.exists() and not force:
-        raise XlplanError(f"{output} already exists; xlplan will not overwrite a plan "
-                          f"(use --force to replace it, or choose another name)")
+    _check_new_plan(output, config, force)
     _import(source, output, config, sheet=sheet, plan_date=plan_date, title=title, as_json=as_json)
 
 
@@ -216,12 +215,7 @@ def validate(plan, leads, output, sheet, plan_date, config_path, as_of, as_json)
     result = validate_plan(read, config, as_of=as_of)
     if output:
         write_workbook(output, lambda wb: add_findings_sheet(wb, result, config))
-    if as_json:
-        _print_json(result.to_dict())
-    else:
-        click.echo(findings_text(result), nl=False)
-        if output:
-            click.echo(f"wrote the findings to {output}")
+    _show(as_json, result.to_dict(), findings_text(result), output, "findings")
     raise click.exceptions.Exit(result.exit_code)
 
 
@@ -281,12 +275,7 @@ def compare(old, new, output, config_path, as_of, as_json):
     result = compare_plans(read_plan(old, config), read_plan(new, config), config, as_of=as_of)
     if output:
         write_workbook(output, lambda wb: add_changes_sheet(wb, result, config))
-    if as_json:
-        _print_json(result.to_dict())
-    else:
-        click.echo(comparison_text(result), nl=False)
-        if output:
-            click.echo(f"wrote the changes to {output}")
+    _show(as_json, result.to_dict(), comparison_text(result), output, "changes")
 
 
 @cli.command(context_settings=CONTEXT)
@@ -405,12 +394,7 @@ def chase(plan, previous, leads, output, outbox, send, smtp, sender, config_path
                  outbox=outbox or config.folders["outbox"])
     if output:
         write_workbook(output, lambda wb: add_chase_sheets(wb, result, config))
-    if as_json:
-        _print_json(result.to_dict())
-    else:
-        click.echo(chase_text(result), nl=False)
-        if output:
-            click.echo(f"wrote the chase list to {output}")
+    _show(as_json, result.to_dict(), chase_text(result), output, "chase list")
     failed = [e for e in result.leads if e.sent.startswith("failed")]
     raise click.exceptions.Exit(1 if failed else 0)
 
@@ -440,12 +424,7 @@ def summary(plan, previous, output, config_path, as_of, as_json):
         groups = exception_report(read, config, as_of=result.as_of, histories=histories)
         write_workbook(output, lambda wb: (add_summary_sheet(wb, result, config),
                                            add_exceptions_sheet(wb, groups, config, result.as_of)))
-    if as_json:
-        _print_json(result.to_dict())
-    else:
-        click.echo(summary_text(result), nl=False)
-        if output:
-            click.echo(f"wrote the summary to {output}")
+    _show(as_json, result.to_dict(), summary_text(result), output, "summary")
 
 
 @cli.command(context_settings=CONTEXT)
@@ -590,6 +569,16 @@ def schedule(once, config_path):
 
 
 # -- one place that prints errors --------------------------------------------------------
+
+def _show(as_json: bool, data: dict, text: str, output: Path | None, what: str) -> None:
+    """A command's result: one JSON object, or the text for people and where the file went."""
+    if as_json:
+        _print_json(data)
+        return
+    click.echo(text, nl=False)
+    if output:
+        click.echo(f"wrote the {what} to {output}")
+
 
 def _print_json(data: dict) -> None:
     click.echo(json.dumps(data, ensure_ascii=False, indent=2))
