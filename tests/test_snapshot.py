@@ -130,3 +130,15 @@ def test_history_command(project, capsys):
     assert main(["history", "--config", str(project / "config" / "xlplan.toml"), "--as-of", "2026-11-16", "--json"]) == 0
     data = {a["ref"]: a for a in json.loads(capsys.readouterr().out)["actions"]}
     assert data["1.2"]["last_update"] == "2026-11-09" and data["1.1"]["days_since"] == 14
+
+
+def test_no_snapshot_beside_a_weekly_run(project, capsys):
+    """A snapshot taken by hand while the weekly run is going is refused, not interleaved."""
+    from xlplan.scheduler import run_lock
+
+    save(project, ROWS)
+    config = load_config(project / "config" / "xlplan.toml")
+    with run_lock(config):
+        assert main(["snapshot", "--config", str(project / "config" / "xlplan.toml")]) == 2
+    assert "already running" in capsys.readouterr().err
+    assert not (project / "history").exists()

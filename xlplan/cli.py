@@ -285,10 +285,12 @@ def snapshot(plan, config_path, as_of, as_json):
     """Copy the shared workbook (PLAN, default [workbook] path) into the history folder, named
     by the as-of date. Safe while a lead has it open: the workbook is only read. A copy
     identical to the latest snapshot is not stored twice; stored snapshots are read-only."""
+    from .scheduler import run_lock
     from .snapshot import take_snapshot
 
     config = _config(config_path)
-    result = take_snapshot(config, workbook=plan, as_of=as_of)
+    with run_lock(config):                 # never beside a weekly run (it sweeps temporary files)
+        result = take_snapshot(config, workbook=plan, as_of=as_of)
     if as_json:
         _print_json({"snapshot": str(result.snapshot.path), "stored": result.stored, "reason": result.reason})
     elif result.stored:
