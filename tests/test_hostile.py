@@ -23,6 +23,21 @@ def _plain(tmp, rows=None, **kw):
     return write_rows(tmp / "plan.xlsx", rows or [HEADER, ROW], **kw)
 
 
+def _excel_like(path, write, vba=None):
+    """A workbook written the way Excel writes one (xlsxwriter): cached formula results,
+    error cells, _xHHHH_ escapes, a macro project. `write(ws)` fills the Plan sheet."""
+    import xlsxwriter
+
+    wb = xlsxwriter.Workbook(str(path))
+    ws = wb.add_worksheet("Plan")
+    ws.write_row(0, 0, HEADER)
+    write(ws)
+    if vba:
+        wb.add_vba_project(str(vba))
+    wb.close()
+    return path
+
+
 def _rewrite(src, dst, change):
     """Copy an xlsx, passing each part's bytes through change(name, data)."""
     with zipfile.ZipFile(src) as z, zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED) as out:
@@ -55,16 +70,8 @@ def csv_renamed(tmp):
 
 
 def xlsm_with_macros(tmp):
-    import xlsxwriter
-
     (tmp / "vbaProject.bin").write_bytes(b"\xd0\xcf\x11\xe0 macro " * 20)
-    wb = xlsxwriter.Workbook(str(tmp / "plan.xlsm"))
-    ws = wb.add_worksheet("Plan")
-    ws.write_row(0, 0, HEADER)
-    ws.write_row(1, 0, ROW)
-    wb.add_vba_project(str(tmp / "vbaProject.bin"))
-    wb.close()
-    return tmp / "plan.xlsm"
+    return _excel_like(tmp / "plan.xlsm", lambda ws: ws.write_row(1, 0, ROW), vba=tmp / "vbaProject.bin")
 
 
 def password_protected(tmp):
@@ -114,16 +121,11 @@ def active_autofilter(tmp):
 
 
 def formulas_with_cached_values(tmp):
-    import xlsxwriter
-
-    wb = xlsxwriter.Workbook(str(tmp / "plan.xlsx"))
-    ws = wb.add_worksheet("Plan")
-    ws.write_row(0, 0, HEADER)
-    ws.write_row(1, 0, ROW[:4])
-    ws.write_formula(1, 4, '=IF(1=1,"Green","Red")', None, "Green")
-    ws.write_formula(1, 5, '="Audits "&"done"', None, "Audits done")
-    wb.close()
-    return tmp / "plan.xlsx"
+    def write(ws):
+        ws.write_row(1, 0, ROW[:4])
+        ws.write_formula(1, 4, '=IF(1=1,"Green","Red")', None, "Green")
+        ws.write_formula(1, 5, '="Audits "&"done"', None, "Audits done")
+    return _excel_like(tmp / "plan.xlsx", write)
 
 
 def formulas_without_cached_values(tmp):
@@ -135,23 +137,12 @@ def formulas_without_cached_values(tmp):
 
 
 def error_cells(tmp):
-    path = _plain(tmp)
-    body = lambda name, data: data.replace(b"<is><t>Amber</t></is>", b"<v>#REF!</v>").replace(
-        b't="inlineStr"><is><t>Jan 13</t></is>', b't="e"><v>#N/A</v>') if name.endswith("sheet1.xml") else data
-    text = zipfile.ZipFile(path).read("xl/worksheets/sheet1.xml")
-    if b"<is><t>Amber</t></is>" not in text:     # shared strings: write error cells with xlsxwriter instead
-        import xlsxwriter
-
-        wb = xlsxwriter.Workbook(str(tmp / "err.xlsx"))
-        ws = wb.add_worksheet("Plan")
-        ws.write_row(0, 0, HEADER)
+    def write(ws):
         ws.write_row(1, 0, ROW[:3])
         ws.write_formula(1, 3, "=NA()", None, "#N/A")
         ws.write_formula(1, 4, "=#REF!", None, "#REF!")
         ws.write(1, 5, "x")
-        wb.close()
-        return tmp / "err.xlsx"
-    return _rewrite(path, tmp / "err.xlsx", body)
+    return _excel_like(tmp / "plan.xlsx", write)
 
 
 def dates_as_numbers(tmp):
@@ -178,14 +169,7 @@ def cells_of_32767_characters(tmp):
 
 def control_characters_and_emoji(tmp):
     """Excel stores a control character as _x0001_; xlsxwriter writes it so, as Excel would."""
-    import xlsxwriter
-
-    wb = xlsxwriter.Workbook(str(tmp / "plan.xlsx"))
-    ws = wb.add_worksheet("Plan")
-    ws.write_row(0, 0, HEADER)
-    ws.write_row(1, 0, [*ROW[:5], "Done\x01\x07 today 😀✅"])
-    wb.close()
-    return tmp / "plan.xlsx"
+    return _excel_like(tmp / "plan.xlsx", lambda ws: ws.write_row(1, 0, [*ROW[:5], "Done\x01\x07 today 😀✅"]))
 
 
 def right_to_left_text(tmp):

@@ -9,6 +9,8 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
+from .text import one_line
+
 MONTHS = {"jan": 1, "feb": 2, "mar": 3, "apr": 4, "may": 5, "jun": 6, "jul": 7, "aug": 8,
           "sep": 9, "oct": 10, "nov": 11, "dec": 12}
 _MONTH = (r"(?<![a-z])(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|"
@@ -25,7 +27,6 @@ _TOKENS = re.compile(
 _WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "six": 6, "nine": 9, "twelve": 12}
 _EXTENSION = re.compile(r"\b(?:extension|extended|revised timescale|new timescale|timescale extended)\b", re.IGNORECASE)
 _ONGOING = re.compile(r"\b(?:onwards|ongoing|on-going|continuous|throughout)\b", re.IGNORECASE)
-_TAG = re.compile(r"<[^>]+>")
 
 
 @dataclass(frozen=True)
@@ -77,10 +78,6 @@ def excel_serial(number: float, date1904: bool = False) -> dt.date | None:
     return None
 
 
-def clean(text: str) -> str:
-    return re.sub(r"\s+", " ", _TAG.sub(" ", text)).strip()
-
-
 def read_due(value, plan_date: dt.date | None = None, date1904: bool = False) -> Due:
     """Read a due-date cell: a date, a number, or text."""
     if value is None:
@@ -98,7 +95,7 @@ def read_due(value, plan_date: dt.date | None = None, date1904: bool = False) ->
 
 
 def read_due_text(raw: str, plan_date: dt.date | None = None) -> Due:
-    text = clean(raw)
+    text = one_line(raw)
     if not text or set(text) <= set("-–—_ ."):
         return Due(None)
     split = _EXTENSION.search(text)
@@ -204,5 +201,5 @@ _TITLE_DATE = re.compile(rf"\b(\d{{1,2}})(?:st|nd|rd|th)?\s+({_MONTH})\.?,?\s+(\
 
 def date_in_title(text: str) -> dt.date | None:
     """A full date written in a title line ("... Action Plan 22 March 2011")."""
-    m = _TITLE_DATE.search(clean(text))
+    m = _TITLE_DATE.search(one_line(text))
     return _safe_date(int(m[3]), MONTHS[m[2][:3].lower()], int(m[1])) if m else None

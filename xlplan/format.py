@@ -13,7 +13,6 @@ from __future__ import annotations
 import datetime as dt
 import errno
 import os
-import posixpath
 import shutil
 import stat
 import zipfile
@@ -25,11 +24,9 @@ from .errors import XlplanError
 from .files import atomic_path, refuse_if_open
 from .formatting import DATE_MAX, DATE_MIN, SPARE_ROWS, Check, Layout, Rule, checks, inline_list, rules
 from .plan import read_plan
-from .source import check_xlsx
+from .source import check_xlsx, sheet_parts
 
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
-REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
-PKG_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
 # The order of a worksheet's children (ECMA-376 CT_Worksheet); Excel refuses others.
 SHEET_ORDER = ("sheetPr", "dimension", "sheetViews", "sheetFormatPr", "cols", "sheetData", "sheetCalcPr",
                "sheetProtection", "protectedRanges", "scenarios", "autoFilter", "sortState", "dataConsolidate",
@@ -85,8 +82,8 @@ def format_plan(path: str | Path, config: Config, *, copy_to: str | Path | None 
 
     with zipfile.ZipFile(path) as z:
         names = z.namelist()
-        sheet_part = _sheet_part(z, plan.sheet)
-        sheet_names = _sheet_names(z)
+        parts = sheet_parts(z)
+        sheet_part, sheet_names = parts[plan.sheet], list(parts)
         rag_source = "Lists!$A$2:$A$" + str(1 + len(config.scale.labels)) if "Lists" in sheet_names \
             else inline_list(config)
         leads = config.leads_sheet if config.leads_sheet in sheet_names else None
@@ -146,19 +143,6 @@ def _parse(data: bytes):
     # No entities, no network, no huge trees: a workbook is not trusted input.
     parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False, remove_blank_text=False)
     return etree.fromstring(data, parser)
-
-
-def _sheet_names(z: zipfile.ZipFile) -> list[str]:
-    book = _parse(z.read("xl/workbook.xml"))
-    return [s.get("name") for s in book.iter(f"{{{MAIN}}}sheet")]
-
-
-def _sheet_part(z: zipfile.ZipFile, name: str) -> str:
-    book = _parse(z.read("xl/workbook.xml"))
-    rid = next(s.get(f"{{{REL}}}id") for s in book.iter(f"{{{MAIN}}}sheet") if s.get("name") == name)
-    rels = _parse(z.read("xl/_rels/workbook.xml.rels"))
-    target = next(r.get("Target") for r in rels.iter(f"{{{PKG_REL}}}Relationship") if r.get("Id") == rid)
-    return target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join("xl", target))
 
 
 # -- styles: one differential format per rule --------------------------------------------------

@@ -71,11 +71,10 @@ def directory_from_rows(rows: list[list], source: str) -> Directory:
 
 
 def load_leads_file(path: Path, config) -> Directory:
-    from .source import TEXT_SUFFIXES, open_workbook, text_grid
+    from .source import TEXT_SUFFIXES, open_book, text_grid
 
     if path.suffix.lower() in TEXT_SUFFIXES:
         return directory_from_rows(text_grid(path).rows, str(path))
-    workbook = open_workbook(path, config.max_unpacked_bytes)
-    sheet = config.leads_sheet if config.leads_sheet in workbook.sheetnames else workbook.sheetnames[0]
-    rows = [list(r) for r in workbook[sheet].iter_rows(values_only=True)]
-    return directory_from_rows(rows, f"{path}")
+    book = open_book(path, config.max_unpacked_bytes, config.max_rows)
+    sheet = config.leads_sheet if config.leads_sheet in book.sheetnames else book.sheetnames[0]
+    return directory_from_rows(book.rows(sheet), str(path))

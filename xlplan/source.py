@@ -164,7 +164,7 @@ def sheet_grid(workbook, name: str, path: Path) -> Grid:
         for r in range(rng.min_row + 1, rng.max_row + 1):
             if r - 1 < len(rows) and rng.min_col - 1 < len(rows[r - 1]):
                 rows[r - 1][rng.min_col - 1] = top
-    theme = theme_colours(workbook)
+    theme = theme_colours(getattr(workbook, "loaded_theme", None))
 
     def fill_of(row: int, col: int) -> tuple[str | None, str]:
         return cell_fill(ws.cell(row, col), theme)
@@ -174,9 +174,8 @@ def sheet_grid(workbook, name: str, path: Path) -> Grid:
     return Grid(path, name, rows, merged_width, fill_of, workbook.epoch == CALENDAR_MAC_1904)
 
 
-def theme_colours(workbook) -> list[str]:
-    """The workbook's own theme colours (RRGGBB) in cell-index order."""
-    xml = getattr(workbook, "loaded_theme", None)
+def theme_colours(xml: bytes | None) -> list[str]:
+    """A workbook theme's colours (RRGGBB), in the order cells refer to them."""
     if not xml:
         return []
     from defusedxml import ElementTree
@@ -202,32 +201,18 @@ def theme_colours(workbook) -> list[str]:
 
 
 def cell_fill(cell, theme: list[str]) -> tuple[str | None, str]:
-    """The fill colour a person sees in the cell, as RRGGBB, or None for no fill."""
+    """The fill colour a person sees in an openpyxl cell, as RRGGBB, or None for no fill."""
     fill = cell.fill
     if fill is None or fill.fill_type in (None, "none"):
         return None, ""
     colour = fill.fgColor if fill.fill_type == "solid" else (fill.fgColor or fill.bgColor)
     if colour is None:
         return None, ""
-    kind = colour.type
-    if kind == "rgb" and isinstance(colour.rgb, str):
-        rgb = colour.rgb[-6:].upper()
-    elif kind == "theme":
-        # Excel stores a theme colour plus a tint, so the fill's rgb is empty here.
-        index = colour.theme
-        if not theme or index is None or index >= len(theme) or not theme[index]:
-            return None, f"fill uses theme colour {index}, which the workbook's theme does not define"
-        rgb = apply_tint(theme[index], colour.tint or 0.0)
-    elif kind == "indexed":
-        from openpyxl.styles.colors import COLOR_INDEX
-
-        index = colour.indexed
-        if index is None or index >= 64:   # 64, 65: system foreground/background, i.e. no colour
-            return None, ""
-        rgb = COLOR_INDEX[index][-6:].upper()
-    else:
+    attributes = {"rgb": {"rgb": colour.rgb}, "theme": {"theme": colour.theme, "tint": colour.tint},
+                  "indexed": {"indexed": colour.indexed}}.get(colour.type)
+    if attributes is None or (colour.type == "rgb" and not isinstance(colour.rgb, str)):
         return None, ""
-    return rgb, ""
+    return resolve_colour(attributes, theme)
 
 
 def apply_tint(rgb: str, tint: float) -> str:
@@ -399,7 +384,7 @@ class CalamineBook:
         """(the fill of each cell style, the theme colours), read once."""
         if self._styles is None:
             with zipfile.ZipFile(self.path) as z:
-                theme = _theme_from_xml(z.read("xl/theme/theme1.xml")) if "xl/theme/theme1.xml" in z.namelist() else []
+                theme = theme_colours(z.read("xl/theme/theme1.xml")) if "xl/theme/theme1.xml" in z.namelist() else []
                 self._styles = (_style_fills(z.read("xl/styles.xml")) if "xl/styles.xml" in z.namelist() else [], theme)
         return self._styles
 
@@ -427,7 +412,7 @@ class _ColumnFills:
         fills, theme = self.book.styles()
         if style >= len(fills) or fills[style] is None:
             return None, ""
-        return _resolve(fills[style], theme)
+        return resolve_colour(fills[style], theme)
 
     def _scan(self, col: int) -> dict[int, int]:
         from .text import column_letter
@@ -466,27 +451,22 @@ def _style_fills(xml: bytes) -> list:
     return out
 
 
-def _resolve(colour: dict, theme: list[str]) -> tuple[str | None, str]:
-    """A colour element's attributes as RRGGBB, the way cell_fill() reads openpyxl's."""
-    if "rgb" in colour:
-        return colour["rgb"][-6:].upper(), ""
-    if "theme" in colour:
+def resolve_colour(colour: dict, theme: list[str]) -> tuple[str | None, str]:
+    """A colour's attributes (rgb; theme and tint; or indexed) as RRGGBB. Excel stores a theme
+    colour plus a tint, so the rgb is empty there and the workbook's own theme says the colour."""
+    if colour.get("rgb"):
+        return str(colour["rgb"])[-6:].upper(), ""
+    if colour.get("theme") is not None:
         index = int(colour["theme"])
         if not theme or index >= len(theme) or not theme[index]:
             return None, f"fill uses theme colour {index}, which the workbook's theme does not define"
-        return apply_tint(theme[index], float(colour.get("tint", 0) or 0)), ""
-    if "indexed" in colour:
+        return apply_tint(theme[index], float(colour.get("tint") or 0)), ""
+    if colour.get("indexed") is not None:
         from openpyxl.styles.colors import COLOR_INDEX
 
         index = int(colour["indexed"])
-        return (None, "") if index >= 64 else (COLOR_INDEX[index][-6:].upper(), "")
+        return (None, "") if index >= 64 else (COLOR_INDEX[index][-6:].upper(), "")   # 64, 65: system colours
     return None, ""
-
-
-def _theme_from_xml(xml: bytes) -> list[str]:
-    class _Holder:
-        loaded_theme = xml
-    return theme_colours(_Holder())
 
 
 def open_book(path: Path, max_unpacked_bytes: int, max_rows: int = 0):
