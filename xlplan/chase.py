@@ -378,15 +378,10 @@ def add_chase_sheets(wb, chase: ChaseList, config: Config, name: str = "Chase") 
         title = subject(entry, chase, config) if not entry.problem else ""
         for item in entry.items:
             a = item.action
-            for c, value in enumerate((entry.lead, entry.email, a.ref, a.action)):
-                f.put(ws, r, c, value, f.text)
-            if a.due:
-                ws.write_datetime(r, 4, dt.datetime.combine(a.due, dt.time()), f.date)
-            else:
-                f.put(ws, r, 4, a.due_text, f.text)
-            f.put(ws, r, 5, a.rag or "", f.rag(a.rag) if a.rag else f.text)
-            for c, value in enumerate(("; ".join(item.reasons), title, row_listing), start=6):
-                f.put(ws, r, c, value, f.text)
+            f.row(ws, r, ((entry.lead, f.text), (entry.email, f.text), (a.ref, f.text), (a.action, f.text),
+                          (a.due, f.date) if a.due else (a.due_text, f.text),
+                          (a.rag, f.rag(a.rag) if a.rag else f.text),
+                          ("; ".join(item.reasons), f.text), (title, f.text), (row_listing, f.text)))
             r += 1
         for c, value in enumerate((entry.lead, entry.email, title, listing, entry.problem)):
             f.put(merge, m, c, value, f.text)

@@ -183,12 +183,10 @@ def add_changes_sheet(wb, result: Comparison, config: Config, name: str = "Chang
     order = {k: i for i, k in enumerate(KINDS)}
     rows = sorted(result.changes, key=lambda ch: ((ch.lead or "~").casefold(), order[ch.change], ch.row or 0))
     for r, ch in enumerate(rows, start=3):
-        f.put(ws, r, 0, ch.lead, f.text)
-        f.put(ws, r, 1, ch.ref, f.text)
-        f.put(ws, r, 2, ch.change, f.text)
-        for col, value in ((3, ch.old), (4, ch.new)):
-            text = "" if value is None else str(_plain(value))
-            is_rating = ch.change in ("rag", "no-update", "added", "removed")
-            f.put(ws, r, col, text, f.rag(text) if is_rating and text else f.text)
-        f.put(ws, r, 5, ARROWS.get(ch.direction or "", ""), f.direction(ch.direction))
+        is_rating = ch.change in ("rag", "no-update", "added", "removed")
+        old, new = ("" if value is None else str(_plain(value)) for value in (ch.old, ch.new))
+        f.row(ws, r, ((ch.lead, f.text), (ch.ref, f.text), (ch.change, f.text),
+                      (old, f.rag(old) if is_rating and old else f.text),
+                      (new, f.rag(new) if is_rating and new else f.text),
+                      (ARROWS.get(ch.direction or "", ""), f.direction(ch.direction))))
     f.finish(ws, 2, len(rows), len(columns))

@@ -78,24 +78,11 @@ def add_exceptions_sheet(wb, groups: list[ExceptionGroup], config: Config, as_of
         row += 1
         for item in group.items:
             a = item.action
-            f.put(ws, row, 0, a.ref, f.text)
-            f.put(ws, row, 1, a.action, f.text)
-            f.put(ws, row, 2, a.lead, f.text)
-            f.put(ws, row, 3, a.progress, f.text)
-            f.put(ws, row, 4, item.status, f.rag(item.status))
-            if a.due:
-                ws.write_datetime(row, 5, dt.datetime.combine(a.due, dt.time()), f.date)
-            else:
-                f.put(ws, row, 5, a.due_text, f.text)
-            if item.overdue_days is not None:
-                f.put(ws, row, 6, f"{item.overdue_days} days", overdue)
-            else:
-                ws.write_blank(row, 6, None, f.text)
-            if item.days_since_update is not None:
-                ws.write_number(row, 7, item.days_since_update, f.number)
-            else:
-                ws.write_blank(row, 7, None, f.text)
-            ws.set_row(row, row_height([(a.action, 48), (a.progress, 52), (a.lead, 24)]))
+            f.row(ws, row, ((a.ref, f.text), (a.action, f.text), (a.lead, f.text), (a.progress, f.text),
+                            (item.status, f.rag(item.status)), (a.due, f.date) if a.due else (a.due_text, f.text),
+                            (f"{item.overdue_days} days", overdue) if item.overdue_days is not None else (None, f.text),
+                            (item.days_since_update, f.number if item.days_since_update is not None else f.text)),
+                  height=row_height([(a.action, 48), (a.progress, 52), (a.lead, 24)]))
             row += 1
     ws.freeze_panes(3, 0)
     ws.set_landscape()

@@ -58,6 +58,7 @@ def header_key(value) -> str:
     return re.sub(r"[^0-9a-z]+", "", one_line(value).casefold())
 
 
+@functools.lru_cache(maxsize=256)
 def column_letter(col: int) -> str:
     """0 -> 'A', 27 -> 'AB': a column as a person finds it in the sheet."""
     name, n = "", col + 1

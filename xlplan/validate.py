@@ -264,11 +264,8 @@ def add_findings_sheet(wb, result: Validation, config: Config, name: str = "Find
     f.header_row(ws, 2, columns)
     rows = sorted(result.findings, key=lambda x: ((x.lead or "~").casefold(), x.row))
     for r, finding in enumerate(rows, start=3):
-        for c, value in enumerate((finding.lead, finding.ref)):
-            f.put(ws, r, c, value, f.text)
-        ws.write_number(r, 2, finding.row, f.number)
-        for c, value in enumerate((finding.field, finding.rule), start=3):
-            f.put(ws, r, c, value, f.text)
-        f.put(ws, r, 5, finding.severity, f.error if finding.severity == "error" else f.warning)
-        f.put(ws, r, 6, finding.message, f.text)
+        f.row(ws, r, ((finding.lead, f.text), (finding.ref, f.text), (finding.row, f.number),
+                      (finding.field, f.text), (finding.rule, f.text),
+                      (finding.severity, f.error if finding.severity == "error" else f.warning),
+                      (finding.message, f.text)))
     f.finish(ws, 2, len(rows), len(columns))

@@ -202,17 +202,11 @@ def add_trend_sheet(wb, versions, histories: dict[str, ActionHistory], config: C
         for ref, entry in v.actions.items():
             leads[ref] = entry.lead
     for r, (ref, h) in enumerate(histories.items(), start=3):
-        f.put(ws, r, 0, ref, f.text)
-        f.put(ws, r, 1, leads.get(ref, ""), f.text)
-        ws.set_row(r, row_height([(leads.get(ref, ""), 28)]))
+        lead = leads.get(ref, "")
         by_date = dict(h.ratings)
-        for c, day in enumerate(dates, start=2):
-            rag = by_date.get(day)
-            f.put(ws, r, c, rag or ("-" if day in by_date else ""), f.rag(rag) if rag else f.text)
-        c = 2 + len(dates)
-        if h.last_update:
-            ws.write_datetime(r, c, dt.datetime.combine(h.last_update, dt.time()), f.date)
-        if h.days_since is not None:
-            ws.write_number(r, c + 1, h.days_since, f.number)
-        ws.write_number(r, c + 2, h.missed_updates, f.warning if h.missed_updates else f.number)
+        ratings = [(rag or ("-" if day in by_date else ""), f.rag(rag) if rag else f.text)
+                   for day in dates for rag in (by_date.get(day),)]
+        f.row(ws, r, [(ref, f.text), (lead, f.text), *ratings, (h.last_update, f.date),
+                      (h.days_since, f.number), (h.missed_updates, f.warning if h.missed_updates else f.number)],
+              height=row_height([(lead, 28)]))
     f.finish(ws, 2, len(histories), len(columns))
