@@ -25,3 +25,23 @@ def test_plain(raw, text):
 ])
 def test_header_keys_ignore_case_spacing_and_punctuation(a, b):
     assert header_key(a) == header_key(b)
+
+
+def test_text_the_fast_path_keeps_is_text_cleaning_would_keep():
+    """plain() hands back most cells untouched without cleaning them; that is only right if
+    cleaning would have given the same text. Thousands of random cells built from the
+    characters that matter: wherever the fast path says "clean", cleaning agrees."""
+    import random
+
+    from xlplan.text import _clean, _is_clean
+
+    rng = random.Random(7)
+    alphabet = list("abcdefghijk" * 3 + ".-–—_ \t\n\r<>&;/▪•◦●★") + ["\u00a0", "\u2003", "\x0b", "\x1f", "_x000D_", "<br>", "&amp;",
+                                                  "<li>", "Green", "21.11.12"]
+    kept = 0
+    for _ in range(20000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(1, 12)))
+        if _is_clean(text):
+            kept += 1
+            assert _clean(text) == text, repr(text)
+    assert kept > 1000                      # the fast path was taken often enough to mean something

@@ -197,3 +197,22 @@ def test_validate_never_changes_the_plan(tmp_path, capsys):
     before = path.read_bytes()
     main(["validate", str(path)])
     assert path.read_bytes() == before
+
+
+@pytest.mark.parametrize("pattern, text, joinable", [
+    (r"(?P<w>\b\w+\b) (?P=w) rag", "Please review the the rag", False),    # a back-reference
+    (r"(?s)rag.*rethink", "The rag needs a\nrethink", False),                # an inline flag
+    (r"rag (?P<rating>red|amber) please", "Make the rag amber please", True),
+])
+def test_reviewer_patterns_of_any_shape_still_fire(tmp_path, pattern, text, joinable):
+    """The reviewer patterns are searched first as one joined pattern (most statements match
+    none); patterns that cannot be joined are still searched one by one."""
+    from xlplan.config import load_config
+    from xlplan.validate import _any_of
+
+    (tmp_path / "c.toml").write_text(f"[rules.reviewer]\npatterns = ['{pattern}']\n")
+    config = load_config(tmp_path / "c.toml")
+    assert (_any_of(config.reviewer_patterns) is not None) == joinable
+    rows = [["1.1", "a", "DCS", "Jan 30", "Green", text], ["1.2", "b", "DCS", "Jan 30", "Green", "On track"]]
+    found = findings(tmp_path, config, rows)
+    assert "reviewer-suggests" in rules_for(found, "1.1") and "reviewer-suggests" not in rules_for(found, "1.2")

@@ -5,6 +5,7 @@ findings (terminal, JSON, a formatted sheet) is separate."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -157,6 +158,30 @@ _NOT_ASSERTED = re.compile(r"\b(not|never|to be|will|would|should|once|when|unti
                            r"due to|hope\w*|to have|yet to)\b")
 
 
+@functools.lru_cache(maxsize=16)
+def _phrases(phrases: tuple[str, ...]) -> tuple[re.Pattern, ...]:
+    return tuple(re.compile(rf"\b{re.escape(p)}\b", re.IGNORECASE) for p in phrases)
+
+
+@functools.lru_cache(maxsize=16)
+def _any_of(patterns: tuple[re.Pattern, ...]) -> re.Pattern | None:
+    """One pattern matching wherever any of `patterns` does: a quick "no" for most texts, which
+    then need not be searched pattern by pattern. None when the patterns cannot be joined
+    (back-references, inline flags), and each is searched as before."""
+    texts = [p.pattern for p in patterns]
+    if any("(?P=" in t or re.search(r"\\\d", t) for t in texts):
+        return None
+    try:
+        return re.compile("|".join(f"(?:{re.sub(r'[(][?]P<[^>]*>', '(?:', t)})" for t in texts), re.IGNORECASE)
+    except re.error:
+        return None
+
+
+def _mentions_any(patterns: tuple[re.Pattern, ...], text: str) -> bool:
+    joined = _any_of(patterns)
+    return joined is None or joined.search(text) is not None
+
+
 def _conflict(action: Action, ctx: _Context) -> Iterator[tuple[str, str, str]]:
     if action.rag is None:
         return
@@ -168,10 +193,13 @@ def _conflict(action: Action, ctx: _Context) -> Iterator[tuple[str, str, str]]:
             yield "rag", "rag-conflict", f"rated {action.rag} but the progress says {word!r}"
             return
     if action.rag in conflict.get("not_started_contradicts", ()):
-        for phrase in conflict.get("not_started_words", ()):
-            if re.search(rf"\b{re.escape(phrase)}\b", text, re.IGNORECASE):
-                yield "rag", "rag-conflict", f"rated {action.rag} but the progress says {phrase!r}"
-                return
+        phrases = tuple(conflict.get("not_started_words", ()))
+        patterns = _phrases(phrases)
+        if _mentions_any(patterns, text):
+            for phrase, pattern in zip(phrases, patterns):
+                if pattern.search(text):
+                    yield "rag", "rag-conflict", f"rated {action.rag} but the progress says {phrase!r}"
+                    return
     if action.rag in conflict.get("extension_contradicts", ()) and action.due_info.extended:
         yield "rag", "rag-conflict", (f"rated {action.rag} but the due date was extended "
                                       f"({action.due_info.text!r})")
@@ -181,6 +209,8 @@ def _reviewer(action: Action, ctx: _Context) -> Iterator[tuple[str, str, str]]:
     texts = [action.progress] + [v for k, v in action.extra.items() if re.search(r"comment|review", k, re.I)]
     scale = ctx.config.scale
     for text in texts:
+        if not text or not _mentions_any(ctx.config.reviewer_patterns, text):
+            continue
         for pattern in ctx.config.reviewer_patterns:
             m = pattern.search(text or "")
             if not m:
