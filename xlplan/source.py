@@ -360,16 +360,22 @@ class CalamineBook:
         self.sheetnames = list(self.workbook.sheet_names)
         self._styles = None
 
-    def rows(self, name: str) -> list[list]:
+    def _sheet(self, name: str):
         try:
-            raw = self.workbook.get_sheet_by_name(name).to_python(skip_empty_area=False)
+            return self.workbook.get_sheet_by_name(name)        # parses the sheet's XML
         except Exception as exc:
             raise WorkbookError(f'sheet "{name}" of {self.path} cannot be read ({" ".join(str(exc).split())[:120]})') from None
-        return [[_value(v) for v in row] for row in raw]
+
+    @staticmethod
+    def _rows(sheet) -> list[list]:
+        return [[_value(v) for v in row] for row in sheet.to_python(skip_empty_area=False)]
+
+    def rows(self, name: str) -> list[list]:
+        return self._rows(self._sheet(name))
 
     def grid(self, name: str) -> Grid:
-        sheet = self.workbook.get_sheet_by_name(name)
-        rows = self.rows(name)
+        sheet = self._sheet(name)
+        rows = self._rows(sheet)
         merged_width = {}
         for (r0, c0), (r1, c1) in sheet.merged_cell_ranges or []:
             merged_width[(r0 + 1, c0 + 1)] = c1 - c0 + 1

@@ -32,9 +32,8 @@ def plain(value) -> str:
     """Plain text, one bullet or paragraph per line; '' for None and for page-break dashes."""
     if value is None:
         return ""
-    if value.__class__ is str and value and _is_clean(value):
-        return value
-    return _clean(str(value))
+    text = value if value.__class__ is str else str(value)
+    return text if text and _is_clean(text) else _clean(text)
 
 
 def _clean(text: str) -> str:

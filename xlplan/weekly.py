@@ -9,8 +9,11 @@ Run twice for one as-of date, it stores no second snapshot and sends no second e
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import gc
 import shutil
 import tempfile
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -21,6 +24,7 @@ from .config import Config
 from .exceptions import add_exceptions_sheet, exception_report
 from .files import sweep_temporary
 from .history import ActionHistory, action_histories, load_version, version_from_plan
+from .parallel import can_fork, start
 from .plan import read_plan
 from .sheets import Formats, write_workbook
 from .snapshot import latest_before, snapshots, take_snapshot
@@ -76,6 +80,23 @@ def report_name(as_of: dt.date) -> str:
     return f"xlplan-report-{as_of.isoformat()}.xlsx"
 
 
+def _no_cycle_collection(run):
+    """A weekly run makes millions of small objects and leaves none in reference cycles; the
+    cycle collector walking them again and again cost a fifth of a large run. It is off for
+    the run and back on after."""
+    @functools.wraps(run)
+    def wrapper(*args, **kwargs):
+        enabled = gc.isenabled()
+        gc.disable()
+        try:
+            return run(*args, **kwargs)
+        finally:
+            if enabled:
+                gc.enable()
+    return wrapper
+
+
+@_no_cycle_collection
 def run_weekly(config: Config, *, as_of: dt.date | None = None,
                progress: Callable[[str], None] = lambda step: None) -> WeeklyResult:
     as_of = as_of or dt.date.today()
@@ -90,19 +111,20 @@ def run_weekly(config: Config, *, as_of: dt.date | None = None,
     else:
         previous = current            # unchanged since an earlier week: no lead has updated
 
+    two_cores = _two_cores(config, current.path)
     progress("reading and validating")
-    plan = read_plan(current.path, config)
-    plan.path = config.workbook       # report the shared workbook, not the snapshot's name
-    validation = validate_plan(plan, config, as_of=as_of)
-
-    comparison = None
-    old = None
-    if previous is not None:
-        progress(f"comparing with {previous.path.name}")
-        old = read_plan(previous.path, config)
-        comparison = compare(old, plan, config, as_of=as_of)
-    else:
-        notes.append("no earlier snapshot: nothing to compare with yet")
+    with start(read_plan, previous.path, config, parallel=two_cores) if previous is not None else nullcontext() as earlier:
+        plan = read_plan(current.path, config)
+        plan.path = config.workbook       # report the shared workbook, not the snapshot's name
+        validation = validate_plan(plan, config, as_of=as_of)
+        comparison = None
+        old = None
+        if previous is not None:
+            progress(f"comparing with {previous.path.name}")
+            old = earlier.result()
+            comparison = compare(old, plan, config, as_of=as_of)
+        else:
+            notes.append("no earlier snapshot: nothing to compare with yet")
 
     progress("reading the history")
     history = [s for s in snapshots(config.folders["history"], stem) if s.date <= as_of]
@@ -123,12 +145,16 @@ def run_weekly(config: Config, *, as_of: dt.date | None = None,
     reports.mkdir(parents=True, exist_ok=True)
     sweep_temporary(reports)                  # a killed run's leftovers (the caller holds the run lock)
     work = Path(tempfile.mkdtemp(prefix=f".{as_of.isoformat()}-", dir=reports))
+    sender = config.raw.get("chase", {}).get("sender", "")
     try:
-        progress("writing the report")
-        write_workbook(work / report_name(as_of), lambda wb: _report(wb, config, summary, groups, comparison,
-                                                                     chase, validation, versions, histories))
-        progress("writing the chase drafts")
-        write_drafts(chase, config, outbox, config.raw.get("chase", {}).get("sender", ""))
+        with start(_write_drafts, chase, config, outbox, sender) if two_cores else nullcontext() as drafts:
+            progress("writing the report")
+            write_workbook(work / report_name(as_of), lambda wb: _report(wb, config, summary, groups, comparison,
+                                                                         chase, validation, versions, histories))
+            progress("writing the chase drafts")
+            written = drafts.result() if drafts else _write_drafts(chase, config, outbox, sender)
+        for entry, path in zip(chase.leads, written):
+            entry.draft = path
         _replace_folder(work, final)
     finally:
         shutil.rmtree(work, ignore_errors=True)
@@ -158,6 +184,20 @@ def run_weekly(config: Config, *, as_of: dt.date | None = None,
             else:
                 result.problems.append(f"formatting the shared workbook failed: {exc}")
     return result
+
+
+def _two_cores(config: Config, workbook: Path) -> bool:
+    """Read last week's version and write the drafts on a second core: for a large workbook,
+    where the system can fork ([weekly] parallel and parallel_min_mb)."""
+    settings = config.raw.get("weekly", {})
+    large = workbook.stat().st_size >= float(settings.get("parallel_min_mb", 1)) * 1024 * 1024
+    return bool(settings.get("parallel", True)) and large and can_fork()
+
+
+def _write_drafts(chase: ChaseList, config: Config, outbox: Path, sender: str) -> list[Path | None]:
+    """The drafts, and where each lead's went (the helper's changes to `chase` stay in it)."""
+    write_drafts(chase, config, outbox, sender)
+    return [entry.draft for entry in chase.leads]
 
 
 def _replace_folder(new: Path, final: Path) -> None:
