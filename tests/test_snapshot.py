@@ -142,3 +142,16 @@ def test_no_snapshot_beside_a_weekly_run(project, capsys):
         assert main(["snapshot", "--config", str(project / "config" / "xlplan.toml")]) == 2
     assert "already running" in capsys.readouterr().err
     assert not (project / "history").exists()
+
+
+def test_a_damaged_cache_entry_is_read_again_and_mended(project, monkeypatch):
+    config = weeks(project, [ROWS])
+    snap = snapshots(project / "history")[0]
+    first = load_version(snap, config)
+    [cache] = (project / "history" / ".cache").glob("*.json")
+    cache.write_text('{"1.1": {"rag": ')                      # cut off half-way
+    assert load_version(snap, config) == first
+    import xlplan.history as history
+
+    monkeypatch.setattr(history, "read_plan", lambda *a, **k: pytest.fail("the cache was not mended"))
+    assert load_version(snap, config) == first

@@ -4,8 +4,10 @@ import datetime as dt
 import email
 import email.policy
 import json
+import re
 import shutil
 
+import pytest
 from openpyxl import load_workbook
 
 from xlplan.cli import main
@@ -142,3 +144,65 @@ def test_schedule_once_runs_weekly_when_due(project, capsys):
     assert (project / "reports" / today / f"xlplan-report-{today}.xlsx").exists()
     assert main(["schedule", "--once"]) == 0
     assert "not due" in capsys.readouterr().out
+
+
+def _set_weekly(project, parallel, min_mb):
+    path = project / "config" / "xlplan.toml"
+    text, n = re.subn(r"\nparallel = \w+\nparallel_min_mb = [\d.]+ ",
+                      f"\nparallel = {parallel}\nparallel_min_mb = {min_mb} ", path.read_text())
+    assert n == 1
+    path.write_text(text)
+
+
+def _report_values(project):
+    wb = load_workbook(project / "reports" / AS_OF / f"xlplan-report-{AS_OF}.xlsx")
+    return {name: [[c.value for c in r] for r in wb[name].iter_rows()] for name in SHEETS}
+
+
+def _drafts(project):
+    out = {}
+    for path in sorted((project / "outbox" / AS_OF).glob("*.eml")):
+        msg = email.message_from_binary_file(path.open("rb"), policy=email.policy.default)
+        out[path.name] = (msg["To"], msg["Subject"], msg.get_body(("plain",)).get_content())
+    return out
+
+
+def _cached(project):
+    return sorted(p.read_text() for p in (project / "workbooks" / "history" / ".cache").glob("*.json"))
+
+
+def test_on_two_cores_the_run_writes_what_it_writes_on_one(project, capsys, monkeypatch):
+    import os
+
+    from xlplan import parallel
+
+    if not parallel.can_fork():
+        pytest.skip("the system cannot fork")
+    forks, fork = [], os.fork
+    monkeypatch.setattr(os, "fork", lambda: forks.append(1) or fork())
+    _set_weekly(project, "false", 0)
+    code, one_out = weekly(capsys)
+    one = (_report_values(project), _drafts(project), _cached(project))
+    shutil.rmtree(project / "reports")
+    shutil.rmtree(project / "outbox")
+    shutil.rmtree(project / "workbooks" / "history" / ".cache")
+    _set_weekly(project, "true", 0)
+    code2, two_out = weekly(capsys)
+    two = (_report_values(project), _drafts(project), _cached(project))
+    assert code == code2 == 0 and one_out.splitlines()[-1] == two_out.splitlines()[-1]
+    assert one == two and len(one[1]) == 8 and len(one[2]) == 3      # report, drafts, history cache
+    assert len(forks) == 2                    # last week's version read, and drafts written, beside
+
+
+def test_on_two_cores_a_run_that_fails_leaves_nothing_half_written(project, capsys, monkeypatch):
+    import xlplan.weekly as weekly_module
+
+    def broken(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    _set_weekly(project, "true", 0)
+    monkeypatch.setattr(weekly_module, "write_drafts", broken)
+    code = main(["weekly", "--as-of", AS_OF])
+    err = capsys.readouterr().err
+    assert code == 1 and "No space left" in err and "no report was written" in err
+    assert not (project / "reports" / AS_OF).exists()

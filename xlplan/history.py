@@ -65,14 +65,24 @@ def _cache_path(snapshot: Snapshot, config: Config) -> Path:
     return snapshot.path.parent / CACHE / f"{key}.json"
 
 
-def version_from_plan(snapshot: Snapshot, plan, config: Config) -> Version:
-    """The version of a snapshot already read as a plan (so it is not parsed again); cached."""
+def version_from_plan(snapshot: Snapshot, plan, config: Config, *, store: bool = True) -> Version:
+    """The version of a snapshot already read as a plan (so it is not parsed again); cached
+    now, or later by `store_version`."""
     actions = {}
     for a in plan.actions:
         if a.ref and a.ref not in actions:
             actions[a.ref] = Entry(a.rag, a.progress, a.updated, a.due, a.lead, a.action)
-    _store(_cache_path(snapshot, config), actions)
-    return Version(snapshot.date, snapshot.path, actions)
+    version = Version(snapshot.date, snapshot.path, actions)
+    if store:
+        store_version(version, config)
+    return version
+
+
+def store_version(version: Version, config: Config) -> None:
+    """Cache a version for the runs of the weeks to come (once: the key is the content)."""
+    cache = _cache_path(Snapshot(version.date, version.path), config)
+    if not cache.is_file():
+        _store(cache, version.actions)
 
 
 def _store(cache: Path, actions: dict[str, Entry]) -> None:
@@ -93,7 +103,9 @@ def load_version(snapshot: Snapshot, config: Config) -> Version:
             return Version(snapshot.date, snapshot.path, {ref: _entry(e) for ref, e in raw.items()})
         except (ValueError, KeyError, TypeError):
             pass                                    # a damaged cache entry is read again
-    return version_from_plan(snapshot, read_plan(snapshot.path, config), config)
+    version = version_from_plan(snapshot, read_plan(snapshot.path, config), config, store=False)
+    _store(cache, version.actions)
+    return version
 
 
 def _raw(e: Entry) -> dict:

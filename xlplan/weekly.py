@@ -23,7 +23,7 @@ from .compare import Comparison, add_changes_sheet, compare
 from .config import Config
 from .exceptions import add_exceptions_sheet, exception_report
 from .files import sweep_temporary
-from .history import ActionHistory, action_histories, load_version, version_from_plan
+from .history import ActionHistory, action_histories, load_version, store_version, version_from_plan
 from .parallel import can_fork, start
 from .plan import read_plan
 from .sheets import Formats, write_workbook
@@ -129,8 +129,9 @@ def run_weekly(config: Config, *, as_of: dt.date | None = None,
     progress("reading the history")
     history = [s for s in snapshots(config.folders["history"], stem) if s.date <= as_of]
     read = {current.path: plan, **({previous.path: old} if previous is not None else {})}
-    versions = [version_from_plan(s, read[s.path], config) if s.path in read else load_version(s, config)
-                for s in history]                  # each workbook parsed once
+    versions = [version_from_plan(s, read[s.path], config, store=False) if s.path in read
+                else load_version(s, config) for s in history]                  # each workbook parsed once
+    to_cache = [v for v in versions if v.path in read]
     histories = action_histories(versions, as_of)
 
     summary = summarise(plan, config, as_of=as_of, previous=old, versions=versions, histories=histories,
@@ -147,12 +148,12 @@ def run_weekly(config: Config, *, as_of: dt.date | None = None,
     work = Path(tempfile.mkdtemp(prefix=f".{as_of.isoformat()}-", dir=reports))
     sender = config.raw.get("chase", {}).get("sender", "")
     try:
-        with start(_write_drafts, chase, config, outbox, sender) if two_cores else nullcontext() as drafts:
+        with start(_second_core, chase, config, outbox, sender, to_cache) if two_cores else nullcontext() as drafts:
             progress("writing the report")
             write_workbook(work / report_name(as_of), lambda wb: _report(wb, config, summary, groups, comparison,
                                                                          chase, validation, versions, histories))
             progress("writing the chase drafts")
-            written = drafts.result() if drafts else _write_drafts(chase, config, outbox, sender)
+            written = drafts.result() if drafts else _second_core(chase, config, outbox, sender, to_cache)
         for entry, path in zip(chase.leads, written):
             entry.draft = path
         _replace_folder(work, final)
@@ -194,9 +195,13 @@ def _two_cores(config: Config, workbook: Path) -> bool:
     return bool(settings.get("parallel", True)) and large and can_fork()
 
 
-def _write_drafts(chase: ChaseList, config: Config, outbox: Path, sender: str) -> list[Path | None]:
-    """The drafts, and where each lead's went (the helper's changes to `chase` stay in it)."""
+def _second_core(chase: ChaseList, config: Config, outbox: Path, sender: str, versions) -> list[Path | None]:
+    """What can be done beside the report: the drafts, and the history cache of the versions
+    read this run. Returns where each lead's draft went (a helper's changes to `chase` stay
+    in the helper)."""
     write_drafts(chase, config, outbox, sender)
+    for version in versions:
+        store_version(version, config)
     return [entry.draft for entry in chase.leads]
 
 
