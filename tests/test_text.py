@@ -45,3 +45,17 @@ def test_text_the_fast_path_keeps_is_text_cleaning_would_keep():
             kept += 1
             assert _clean(text) == text, repr(text)
     assert kept > 1000                      # the fast path was taken often enough to mean something
+
+
+def test_a_row_is_cleaned_as_its_cells_are():
+    import random
+
+    from xlplan.text import plain_row
+
+    rng = random.Random(11)
+    alphabet = list("abcdefghijk" * 4 + ".-–—_ \t\n\r<>&|") + ["\u00a0", "\u2003", "\x0b", "_x000D_", "●", "  "]
+    values = [None, 3, 2.5, "", "Green 21.11.12 - on track"]
+    for _ in range(5000):
+        row = [rng.choice(values) if rng.random() < 0.2 else
+               "".join(rng.choice(alphabet) for _ in range(rng.randint(1, 10))) for _ in range(rng.randint(1, 6))]
+        assert plain_row(row) == [plain(v) for v in row], row

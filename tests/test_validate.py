@@ -216,3 +216,28 @@ def test_reviewer_patterns_of_any_shape_still_fire(tmp_path, pattern, text, join
     rows = [["1.1", "a", "DCS", "Jan 30", "Green", text], ["1.2", "b", "DCS", "Jan 30", "Green", "On track"]]
     found = findings(tmp_path, config, rows)
     assert "reviewer-suggests" in rules_for(found, "1.1") and "reviewer-suggests" not in rules_for(found, "1.2")
+
+
+def test_the_words_every_reviewer_match_starts_with(tmp_path):
+    """The short cut before the regular expressions: the words are read from the patterns
+    themselves, and a statement without any of them matches none of the patterns."""
+    import random
+
+    from xlplan.config import load_config
+    from xlplan.validate import _mentions_any, _words_needed
+
+    config = load_config(None)
+    patterns = config.reviewer_patterns
+    assert _words_needed(patterns) == ("ought", "rag", "should", "suggest")
+    (tmp_path / "c.toml").write_text("[rules.reviewer]\npatterns = ['(?:a|b)?suggest', 'x+ rag']\n")
+    assert _words_needed(load_config(tmp_path / "c.toml").reviewer_patterns) is None   # no word they must start with
+    rng = random.Random(3)
+    words = ["Suggest", "SHOULD be", "should not be", "amber", "green", "rag", "RAG rating", "to be reviewed",
+             "ought to be", "ſuggest", "rated", "red", "the", ".", "  ", "\n"]
+    matched = 0
+    for _ in range(3000):
+        text = " ".join(rng.choice(words) for _ in range(rng.randint(1, 8)))
+        expected = any(p.search(text) for p in patterns)
+        matched += expected
+        assert _mentions_any(patterns, text) or not expected, text
+    assert matched > 100                         # enough statements a pattern matches to mean something

@@ -17,7 +17,7 @@ from .errors import WorkbookError
 from .leads import Directory, directory_from_rows, load_leads_file
 from .rag import RagReading
 from .source import DOCX_SUFFIXES, TEXT_SUFFIXES, Grid, docx_grid, open_book, text_grid
-from .text import column_letter, header_key, one_line, plain
+from .text import column_letter, header_key, one_line, plain, plain_row
 
 _SUPPORT_SHEETS = {"guide", "lists", "leads", "import report", "read me", "readme", "key"}
 
@@ -250,7 +250,7 @@ class _RowReader:
         return row[col]
 
     def feed(self, i: int, row: list) -> None:
-        cells = [plain(v) for v in row]               # each cell cleaned once
+        cells = plain_row(row)                        # each cell cleaned once
         filled = [c for c in cells if c]
         if not filled:
             return

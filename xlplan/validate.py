@@ -145,6 +145,8 @@ def _says(words: tuple[str, ...], text: str) -> str | None:
     """The first of `words` that the text asserts: not negated, not a plan for the future
     ("to be completed", "will be in place"), not a target ("completed by the end of May")."""
     lowered = text.casefold()
+    if lowered.isascii() and not any(w.casefold() in lowered for w in words):
+        return None                                     # (quicker than the pattern's search)
     for m in words_pattern(tuple(words)).finditer(lowered):
         before = lowered[max(0, m.start() - 40):m.start()]
         clause = re.split(r"[.;:\n]", before)[-1]
@@ -177,7 +179,51 @@ def _any_of(patterns: tuple[re.Pattern, ...]) -> re.Pattern | None:
         return None
 
 
+@functools.lru_cache(maxsize=16)
+def _words_needed(patterns: tuple[re.Pattern, ...]) -> tuple[str, ...] | None:
+    """Words one of which every match of any of the patterns starts with ("suggest", "should",
+    "ought", "rag" for the default reviewer patterns), lower case; None when a pattern has no
+    such word. Looking for a few words in lower-case text is ten times quicker than the regex
+    engine, and finding none of them means no pattern can match."""
+    try:
+        from re import _parser as parser                 # Python's own reading of a pattern
+
+        words: list[str] = []
+        for pattern in patterns:
+            found = _leading_words(list(parser.parse(pattern.pattern, pattern.flags)))
+            if not found:
+                return None
+            words += found
+        return tuple(sorted(set(words)))
+    except Exception:                                   # another Python's parser: no short cut
+        return None
+
+
+def _leading_words(items: list) -> list[str] | None:
+    text = ""
+    for op, av in items:
+        name = str(op)
+        if name == "AT" and not text:
+            continue                                    # \b before the word
+        if name == "LITERAL" and chr(av).isascii():
+            text += chr(av).lower()
+            continue
+        if not text and name == "BRANCH":               # (?:should|ought to): a word per branch
+            branches = [_leading_words(list(b)) for b in av[1]]
+            return [w for b in branches for w in b] if all(branches) else None
+        if not text and name == "SUBPATTERN" and not av[1] and not av[2]:
+            return _leading_words(list(av[3]))
+        break
+    return [text] if text else None
+
+
 def _mentions_any(patterns: tuple[re.Pattern, ...], text: str) -> bool:
+    """False only when none of the patterns can match the text."""
+    words = _words_needed(patterns)
+    if words is not None and text.isascii():            # (ASCII text: lower() is what IGNORECASE means)
+        lower = text.lower()
+        if not any(w in lower for w in words):
+            return False
     joined = _any_of(patterns)
     return joined is None or joined.search(text) is not None
 
