@@ -52,3 +52,31 @@ def test_a_row_outside_the_sheet_is_refused(tmp_path, config):
     with pytest.raises(ValueError, match="cannot be written"):
         write_workbook(tmp_path / "r.xlsx", build)
     assert not (tmp_path / "r.xlsx").exists()
+
+
+def test_dates_read_back_the_same_either_side_of_excels_leap_day(tmp_path, config):
+    days = [dt.date(1900, 2, 28), dt.date(1900, 3, 1), dt.date(2026, 11, 23), dt.datetime(2026, 11, 23, 7, 30)]
+
+    def build(wb):
+        f = Formats(wb, config)
+        ws = wb.add_worksheet("T")
+        for r, day in enumerate(days):
+            f.row(ws, 2 * r, ((day, f.date),))
+            ws.write_datetime(2 * r + 1, 0, day if isinstance(day, dt.datetime) else dt.datetime.combine(day, dt.time()),
+                              f.date)
+
+    ws = openpyxl.load_workbook(write_workbook(tmp_path / "r.xlsx", build))["T"]
+    for r, day in enumerate(days):
+        assert ws.cell(2 * r + 1, 1).value == ws.cell(2 * r + 2, 1).value     # as xlsxwriter writes it
+        assert ws.cell(2 * r + 1, 1).value == (day if isinstance(day, dt.datetime) else dt.datetime.combine(day, dt.time()))
+
+
+def test_a_row_written_both_ways_is_refused(tmp_path, config):
+    def build(wb):
+        f = Formats(wb, config)
+        ws = wb.add_worksheet("T")
+        f.row(ws, 1, (("whole row", f.text),))
+        ws.write_string(1, 3, "and a cell")
+
+    with pytest.raises(ValueError, match="both as a whole row and cell by cell"):
+        write_workbook(tmp_path / "r.xlsx", build)

@@ -25,6 +25,7 @@ from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 from importlib import resources
 from pathlib import Path
+from typing import Iterator
 
 from .action import Action
 from .config import Config
@@ -159,17 +160,17 @@ def _template(config: Config) -> str:
     return resources.files("xlplan").joinpath("chase-email.txt").read_text(encoding="utf-8")
 
 
-def _lines(entry: LeadChase, include_progress: bool) -> list[str]:
-    out = []
+def _lines(entry: LeadChase, include_progress: bool) -> Iterator[str]:
+    """The lead's list, line by line (as they are wanted: a mail-merge cell stops early)."""
     for item in entry.items:
         a = item.action
         due = a.due.strftime("%d/%m/%Y") if a.due else (a.due_text or "no due date")
         action = " ".join(a.action.split())
-        out.append(f"- {a.ref}: {action[:200]} (due {due}, rated {a.rag or 'nothing'})")
-        out += [f"    why: {reason}" for reason in item.reasons]
+        yield f"- {a.ref}: {action[:200]} (due {due}, rated {a.rag or 'nothing'})"
+        for reason in item.reasons:
+            yield f"    why: {reason}"
         if include_progress and a.progress:
-            out.append(f"    last statement: {' '.join(a.progress.split())[:300]}")
-    return out
+            yield f"    last statement: {' '.join(a.progress.split())[:300]}"
 
 
 def _filled(entry: LeadChase, chase: ChaseList, config: Config) -> tuple[str, str, dict]:

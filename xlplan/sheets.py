@@ -17,6 +17,9 @@ from .files import atomic_path
 from .text import column_letter
 
 MAX_TEXT = 32767          # the most characters a cell holds; xlsxwriter cuts longer text there too
+_DAY_ZERO = dt.date(1899, 12, 30).toordinal()      # Excel's day 0, counting from 1 March 1900 on
+_FIRST_PLAIN_SERIAL = dt.date(1900, 3, 1)          # (before it, Excel's leap day 1900 counts)
+_letter = column_letter
 
 
 class Formats:
@@ -99,36 +102,36 @@ class ReportSheet(Worksheet):
     def __init__(self):
         super().__init__()
         self._rendered: dict[int, str] = {}
-        self._styles: dict[int, int] = {}
-
-    def _style(self, fmt) -> int:
-        if fmt is None:
-            return 0
-        s = self._styles.get(id(fmt))
-        if s is None:
-            s = self._styles[id(fmt)] = fmt._get_xf_index()
-        return s
+        self._styles: dict[int, int] = {id(None): 0}
 
     def add_row(self, row: int, cells, height: float | None = None) -> None:
         """Text as shared text (never a formula), numbers as numbers, dates as dates, None and
         "" as a blank cell with the format (LibreOffice drops empty strings when it saves)."""
         if self.constant_memory or self._check_dimensions(row, max(len(cells) - 1, 0)):
             raise ValueError(f"row {row + 1} cannot be written on sheet {self.name}")
-        index, style, n = self.str_table._get_shared_string_index, self._style, row + 1
+        index, styles, n = self.str_table._get_shared_string_index, self._styles, row + 1
         parts = [f'<row r="{n}" ht="{height:.16g}" customHeight="1">' if height else f'<row r="{n}">']
         for col, (value, fmt) in enumerate(cells):
-            at = f'<c r="{column_letter(col)}{n}" s="{style(fmt)}"'
-            if value is None or value == "":
-                parts.append(at + "/>")
-            elif value.__class__ is str:
-                parts.append(f'{at} t="s"><v>{index(value[:MAX_TEXT])}</v></c>')
+            s = styles.get(id(fmt))
+            if s is None:
+                s = styles[id(fmt)] = fmt._get_xf_index()
+            kind = value.__class__
+            if kind is str:
+                if value:
+                    parts.append(f'<c r="{_letter(col)}{n}" s="{s}" t="s"><v>{index(value[:MAX_TEXT])}</v></c>')
+                else:
+                    parts.append(f'<c r="{_letter(col)}{n}" s="{s}"/>')
+            elif value is None:
+                parts.append(f'<c r="{_letter(col)}{n}" s="{s}"/>')
+            elif kind is int or kind is float:
+                parts.append(f'<c r="{_letter(col)}{n}" s="{s}"><v>{value:.16g}</v></c>')
+            elif kind is dt.date and value >= _FIRST_PLAIN_SERIAL and not self.date_1904:
+                parts.append(f'<c r="{_letter(col)}{n}" s="{s}"><v>{value.toordinal() - _DAY_ZERO}</v></c>')
             elif isinstance(value, dt.date):
                 day = value if isinstance(value, dt.datetime) else dt.datetime.combine(value, dt.time())
-                parts.append(f"{at}><v>{self._convert_date_time(day):.16g}</v></c>")
-            elif isinstance(value, (int, float)) and not isinstance(value, bool):
-                parts.append(f"{at}><v>{value:.16g}</v></c>")
+                parts.append(f'<c r="{_letter(col)}{n}" s="{s}"><v>{self._convert_date_time(day):.16g}</v></c>')
             else:
-                parts.append(f'{at} t="s"><v>{index(str(value)[:MAX_TEXT])}</v></c>')
+                parts.append(f'<c r="{_letter(col)}{n}" s="{s}" t="s"><v>{index(str(value)[:MAX_TEXT])}</v></c>')
         parts.append("</row>")
         self._rendered[row] = "".join(parts)
 
@@ -138,6 +141,8 @@ class ReportSheet(Worksheet):
         rows = sorted(set(self._rendered) | {r for r, cells in self.table.items() if cells} | set(self.row_info))
         for r in rows:
             if r in self._rendered:
+                if self.table.get(r):
+                    raise ValueError(f"row {r + 1} of sheet {self.name} was written both as a whole row and cell by cell")
                 self.fh.write(self._rendered[r])
                 continue
             cells, info = self.table.get(r), self.row_info.get(r)
