@@ -190,6 +190,11 @@ class _RowReader:
         self.skipped: list[Skipped] = []
         self.header_fields = {header_key(h) for h in headers if header_key(h)}
         self.longest_header = max((len(h) for h in headers), default=0) + 10
+        # Worked out once, not for each of a hundred thousand rows:
+        self.mapped = set(columns.values())
+        self.fill_down = [(name, columns[name]) for name, column in config.columns.items()
+                          if column.fill_down and name in columns]
+        self.extra_names = {j: h or f"Column {column_letter(j)}" for j, h in enumerate(headers)}
 
     # -- headings ------------------------------------------------------------------------
     @staticmethod
@@ -302,76 +307,64 @@ class _RowReader:
             if record.get("heading"):
                 carried = {}   # a new section starts its own groups
                 continue
-            for name, column in self.config.columns.items():
-                col = self.columns.get(name)
-                if column.fill_down and col is not None:
-                    if record["clean"].get(col):
-                        carried[name] = (record["cells"][col], record["clean"][col])
-                    elif name in carried:
-                        record["cells"][col], record["clean"][col] = carried[name]
+            for name, col in self.fill_down:
+                if record["clean"].get(col):
+                    carried[name] = (record["cells"][col], record["clean"][col])
+                elif name in carried:
+                    record["cells"][col], record["clean"][col] = carried[name]
             out.append(self._action(record, counters))
         return out
 
     def _action(self, record: dict, counters: dict[str, int]) -> Action:
-        cells, clean = record["cells"], record["clean"]
-
-        def get(name: str):
-            col = self.columns.get(name)
-            return cells.get(col) if col is not None else None
-
-        def text(name: str) -> str:
-            """The cell as cleaned once in feed()."""
-            col = self.columns.get(name)
-            return clean.get(col, "") if col is not None else ""
+        cells, clean, columns = record["cells"], record["clean"], self.columns
 
         def line(name: str) -> str:
-            value = text(name)
+            value = clean.get(columns[name], "") if name in columns else ""
             return re.sub(r"\s+", " ", value).strip() if "\n" in value or "  " in value else value
 
         ref_text = line("ref")
         ref, links = parse_ref(ref_text)
-        group = line("group") if "group" in self.columns else ""
+        group = line("group") if "group" in columns else ""
         group = group or record["heading_text"]
         generated = False
-        if "ref" not in self.columns:
+        if "ref" not in columns:
             number = re.match(r"\s*(\d+)", group)
             key = number.group(1) if number else str(len(counters) + 1)
             counters[key] = counters.get(key, 0) + 1
             ref, generated = f"{key}.{counters[key]}", True
 
-        from_heading = "due" not in self.columns or not text("due")
+        due_col = columns.get("due")
+        from_heading = due_col is None or not clean.get(due_col)
         if not from_heading:
-            due = read_due(get("due"), self.plan_date, self.grid.date1904)
+            due = read_due(cells.get(due_col), self.plan_date, self.grid.date1904)
         else:
             due = record["heading_due"] or Due(None)
             from_heading = record["heading_due"] is not None
 
-        rating = self._rating(get("rag"), record["rows"][0])
-        progress = text("progress")
+        rating = self._rating(clean.get(columns["rag"], "") if "rag" in columns else "", record["rows"][0])
+        progress = clean.get(columns["progress"], "") if "progress" in columns else ""
         if rating.comment and rating.comment not in progress:
             progress = f"{progress}\n{rating.comment}" if progress else rating.comment
-        updated = read_due(get("updated"), None, self.grid.date1904).date if "updated" in self.columns else None
+        updated = read_due(cells.get(columns["updated"]), None, self.grid.date1904).date if "updated" in columns else None
 
-        mapped = set(self.columns.values())
         extra = {}
         if ref_text and not links and ref != ref_text.rstrip(".:;, "):
             extra["Ref as written"] = ref_text   # a split cell's tail glued onto the key
         for j, value in sorted(cells.items()):
-            if j in mapped or value in (None, ""):
+            if j in self.mapped or value is None or value == "":
                 continue
-            name = self.headers[j] if j < len(self.headers) and self.headers[j] else f"Column {column_letter(j)}"
+            name = self.extra_names.get(j) or f"Column {column_letter(j)}"
             extra[name] = value.isoformat()[:10] if isinstance(value, (dt.date, dt.datetime)) else clean.get(j, "")
         return Action(
-            row=record["rows"][0], ref=ref, action=text("action"), lead=line("lead"),
-            due=due.date, due_text=due.text, rag=rating.label, progress=progress, group=group,
+            row=record["rows"][0], ref=ref, action=clean.get(columns["action"], "") if "action" in columns else "",
+            lead=line("lead"), due=due.date, due_text=due.text, rag=rating.label, progress=progress, group=group,
             links=links, rating=rating, due_info=due, updated=updated, ref_generated=generated,
-            due_from_heading=from_heading,
-            rows=tuple(record["rows"]), extra=extra,
+            due_from_heading=from_heading, rows=tuple(record["rows"]), extra=extra,
         )
 
-    def _rating(self, value, row: int) -> RagReading:
+    def _rating(self, text: str, row: int) -> RagReading:
+        """From the cell's text (as cleaned once), else from its fill colour."""
         scale = self.config.scale
-        text = plain(value) if not isinstance(value, (int, float)) else str(value)
         if text:
             return scale.read_text(text)
         col = self.columns.get("rag")

@@ -88,17 +88,30 @@ class RagScale:
             rf"^\s*(?:(?P<word>{word_alt})(?![\w/])|(?P<letter>{letter_alt})(?=\s*(?:\d|{_SEPARATOR})))"
             rf"\s*(?P<rest>.*)$", re.IGNORECASE | re.DOTALL)
 
+    @cached_property
+    def _by_label(self) -> dict[str, RagLevel]:
+        return {lv.label: lv for lv in reversed(self.levels)}      # the first level of a label wins
+
+    @cached_property
+    def _readings(self) -> dict[str, RagReading]:
+        return {}                    # "Green", "A", "●": read once, not once for each action
+
     def level(self, label: str) -> RagLevel:
-        for lv in self.levels:
-            if lv.label == label:
-                return lv
-        raise KeyError(label)
+        return self._by_label[label]
 
     def canonical(self, text: str) -> str | None:
         """The canonical label for a whole-cell alias, or None."""
         return self._by_alias.get(_norm(text))
 
     def read_text(self, text: str) -> RagReading:
+        reading = self._readings.get(text)
+        if reading is None:
+            reading = self._read_text(text)
+            if len(text or "") <= 40 and len(self._readings) < 10_000:
+                self._readings[text] = reading
+        return reading
+
+    def _read_text(self, text: str) -> RagReading:
         raw = text
         text = (text or "").strip()
         if not text or set(text) <= set("-–— "):
@@ -155,6 +168,8 @@ class RagScale:
 
     def says_done(self, progress: str) -> bool:
         text = (progress or "").casefold()
+        if text.isascii() and not any(w.casefold() in text for w in self.done_words):
+            return False                                # (quicker than the pattern's search)
         for m in words_pattern(self.done_words).finditer(text):
             before = text[max(0, m.start() - 12):m.start()]
             if not _NOT_DONE.search(before):
