@@ -80,3 +80,47 @@ def test_a_row_written_both_ways_is_refused(tmp_path, config):
 
     with pytest.raises(ValueError, match="both as a whole row and cell by cell"):
         write_workbook(tmp_path / "r.xlsx", build)
+
+
+def test_text_that_looks_like_rich_text_xml_stays_text(tmp_path, config):
+    """xlsxwriter writes a string "<r>...</r>" into the file as XML; a lead's words must not."""
+    texts = ["<r>evil</r>", "<r><t>Looks fine</t></r><r><t>!</t></r>", "<r><x/></r>"]
+
+    def build(wb):
+        f = Formats(wb, config)
+        ws = wb.add_worksheet("T")
+        for r, text in enumerate(texts):
+            f.row(ws, r, ((text, f.text),))
+        f.put(ws, len(texts), 0, texts[0], f.text)
+
+    ws = openpyxl.load_workbook(write_workbook(tmp_path / "r.xlsx", build))["T"]
+    assert [ws.cell(r, 1).value for r in range(1, len(texts) + 2)] == texts + texts[:1]
+
+
+def test_shared_strings_are_written_as_xlsxwriter_writes_text(tmp_path):
+    """Byte for byte what xlsxwriter writes for any string that is not rich text: control
+    characters, Excel's own _xHHHH_ escapes, spaces to keep, XML's special characters."""
+    import io
+    import random
+
+    from xlsxwriter.sharedstrings import SharedStrings, SharedStringTable
+
+    from xlplan.sheets import _write_plain_strings
+
+    rng = random.Random(5)
+    alphabet = list("ab &<>\"'\n\t\r") + ["\x00", "\x0b", "\x1f", "\x7f", "_x000D_", "_x00", "é", "\u2003", "●"]
+    strings = ["".join(rng.choice(alphabet) for _ in range(rng.randint(1, 9))) for _ in range(3000)]
+    strings = [s for s in dict.fromkeys(strings) if not (s.startswith("<r>") and s.endswith("</r>"))]
+
+    def written(write):
+        table = SharedStringTable()
+        for s in strings:
+            table._get_shared_string_index(s)
+        table._sort_string_data()
+        sst = SharedStrings()
+        sst.string_table = table
+        sst.fh = io.StringIO()
+        write(sst)
+        return sst.fh.getvalue()
+
+    assert written(_write_plain_strings) == written(SharedStrings._write_sst_strings)
