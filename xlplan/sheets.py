@@ -110,29 +110,35 @@ class ReportSheet(Worksheet):
         "" as a blank cell with the format (LibreOffice drops empty strings when it saves)."""
         if self.constant_memory or self._check_dimensions(row, max(len(cells) - 1, 0)):
             raise ValueError(f"row {row + 1} cannot be written on sheet {self.name}")
-        index, styles, n = self.str_table._get_shared_string_index, self._styles, row + 1
+        sst, styles, n = self.str_table, self._styles, row + 1
+        known, new_string = sst.string_table, sst._get_shared_string_index
+        refs = [f'<c r="{_letter(col)}{n}" s="' for col in range(len(cells))]
         parts = [f'<row r="{n}" ht="{height:.16g}" customHeight="1">' if height else f'<row r="{n}">']
-        for col, (value, fmt) in enumerate(cells):
+        repeats = 0
+        for ref, (value, fmt) in zip(refs, cells):
             s = styles.get(id(fmt))
             if s is None:
                 s = styles[id(fmt)] = fmt._get_xf_index()
             kind = value.__class__
-            if kind is str:
-                if value:
-                    parts.append(f'<c r="{_letter(col)}{n}" s="{s}" t="s"><v>{index(value[:MAX_TEXT])}</v></c>')
+            if kind is str and value:
+                i = known.get(value)                  # xlsxwriter's table, looked up here: 2 million times
+                if i is None:
+                    i = new_string(value[:MAX_TEXT])
                 else:
-                    parts.append(f'<c r="{_letter(col)}{n}" s="{s}"/>')
-            elif value is None:
-                parts.append(f'<c r="{_letter(col)}{n}" s="{s}"/>')
+                    repeats += 1
+                parts.append(f'{ref}{s}" t="s"><v>{i}</v></c>')
+            elif value is None or kind is str:
+                parts.append(f'{ref}{s}"/>')
             elif kind is int or kind is float:
-                parts.append(f'<c r="{_letter(col)}{n}" s="{s}"><v>{value:.16g}</v></c>')
+                parts.append(f'{ref}{s}"><v>{value:.16g}</v></c>')
             elif kind is dt.date and value >= _FIRST_PLAIN_SERIAL and not self.date_1904:
-                parts.append(f'<c r="{_letter(col)}{n}" s="{s}"><v>{value.toordinal() - _DAY_ZERO}</v></c>')
+                parts.append(f'{ref}{s}"><v>{value.toordinal() - _DAY_ZERO}</v></c>')
             elif isinstance(value, dt.date):
                 day = value if isinstance(value, dt.datetime) else dt.datetime.combine(value, dt.time())
-                parts.append(f'<c r="{_letter(col)}{n}" s="{s}"><v>{self._convert_date_time(day):.16g}</v></c>')
+                parts.append(f'{ref}{s}"><v>{self._convert_date_time(day):.16g}</v></c>')
             else:
-                parts.append(f'<c r="{_letter(col)}{n}" s="{s}" t="s"><v>{index(str(value)[:MAX_TEXT])}</v></c>')
+                parts.append(f'{ref}{s}" t="s"><v>{new_string(str(value)[:MAX_TEXT])}</v></c>')
+        sst.count += repeats
         parts.append("</row>")
         self._rendered[row] = "".join(parts)
 
