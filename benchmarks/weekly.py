@@ -10,9 +10,9 @@ with realistic churn (5% ratings changed, 10% progress changed, 0.5% of actions 
   floor     reading both files with python-calamine
 
 and prints one table with the ratios weekly/baseline and weekly/floor and each one's peak
-memory: the larger of the process's own peak RSS and the sum, sampled every 50 ms, over it
-and its children (a large plan's weekly run forks a helper; shared pages count twice, so this
-is an upper bound). Needs the bench extra: pip install -e '.[bench]'
+memory: the larger of the process's own peak RSS and the sum of the PSS of it and its
+children, sampled every 100 ms (a large plan's weekly run forks a helper, whose pages shared
+with the main process PSS counts once). Needs the bench extra: pip install -e '.[bench]'
 
 usage: python benchmarks/weekly.py --rows 1000 10000 100000 [--repeat 3]
 """
@@ -136,15 +136,21 @@ def project(folder: Path, rows: int, seed: int = 1) -> tuple[Path, Path, Path]:
     return folder / "config" / "xlplan.toml", current, previous
 
 
-def _tree_rss_mib(pid: int) -> float:
-    """The resident memory of a process and all its children (Linux /proc), summed: an upper
-    bound, since a forked child's pages shared with its parent are counted twice."""
+def _tree_memory_mib(pid: int) -> float:
+    """The memory of a process and all its children (Linux /proc): the sum of their PSS
+    (pages shared between a parent and its forked child counted once between them), or of
+    their RSS where PSS is not to be had (an upper bound)."""
     total, todo = 0, [pid]
     while todo:
         p = todo.pop()
         try:
-            status = Path(f"/proc/{p}/status").read_text()
-            total += int(next(line.split()[1] for line in status.splitlines() if line.startswith("VmRSS:")))
+            try:
+                lines = Path(f"/proc/{p}/smaps_rollup").read_text().splitlines()
+                key = "Pss:"
+            except OSError:
+                lines = Path(f"/proc/{p}/status").read_text().splitlines()
+                key = "VmRSS:"
+            total += int(next(line.split()[1] for line in lines if line.startswith(key)))
             for task in Path(f"/proc/{p}/task").iterdir():
                 todo += [int(c) for c in (task / "children").read_text().split()]
         except (OSError, StopIteration, ValueError):
@@ -154,7 +160,7 @@ def _tree_rss_mib(pid: int) -> float:
 
 def measure(command: list[str], cwd: Path, before=None) -> tuple[float, float]:
     """Seconds and peak memory (MiB) of one fresh process: the larger of its own peak RSS and
-    the sampled sum over it and its children (xlplan forks a helper for a large plan)."""
+    the sampled memory of it and its children (xlplan forks a helper for a large plan)."""
     if before:
         before()
     start = time.perf_counter()
@@ -164,8 +170,8 @@ def measure(command: list[str], cwd: Path, before=None) -> tuple[float, float]:
         pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
         if pid:
             break
-        tree = max(tree, _tree_rss_mib(proc.pid))
-        time.sleep(0.05)
+        tree = max(tree, _tree_memory_mib(proc.pid))
+        time.sleep(0.1)
     seconds = time.perf_counter() - start
     if os.waitstatus_to_exitcode(status) not in (0, 1):
         raise RuntimeError(f"{command[:4]} failed: {proc.stderr.read().decode()[-500:]}")

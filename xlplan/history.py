@@ -89,7 +89,11 @@ def _store(cache: Path, actions: dict[str, Entry]) -> None:
     try:
         cache.parent.mkdir(exist_ok=True)
         tmp = cache.with_suffix(".tmp")
-        tmp.write_text(json.dumps({r: _raw(e) for r, e in actions.items()}), encoding="utf-8")
+        with tmp.open("w", encoding="utf-8") as f:           # an action at a time: 100,000 are 60 MB
+            f.write("{")
+            for i, (ref, entry) in enumerate(actions.items()):
+                f.write(f'{", " if i else ""}{json.dumps(ref)}: {json.dumps(_raw(entry))}')
+            f.write("}")
         tmp.replace(cache)
     except OSError:
         pass                                        # no cache is slower, not wrong
