@@ -187,7 +187,7 @@ def main() -> None:
     py = sys.executable
     print(f"xlplan weekly benchmark: median of {args.repeat}, {os.cpu_count()} cores, Python {sys.version.split()[0]}")
     header = (f"{'rows':>8} {'weekly s':>9} {'baseline s':>11} {'floor s':>8} {'wk/base':>8} {'wk/floor':>9} "
-              f"{'RSS wk MiB':>11} {'RSS base':>9} {'RSS floor':>10}")
+              f"{'mem wk MiB':>11} {'mem base':>9} {'mem floor':>10}")
     lines = [header]
     print(header, flush=True)
     for rows in args.rows:
