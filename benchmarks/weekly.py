@@ -10,9 +10,9 @@ with realistic churn (5% ratings changed, 10% progress changed, 0.5% of actions 
   floor     reading both files with python-calamine
 
 and prints one table with the ratios weekly/baseline and weekly/floor and each one's peak
-memory: the larger of the process's own peak RSS and the sum of the PSS of it and its
-children, sampled every 100 ms (a large plan's weekly run forks a helper, whose pages shared
-with the main process PSS counts once). Needs the bench extra: pip install -e '.[bench]'
+memory, from one more run: the larger of the process's own peak RSS and the sum of the PSS
+of it and its children, sampled every 100 ms (a large plan's weekly run forks a helper, whose
+pages shared with the main process PSS counts once). The times of each run are printed too. Needs the bench extra: pip install -e '.[bench]'
 
 usage: python benchmarks/weekly.py --rows 1000 10000 100000 [--repeat 3]
 """
@@ -158,16 +158,18 @@ def _tree_memory_mib(pid: int) -> float:
     return total / 1024
 
 
-def measure(command: list[str], cwd: Path, before=None) -> tuple[float, float]:
-    """Seconds and peak memory (MiB) of one fresh process: the larger of its own peak RSS and
-    the sampled memory of it and its children (xlplan forks a helper for a large plan)."""
+def measure(command: list[str], cwd: Path, before=None, *, sample: bool = False) -> tuple[float, float]:
+    """Seconds and peak memory (MiB) of one fresh process: its own peak RSS, or with `sample`
+    the larger of that and the memory of it and its children sampled every 100 ms (xlplan
+    forks a helper for a large plan). Sampling takes CPU from the run, so the times come from
+    runs that do not sample."""
     if before:
         before()
     start = time.perf_counter()
     proc = subprocess.Popen(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     tree = 0.0
     while True:
-        pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+        pid, status, usage = os.wait4(proc.pid, os.WNOHANG if sample else 0)
         if pid:
             break
         tree = max(tree, _tree_memory_mib(proc.pid))
@@ -211,8 +213,11 @@ def main() -> None:
         }
         result = {}
         for name, (command, before) in runs.items():
-            samples = [measure(command, folder, before) for _ in range(args.repeat)]
-            result[name] = (statistics.median(s for s, _ in samples), max(m for _, m in samples))
+            times = [measure(command, folder, before)[0] for _ in range(args.repeat)]
+            memory = measure(command, folder, before, sample=True)[1]        # one more run, for memory
+            result[name] = (statistics.median(times), memory)
+            if args.repeat > 1:
+                print(f"    {name}: {', '.join(f'{t:.2f}' for t in times)} s", flush=True)
         w, b, f = result["weekly"], result["baseline"], result["floor"]
         line = (f"{rows:>8} {w[0]:>9.2f} {b[0]:>11.2f} {f[0]:>8.2f} {w[0] / b[0]:>8.2f} {w[0] / f[0]:>9.2f} "
                 f"{w[1]:>11.0f} {b[1]:>9.0f} {f[1]:>10.0f}")

@@ -124,3 +124,35 @@ def test_shared_strings_are_written_as_xlsxwriter_writes_text(tmp_path):
         return sst.fh.getvalue()
 
     assert written(_write_plain_strings) == written(SharedStrings._write_sst_strings)
+
+
+def test_a_whole_row_is_the_xml_xlsxwriter_writes_cell_by_cell(tmp_path, config):
+    """The same cells written both ways give the same sheet XML (xlsxwriter's optional
+    `spans` attribute aside): the guard on the internals ReportSheet relies on."""
+    import re
+    import zipfile
+
+    rows = [(("1.1", "text"), ("two\nlines & <more>", "text"), (dt.date(2026, 3, 31), "date"), (7, "number"),
+             ("Red", "rag")),
+            (("", "text"), (None, "date"), (2.5, "number"), ("=1+1", "text"), (dt.date(1900, 1, 15), "date"))]
+
+    def build(wb):
+        f = Formats(wb, config)
+        fast, slow = wb.add_worksheet("Fast"), wb.add_worksheet("Slow")
+        fmt = {"text": f.text, "date": f.date, "number": f.number, "rag": f.rag("Red")}
+        for r, row in enumerate(rows):
+            f.row(fast, r, [(v, fmt[k]) for v, k in row], height=30 if r == 0 else None)
+            for c, (v, k) in enumerate(row):
+                if isinstance(v, dt.date):
+                    slow.write_datetime(r, c, dt.datetime.combine(v, dt.time()), fmt[k])
+                elif isinstance(v, (int, float)):
+                    slow.write_number(r, c, v, fmt[k])
+                else:
+                    f.put(slow, r, c, v, fmt[k])
+            if r == 0:
+                slow.set_row(r, 30)
+
+    with zipfile.ZipFile(write_workbook(tmp_path / "r.xlsx", build)) as z:
+        fast, slow = (re.sub(r' spans="[^"]*"', "", re.search(r"<sheetData>.*</sheetData>", z.read(part).decode()).group(0))
+                      for part in ("xl/worksheets/sheet1.xml", "xl/worksheets/sheet2.xml"))
+    assert fast == slow

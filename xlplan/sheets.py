@@ -93,12 +93,13 @@ class Formats:
 class ReportSheet(Worksheet):
     """An xlsxwriter worksheet that also takes whole rows, rendered to XML as they come.
 
-    A weekly report of a 100,000-action plan is millions of cells; xlsxwriter's cell-by-cell
-    path costs about 10 microseconds a cell, this one about one. The rows are written in
-    xlsxwriter's own way (its shared strings and formats), and everything else on the sheet
-    (titles, headers, merged headings, widths, filters, print set-up) goes through xlsxwriter's
-    ordinary methods. It overrides one internal method, `_write_rows`, hence xlsxwriter's pinned
-    major version; tests/client proves the result in LibreOffice."""
+    A weekly report of a 100,000-action plan is millions of cells; written cell by cell
+    through xlsxwriter, the 10,000-action report took 4.5 s, written this way 1.5 s. The rows
+    are written in xlsxwriter's own way (its shared strings and formats), and everything else
+    on the sheet (titles, headers, merged headings, widths, filters, print set-up) goes through
+    xlsxwriter's ordinary methods. It relies on xlsxwriter's internals (`_write_rows`, the
+    shared-string table, format indexes), hence its pinned major version; tests/test_sheets.py
+    holds the output to xlsxwriter's own and tests/client proves it in LibreOffice."""
 
     def __init__(self):
         super().__init__()
