@@ -136,3 +136,16 @@ def test_changes_sheet(tmp_path, capsys):
     assert green[5].value == "▲ improved" and rows[("1.2", "rag")][5].value == "▼ worsened"
     leads = [r[0].value for r in ws.iter_rows(min_row=4)]
     assert leads == sorted(leads, key=str.casefold)          # grouped by lead
+
+
+def test_rewording_is_judged_the_same_with_or_without_the_regular_expression():
+    import random
+    import re
+
+    from xlplan.compare import _text_key
+
+    rng = random.Random(1)
+    alphabet = list("abcXYZ019 .,;:-_\n\t!?()/&") + ["é", "ß", "\u00a0"]
+    for _ in range(20000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 15)))
+        assert _text_key(text) == re.sub(r"[^0-9a-z]+", " ", text.casefold()).strip(), repr(text)

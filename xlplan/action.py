@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from .dates import Due
 from .rag import RagReading
 
+_SPACES = re.compile(r"\s+")
 _LINK = re.compile(r"\blink(?:ed)?\s+to\b", re.IGNORECASE)
 _REF_NUMBER = re.compile(r"\d+(?:\.\d+)*(?:\s*\([a-z]\))?", re.IGNORECASE)
 # A ref as plans write them: "2.15", "3.2 / 3.7", "2.1 (a)", "1.", "SG1.2".
@@ -18,7 +19,7 @@ REF = re.compile(r"(?:[A-Z]{1,3}\s?)?\d+(?:\.\d+)*\.?(?:\s*\([a-z]\))?(?:\s*/\s*
 def parse_ref(text: str) -> tuple[str, tuple[str, ...]]:
     """'2.9 Link to 1.1 and 1.4' -> ('2.9', ('1.1', '1.4')); '3.2 / 3.7' stays one ref;
     '1.' -> '1'; '2.4 resulting from feedback' (the tail of a split cell) -> '2.4'."""
-    text = re.sub(r"\s+", " ", text or "").strip()
+    text = _SPACES.sub(" ", text or "").strip()
     links: tuple[str, ...] = ()
     match = _LINK.search(text)
     if match:

@@ -63,8 +63,16 @@ def _plain(value):
     return value.isoformat() if isinstance(value, dt.date) else value
 
 
+_NOT_WORD = str.maketrans({c: " " for c in map(chr, range(128)) if not (c.isdigit() or "a" <= c <= "z")})
+
+
 def _text_key(text: str) -> str:
-    return re.sub(r"[^0-9a-z]+", " ", text.casefold()).strip()
+    """The words of a statement, ignoring case, spacing and punctuation (rewording is not an
+    update). ASCII text, the most of it, without the regular expression."""
+    folded = text.casefold()
+    if folded.isascii():
+        return " ".join(folded.translate(_NOT_WORD).split())
+    return re.sub(r"[^0-9a-z]+", " ", folded).strip()
 
 
 def updated_since(old, new) -> bool:

@@ -3,6 +3,7 @@ plan workbook, or a CSV/xlsx file given with --leads; columns Lead and Email).""
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,7 +40,9 @@ class Directory:
         return [lead.name for lead in self.leads.values()]
 
 
+@functools.lru_cache(maxsize=4096)
 def _key(name: str) -> str:
+    """A lead's name as compared (a plan names a few hundred leads, over and over)."""
     return re.sub(r"\s+", " ", name or "").strip().casefold()
 
 

@@ -403,6 +403,9 @@ def _value(v):
     return v
 
 
+_STYLE_ATTRIBUTE = re.compile(rb'\bs="(\d+)"')
+
+
 class _ColumnFills:
     """The fill of a cell, read from the sheet's XML one column at a time, when first asked."""
 
@@ -428,7 +431,7 @@ class _ColumnFills:
         letter = column_letter(col - 1).encode()
         found = {}
         for m in re.finditer(rb'<c r="' + letter + rb'(\d+)"([^>]*)>', xml):
-            style = re.search(rb'\bs="(\d+)"', m.group(2))
+            style = _STYLE_ATTRIBUTE.search(m.group(2))
             if style:
                 found[int(m.group(1))] = int(style.group(1))
         return found

@@ -251,8 +251,14 @@ def _conflict(action: Action, ctx: _Context) -> Iterator[tuple[str, str, str]]:
                                       f"({action.due_info.text!r})")
 
 
+@functools.lru_cache(maxsize=256)
+def _is_commentary(header: str) -> bool:
+    """A column whose header says "comment" or "review" holds a reviewer's words."""
+    return re.search(r"comment|review", header, re.IGNORECASE) is not None
+
+
 def _reviewer(action: Action, ctx: _Context) -> Iterator[tuple[str, str, str]]:
-    texts = [action.progress] + [v for k, v in action.extra.items() if re.search(r"comment|review", k, re.I)]
+    texts = [action.progress] + [v for k, v in action.extra.items() if _is_commentary(k)]
     scale = ctx.config.scale
     for text in texts:
         if not text or not _mentions_any(ctx.config.reviewer_patterns, text):

@@ -246,6 +246,7 @@ def add_trend_sheet(wb, versions, histories: dict[str, ActionHistory], config: C
     for v in versions:
         for ref, entry in v.actions.items():
             leads[ref] = entry.lead
+    heights: dict[str, float] = {}                 # a few hundred leads, a row each for 100,000 actions
     for r, (ref, h) in enumerate(histories.items(), start=3):
         lead = leads.get(ref, "")
         by_date = dict(h.ratings)
@@ -253,5 +254,5 @@ def add_trend_sheet(wb, versions, histories: dict[str, ActionHistory], config: C
                    for day in dates for rag in (by_date.get(day),)]
         f.row(ws, r, [(ref, f.text), (lead, f.text), *ratings, (h.last_update, f.date),
                       (h.days_since, f.number), (h.missed_updates, f.warning if h.missed_updates else f.number)],
-              height=row_height([(lead, 28)]))
+              height=heights.get(lead) or heights.setdefault(lead, row_height([(lead, 28)])))
     f.finish(ws, 2, len(histories), len(columns))
