@@ -59,3 +59,8 @@ def test_work_never_asked_for_is_stopped():
     assert time.monotonic() - started < 10
     with pytest.raises(ChildProcessError):
         os.waitpid(pid, os.WNOHANG)                 # gone and reaped: no zombie left
+
+
+def test_without_parallel_ctrl_c_is_not_held_back():
+    with pytest.raises(KeyboardInterrupt):
+        start(_fail, KeyboardInterrupt(), parallel=False)

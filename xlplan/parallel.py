@@ -29,8 +29,8 @@ class Pending:
         if not (parallel and can_fork()):
             try:
                 self._done = (True, fn(*args))
-            except BaseException as exc:        # raised when the result is asked for, as in a child
-                self._done = (False, exc)
+            except Exception as exc:            # raised when the result is asked for, as from a child
+                self._done = (False, exc)       # (Ctrl-C and exits are not held back)
             return
         read, write = os.pipe()
         pid = os.fork()
