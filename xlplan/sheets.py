@@ -20,7 +20,6 @@ from .text import column_letter
 MAX_TEXT = 32767          # the most characters a cell holds; xlsxwriter cuts longer text there too
 _DAY_ZERO = dt.date(1899, 12, 30).toordinal()      # Excel's day 0, counting from 1 March 1900 on
 _FIRST_PLAIN_SERIAL = dt.date(1900, 3, 1)          # (before it, Excel's leap day 1900 counts)
-_letter = column_letter
 
 
 class Formats:
@@ -113,7 +112,7 @@ class ReportSheet(Worksheet):
             raise ValueError(f"row {row + 1} cannot be written on sheet {self.name}")
         sst, styles, n = self.str_table, self._styles, row + 1
         known, new_string = sst.string_table, sst._get_shared_string_index
-        refs = [f'<c r="{_letter(col)}{n}" s="' for col in range(len(cells))]
+        refs = [f'<c r="{column_letter(col)}{n}" s="' for col in range(len(cells))]
         parts = [f'<row r="{n}" ht="{height:.16g}" customHeight="1">' if height else f'<row r="{n}">']
         repeats = 0
         for ref, (value, fmt) in zip(refs, cells):
