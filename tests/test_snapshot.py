@@ -9,8 +9,9 @@ import pytest
 from conftest import write_rows
 from xlplan.cli import main
 from xlplan.config import load_config
-from xlplan.history import action_histories, load_version, reported_status
-from xlplan.snapshot import snapshots, take_snapshot
+from xlplan.history import load_version
+from xlplan.snapshot import snapshots, take_snapshot, weeks as snapshot_weeks
+from xlplan.status import history_of
 
 HEADER = ["Ref", "Action", "Lead", "Due", "RAG", "Progress", "Updated"]
 
@@ -87,31 +88,45 @@ def test_days_since_last_update(project):
     updated = [ROWS[0], [*ROWS[1][:4], "Amber", "Plans drafted", None]]
     reworded = [[ROWS[0][0], "Define and publish objectives", *ROWS[0][2:]], updated[1]]
     config = weeks(project, [ROWS, ROWS, updated, reworded])
-    versions = [load_version(s, config) for s in snapshots(project / "history")]
-    assert len(versions) == 3                                 # week 2 was identical: not stored
-    result = action_histories(versions, dt.date(2026, 11, 23))
+    assert len(snapshots(project / "history")) == 3           # week 2 was identical: not stored
+    result = history_of(config, as_of=dt.date(2026, 11, 23)).by_ref()
     assert result["1.1"].last_update == dt.date(2026, 11, 2)  # rewording is not an update
     assert result["1.1"].days_since == 21 and result["1.1"].missed_updates == 2
     assert result["1.2"].last_update == dt.date(2026, 11, 16) and result["1.2"].days_since == 7
-    assert [r for _, r in result["1.2"].ratings] == ["Red", "Amber", "Amber"]
+    assert [r for _, r, _ in result["1.2"].weeks] == ["Red", "Amber", "Amber"]
 
 
 def test_last_updated_column_counts(project):
     confirmed = [[*ROWS[0][:6], dt.datetime(2026, 11, 14)], ROWS[1]]
     config = weeks(project, [ROWS, confirmed])
-    versions = [load_version(s, config) for s in snapshots(project / "history")]
-    result = action_histories(versions, dt.date(2026, 11, 16))
+    result = history_of(config, as_of=dt.date(2026, 11, 16)).by_ref()
     assert result["1.1"].last_update == dt.date(2026, 11, 9) and result["1.1"].missed_updates == 0
     assert result["1.2"].missed_updates == 1
 
 
-def test_no_data_after_missed_updates(project):
-    config = weeks(project, [ROWS, [ROWS[0], [*ROWS[1][:5], "x", None]], [ROWS[0], [*ROWS[1][:5], "x", None]]])
-    versions = [load_version(s, config) for s in snapshots(project / "history")]
-    result = action_histories(versions, dt.date(2026, 11, 16))
-    assert reported_status("Amber", result["1.1"], complete=False, threshold=1) == "No data"
-    assert reported_status("Amber", result["1.1"], complete=True, threshold=1) == "Amber"
-    assert reported_status("Amber", result["1.1"], complete=False, threshold=0) == "Amber"
+def test_a_quiet_week_is_recorded_without_a_second_copy(project):
+    """The weekly run records a week in which nothing changed: an entry pointing at the
+    identical snapshot, never a second copy of the bytes."""
+    config = load_config(project / "config" / "xlplan.toml")
+    save(project, ROWS)
+    first = take_snapshot(config, as_of=dt.date(2026, 11, 2), record=True)
+    again = take_snapshot(config, as_of=dt.date(2026, 11, 9), record=True)
+    by_hand = take_snapshot(config, as_of=dt.date(2026, 11, 16))        # a snapshot by hand records nothing
+    assert first.stored and not again.stored and not by_hand.stored
+    assert [p.name for p in (project / "history").glob("*.xlsx")] == ["plan.2026-11-02.xlsx"]
+    assert [(w.date, w.path.name) for w in snapshot_weeks(project / "history", "plan")] == [
+        (dt.date(2026, 11, 2), "plan.2026-11-02.xlsx"), (dt.date(2026, 11, 9), "plan.2026-11-02.xlsx")]
+    assert history_of(config, as_of=dt.date(2026, 11, 9)).by_ref()["1.1"].missed_updates == 1
+
+
+def test_a_damaged_week_register_loses_only_its_bad_lines(project):
+    config = load_config(project / "config" / "xlplan.toml")
+    save(project, ROWS)
+    take_snapshot(config, as_of=dt.date(2026, 11, 2), record=True)
+    take_snapshot(config, as_of=dt.date(2026, 11, 9), record=True)
+    register = project / "history" / "plan.weeks.jsonl"
+    register.write_text(register.read_text() + '{"week": "2026-11-16", "snap\n{"week": "2026-11-23", "snapshot": "../../etc/passwd"}\n')
+    assert [w.date.isoformat() for w in snapshot_weeks(project / "history", "plan")] == ["2026-11-02", "2026-11-09"]
 
 
 def test_parsed_snapshots_are_cached_by_content(project, monkeypatch):

@@ -28,11 +28,12 @@ from pathlib import Path
 from typing import Iterator
 
 from .action import Action
+from .chaselog import plan_key
 from .config import Config
 from .errors import XlplanError
-from .history import ActionHistory
 from .leads import EMAIL, Directory
 from .plan import Plan
+from .status import MARKED, NO_UPDATE, WeekStatus, week_status
 from .validate import Validation
 
 # Findings only the lead can put right.
@@ -75,52 +76,66 @@ class ChaseList:
     as_of: dt.date
     leads: list[LeadChase] = field(default_factory=list)
 
+    def actions(self) -> list[Action]:
+        """The actions to chase, each once (a joint lead's action is in several leads' lists)."""
+        seen = {}
+        for entry in self.leads:
+            for item in entry.items:
+                seen.setdefault(id(item.action), item.action)
+        return list(seen.values())
+
     def to_dict(self) -> dict:
-        return {"plan": self.plan, "as_of": self.as_of.isoformat(), "leads": [l.to_dict() for l in self.leads]}
+        return {"plan": self.plan, "as_of": self.as_of.isoformat(), "leads": [l.to_dict() for l in self.leads],
+                "actions": len(self.actions()),
+                "not_emailed": [l.lead for l in self.leads if l.problem]}
 
 
 def chase_list(plan: Plan, config: Config, *, validation: Validation, as_of: dt.date | None = None,
-               previous: Plan | None = None, histories: dict[str, ActionHistory] | None = None,
-               directory: Directory | None = None, comparison=None) -> ChaseList:
-    as_of = as_of or dt.date.today()
-    scale = config.scale
+               previous: Plan | None = None, status: WeekStatus | None = None,
+               directory: Directory | None = None, comparison=None, histories=None) -> ChaseList:
+    """For each lead, the open actions that need them and why, read from the week's status
+    (status.read_week; worked out here from `previous` alone when it is not given). An action
+    with a joint lead ("HSCB Chair / Business Manager") is listed for each person named, when
+    the leads directory knows each of them."""
+    as_of = (status.as_of if status is not None else None) or as_of or dt.date.today()
+    if status is None:
+        status = week_status(plan, config, as_of=as_of, previous=previous)
     directory = directory if directory is not None else plan.directory
     findings: dict[int, list[str]] = {}
     for f in validation.findings:
         if f.rule in LEAD_RULES:
             findings.setdefault(f.row, []).append(f"{LEAD_RULES[f.rule]}: {f.message}")
-    no_update: set[str] = set()
     handed: dict[str, str] = {}                       # new ref -> old lead
     if previous is not None:
         from .compare import compare
 
         for c in (comparison or compare(previous, plan, config, as_of=as_of)).changes:
-            if c.change == "no-update":
-                no_update.add(c.ref)
-            elif c.change == "lead" and c.old:
+            if c.change == "lead" and c.old:
                 handed[c.ref] = c.old
 
     by_lead: dict[str, LeadChase] = {}
 
     def add(lead: str, action: Action, reasons: list[str]) -> None:
-        key = lead.casefold() or "(no lead named)"
-        entry = by_lead.setdefault(key, LeadChase(lead or "(no lead named)"))
-        entry.items.append(ChaseItem(action, tuple(reasons)))
+        for person in people(lead, directory):
+            key = person.casefold() or "(no lead named)"
+            entry = by_lead.setdefault(key, LeadChase(person or "(no lead named)"))
+            entry.items.append(ChaseItem(action, tuple(reasons)))
 
-    for a in plan.actions:
-        if scale.is_complete(a.rag, a.due, a.progress, as_of):
+    for s in status.actions:
+        a = s.action
+        if s.complete:
             continue
         reasons = []
         if "progress" in plan.columns and not a.progress.strip():
             reasons.append("no progress statement")
-        history = (histories or {}).get(a.ref)
-        if history and history.missed_updates:
-            weeks = history.missed_updates
-            reasons.append(f"no update for {weeks} week{'s' * (weeks != 1)} (last {history.last_update.strftime('%d/%m/%Y')})")
-        elif a.ref in no_update:
-            reasons.append("no update since last week")
+        if s.updated is False:
+            reasons.append(s.update_text)
+        if s.no_data == NO_UPDATE:
+            reasons.append(f"the board is told No data for it ({s.note.removeprefix('No data: ')})")
+        elif s.no_data == MARKED:
+            reasons.append("the rating says No data: please give a rating")
         if a.due and a.due < as_of:
-            reasons.append(f"overdue by {(as_of - a.due).days} days (due {a.due.strftime('%d/%m/%Y')})")
+            reasons.append(f"overdue since {a.due.strftime('%d/%m/%Y')}")
         reasons += findings.get(a.row, [])
         if a.ref in handed:
             old = handed[a.ref]
@@ -135,6 +150,30 @@ def chase_list(plan: Plan, config: Config, *, validation: Validation, as_of: dt.
         entry.email, entry.problem = _address(entry.lead, directory)
         result.leads.append(entry)
     return result
+
+
+_JOINT = re.compile(r"\s+/\s+|\s+&\s+|\s+and\s+")
+
+
+def people(lead: str, directory: Directory | None) -> list[str]:
+    """The people a lead cell names. A joint lead ("HSCB Chair / Business Manager", "DCS &
+    HSCB Chair") is each person named, when the leads directory knows every one of them; a
+    later name missing the first one's body ("Business Manager" after "HSCB Chair") is also
+    looked for with it ("HSCB Business Manager"). Otherwise the cell is one lead, as written,
+    so nobody is dropped and nothing goes to a guessed address."""
+    parts = [p.strip() for p in _JOINT.split(lead) if p.strip()] if directory else []
+    if len(parts) < 2:
+        return [lead]
+    prefix = parts[0].split()[0] if len(parts[0].split()) > 1 else ""
+    named = []
+    for part in parts:
+        if directory.find(part):
+            named.append(directory.find(part).name)
+        elif prefix and directory.find(f"{prefix} {part}"):
+            named.append(directory.find(f"{prefix} {part}").name)
+        else:
+            return [lead]
+    return list(dict.fromkeys(named))
 
 
 def _address(lead: str, directory: Directory | None) -> tuple[str, str]:
@@ -338,7 +377,8 @@ def send(chase: ChaseList, config: Config, *, smtp: str, sender: str, outbox: Pa
                 entry.sent = "sent"
                 with log.open("a", encoding="utf-8") as f:
                     f.write(json.dumps({"key": _key(entry, chase), "lead": entry.lead, "email": entry.email,
-                                        "plan": Path(chase.plan).name, "as_of": chase.as_of.isoformat(),
+                                        "plan": Path(chase.plan).name, "plan_path": plan_key(chase.plan),
+                                        "refs": entry.refs, "as_of": chase.as_of.isoformat(),
                                         "at": dt.datetime.now().isoformat(timespec="seconds")}) + "\n")
                     f.flush()
                     os.fsync(f.fileno())

@@ -299,52 +299,62 @@ def snapshot(plan, config_path, as_of, as_json):
         click.echo(f"not stored: {result.reason}")
 
 
+HISTORY_OPTION = click.option(
+    "--history", "history_dir", type=click.Path(path_type=Path), metavar="DIR",
+    help="The folder of this plan's weekly snapshots. Default: the history folder of the config, "
+         "and only when PLAN is the configured shared workbook ([workbook] path).")
+
+
 @cli.command(context_settings=CONTEXT)
 @click.option("--ref", "refs", multiple=True, help="Only these refs (repeat the option for more).")
+@HISTORY_OPTION
 @common()
-def history(refs, config_path, as_of, as_json):
-    """For each action in the latest snapshot: when its progress or rating last changed, how
-    many days ago, how many weekly updates in a row it has missed, and its rating week by week."""
-    from .history import action_histories, load_version
-    from .snapshot import snapshots
+def history(refs, history_dir, config_path, as_of, as_json):
+    """For each action in the latest weekly version: when its progress or rating last changed,
+    how many days ago, how many weekly updates in a row it has missed (quiet weeks count), its
+    rating week by week, and what the board is told (No data with the last rating)."""
+    from .status import history_of
 
     config = _config(config_path)
-    as_of = as_of or dt.date.today()
-    found = [s for s in snapshots(config.folders["history"], config.workbook.stem) if s.date <= as_of]
-    if not found:
-        raise XlplanError(f"no snapshots of {config.workbook.name} in {config.folders['history']}; "
-                          f"take one with 'xlplan snapshot'")
-    versions = [load_version(s, config) for s in found]
-    histories = action_histories(versions, as_of)
-    chosen = [h for ref, h in histories.items() if not refs or ref in refs]
+    result = history_of(config, as_of=as_of, history=history_dir)
+    chosen = [s for s in result.actions if not refs or s.ref in refs]
+    missing = [r for r in refs if r not in {s.ref for s in result.actions}]
+    if missing:
+        raise XlplanError(f"no action {', '.join(missing)} in {result.plan} as of "
+                          f"{result.week.strftime('%d/%m/%Y')}; 'xlplan history' lists them all")
     if as_json:
-        _print_json({"as_of": as_of.isoformat(), "snapshots": [str(s.path) for s in found],
-                     "actions": [h.to_dict() for h in chosen]})
+        data = result.to_dict()
+        data["actions"] = [{**s.to_dict(), "ratings": [{"date": d.isoformat(), "rag": r, "board": b}
+                                                       for d, r, b in s.weeks]} for s in chosen]
+        data["snapshots"] = [str(p) for p in dict.fromkeys(result.snapshots)]
+        _print_json(data)
         return
-    click.echo(f"{len(found)} snapshots, {found[0].date} to {found[-1].date}; as of {as_of}")
-    for h in chosen:
-        week = " ".join((r or "-")[:5] for _, r in h.ratings[-8:])
-        last = h.last_update.isoformat() if h.last_update else "never"
-        click.echo(f"  {h.ref[:10]:<10} last update {last} ({h.days_since} days; "
-                   f"{h.missed_updates} missed)  {week}")
+    click.echo(f"{len(result.weeks)} weekly versions, {result.weeks[0].strftime('%d/%m/%Y')} to "
+               f"{result.weeks[-1].strftime('%d/%m/%Y')}; as of {result.as_of.strftime('%d/%m/%Y')}")
+    for s in chosen:
+        week = " ".join(f"{r or '-'}" for _, r, _ in s.weeks[-8:])
+        last = s.last_update.strftime("%d/%m/%Y") if s.last_update else "never"
+        click.echo(f"  {s.ref[:10]:<10} last update {last} ({s.days_since} days; "
+                   f"{s.missed_updates} missed)  {week}" + (f"  [{s.note}]" if s.note else ""))
+
+
+def _warn_not_emailed(result) -> None:
+    """Leads the run could not write to, on stderr, so a business manager never misses them."""
+    missing = result.not_emailed
+    if not missing:
+        return
+    if not any(l.draft for l in result.chase.leads):
+        _warn(f"no chase email could be written: none of the {len(missing)} leads to chase has a usable email "
+              f"address; add them with their emails to the Leads sheet (see the report's Chase sheet)")
+    else:
+        names = ", ".join(l.lead for l in missing[:5]) + (f" and {len(missing) - 5} more" if len(missing) > 5 else "")
+        _warn(f"{len(missing)} lead{'s' * (len(missing) != 1)} to chase could not be emailed ({names}); "
+              f"the report's Chase and Mail merge sheets say why")
 
 
 def _warn(message: str) -> None:
     if message:
         click.echo(f"xlplan: warning: {message}", err=True)
-
-
-def _history_for(config, plan_path: Path, as_of: dt.date | None):
-    """The versions and per-action histories from the snapshots of this plan, if there are any."""
-    from .history import action_histories, load_version
-    from .snapshot import snapshots
-
-    found = [s for s in snapshots(config.folders["history"], Path(plan_path).stem)
-             if as_of is None or s.date <= as_of]
-    if not found:
-        return [], {}
-    versions = [load_version(s, config) for s in found]
-    return versions, action_histories(versions, as_of or dt.date.today())
 
 
 @cli.command(context_settings=CONTEXT)
@@ -360,8 +370,9 @@ def _history_for(config, plan_path: Path, as_of: dt.date | None):
 @click.option("--send", is_flag=True, help="Send the emails over SMTP; without it nothing leaves the machine.")
 @click.option("--smtp", metavar="HOST:PORT", help="SMTP server for --send (default: [chase] smtp).")
 @click.option("--sender", metavar="ADDRESS", help="From address for --send (default: [chase] sender).")
+@HISTORY_OPTION
 @common()
-def chase(plan, previous, leads, output, outbox, send, smtp, sender, config_path, as_of, as_json):
+def chase(plan, previous, leads, output, outbox, send, smtp, sender, history_dir, config_path, as_of, as_json):
     """Who must update what: for each lead, the open actions that need their attention and
     why (no progress statement, no update since last week or for N weeks, overdue, no rating,
     a due date that cannot be read, a reviewer suggesting another rating). Leads with nothing
@@ -377,6 +388,8 @@ def chase(plan, previous, leads, output, outbox, send, smtp, sender, config_path
     from .validate import validate_plan
 
     from .chase import check_sender
+    from .chaselog import record_chased
+    from .status import read_week
 
     config = _config(config_path)
     settings = config.raw.get("chase", {})
@@ -386,14 +399,17 @@ def chase(plan, previous, leads, output, outbox, send, smtp, sender, config_path
             raise XlplanError("no SMTP server; pass --smtp HOST:PORT or set [chase] smtp")
     read = read_plan(plan, config, leads_file=leads)
     old = read_plan(previous, config) if previous else None
-    _, histories = _history_for(config, plan, as_of)
-    validation = validate_plan(read, config, as_of=as_of)
-    result = chase_list(read, config, validation=validation, as_of=as_of, previous=old, histories=histories)
+    week = read_week(read, config, as_of=as_of, history=history_dir, previous=old, outbox=outbox)
+    validation = validate_plan(read, config, as_of=week.status.as_of)
+    result = chase_list(read, config, validation=validation, status=week.status, previous=week.previous,
+                        comparison=week.comparison)
     if outbox or send:
         write_drafts(result, config, outbox or config.folders["outbox"], sender or settings.get("sender", ""))
     if send:
         send_all(result, config, smtp=smtp or settings.get("smtp", ""), sender=sender or settings.get("sender", ""),
                  outbox=outbox or config.folders["outbox"])
+    if outbox or send:
+        record_chased(result, outbox or config.folders["outbox"])
     if output:
         write_workbook(output, lambda wb: add_chase_sheets(wb, result, config))
     _show(as_json, result.to_dict(), chase_text(result), output, "chase list")
@@ -407,8 +423,9 @@ def chase(plan, previous, leads, output, outbox, send, smtp, sender, config_path
               help="An earlier version, for movement since then (improved, worsened, unchanged, new).")
 @click.option("-o", "--output", type=click.Path(path_type=Path),
               help="Write the summary and the exception report as a workbook.")
+@HISTORY_OPTION
 @common()
-def summary(plan, previous, output, config_path, as_of, as_json):
+def summary(plan, previous, output, history_dir, config_path, as_of, as_json):
     """Counts by rating, by theme and by lead, movement since the previous version, the trend
     week by week (from the snapshots), and a paragraph to paste into a board or scrutiny
     report: "Of the 28 actions, 9 are marked green, as completed; ..."."""
@@ -417,13 +434,15 @@ def summary(plan, previous, output, config_path, as_of, as_json):
     from .sheets import write_workbook
     from .summary import add_summary_sheet, summarise, summary_text
 
+    from .status import read_week
+
     config = _config(config_path)
     read = read_plan(plan, config)
     old = read_plan(previous, config) if previous else None
-    versions, histories = _history_for(config, plan, as_of)
-    result = summarise(read, config, as_of=as_of, previous=old, versions=versions, histories=histories)
+    week = read_week(read, config, as_of=as_of, history=history_dir, previous=old)
+    result = summarise(week.status, config, previous=week.previous, comparison=week.comparison)
     if output:
-        groups = exception_report(read, config, as_of=result.as_of, histories=histories)
+        groups = exception_report(week.status, config)
         write_workbook(output, lambda wb: (add_summary_sheet(wb, result, config),
                                            add_exceptions_sheet(wb, groups, config, result.as_of)))
     _show(as_json, result.to_dict(), summary_text(result), output, "summary")
@@ -433,19 +452,22 @@ def summary(plan, previous, output, config_path, as_of, as_json):
 @click.argument("plan", type=click.Path(path_type=Path))
 @click.option("-o", "--output", type=click.Path(path_type=Path),
               help="Write the exception report as a printable workbook.")
+@HISTORY_OPTION
 @common()
-def exceptions(plan, output, config_path, as_of, as_json):
+def exceptions(plan, output, history_dir, config_path, as_of, as_json):
     """The exception report: every action not complete and not green, grouped by the month it
     is due, overdue ones marked, with days since the last update where snapshots exist."""
     from .exceptions import add_exceptions_sheet, exception_report, exceptions_dict
     from .plan import read_plan
     from .sheets import write_workbook
 
+    from .status import read_week
+
     config = _config(config_path)
     read = read_plan(plan, config)
-    _, histories = _history_for(config, plan, as_of)
-    as_of = as_of or dt.date.today()
-    groups = exception_report(read, config, as_of=as_of, histories=histories)
+    week = read_week(read, config, as_of=as_of, history=history_dir)
+    as_of = week.status.as_of
+    groups = exception_report(week.status, config)
     if output:
         write_workbook(output, lambda wb: add_exceptions_sheet(wb, groups, config, as_of))
     if as_json:
@@ -454,8 +476,9 @@ def exceptions(plan, output, config_path, as_of, as_json):
     for g in groups:
         click.echo(g.title)
         for i in g.items:
-            late = f", overdue by {i.overdue_days} days" if i.overdue_days is not None else ""
-            click.echo(f"  {i.action.ref[:10]:<10} {i.status:<11} {i.action.lead[:30]}{late}")
+            late = f", overdue since {i.action.due.strftime('%d/%m/%Y')}" if i.overdue_days is not None else ""
+            note = f"  [{i.week.note}]" if i.week is not None and i.week.note else ""
+            click.echo(f"  {i.action.ref[:10]:<10} {i.status:<11} {i.action.lead[:30]}{late}{note}")
     if output:
         click.echo(f"wrote the exception report to {output}")
 
@@ -530,6 +553,7 @@ def weekly(config_path, as_of, as_json):
         for problem in result.problems:
             click.echo(f"problem: {problem}")
         click.echo(result.last_line(Path.cwd()))
+    _warn_not_emailed(result)
     raise click.exceptions.Exit(result.exit_code)
 
 

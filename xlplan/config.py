@@ -49,6 +49,12 @@ class Config:
     reviewer_patterns: tuple[re.Pattern, ...] = ()
     raw: dict = field(repr=False, default_factory=dict)
 
+    @property
+    def no_data_after(self) -> int:
+        """[history] no_data_after_missed_updates: weekly runs without an update, despite
+        chasing, after which the board is told No data (0: never)."""
+        return int(self.raw.get("history", {}).get("no_data_after_missed_updates", 4))
+
 
 def default_text() -> str:
     return resources.files("xlplan").joinpath("defaults.toml").read_text(encoding="utf-8")

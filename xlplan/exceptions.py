@@ -1,6 +1,7 @@
 """The exception report boards ask for (seed 000 is one): every action that is not complete
-and not Green, grouped by the month it is due ("Actions to be completed by the end of March
-2009"), overdue ones marked, with how long since the last update where history exists."""
+and that the board is not told is Green, grouped by the month it is due ("Actions to be
+completed by the end of March 2009"), overdue ones marked, with how long since the last
+update where history exists. An action reported as No data shows its last rating beside it."""
 
 from __future__ import annotations
 
@@ -9,18 +10,24 @@ from dataclasses import dataclass, field
 
 from .action import Action
 from .config import Config
-from .history import ActionHistory
 from .plan import Plan
-from .summary import status
+from .status import ActionStatus, WeekStatus, day, week_status
 from .template import row_height
 
 
 @dataclass(frozen=True)
 class ExceptionItem:
     action: Action
-    status: str
+    status: str                       # what the board is told
     overdue_days: int | None          # None: not overdue
     days_since_update: int | None     # None: no history
+    week: ActionStatus | None = None  # the action's week: last rating, updates, why No data
+
+    @property
+    def note(self) -> str:
+        if self.week is None:
+            return ""
+        return self.week.note or self.week.update_text
 
 
 @dataclass
@@ -30,31 +37,41 @@ class ExceptionGroup:
     items: list[ExceptionItem] = field(default_factory=list)
 
 
-def exception_report(plan: Plan, config: Config, *, as_of: dt.date | None = None,
-                     histories: dict[str, ActionHistory] | None = None) -> list[ExceptionGroup]:
-    as_of = as_of or dt.date.today()
-    scale = config.scale
+def exception_report(plan_or_status: Plan | WeekStatus, config: Config, *, as_of: dt.date | None = None,
+                     histories=None) -> list[ExceptionGroup]:
+    status = plan_or_status if isinstance(plan_or_status, WeekStatus) else \
+        week_status(plan_or_status, config, as_of=as_of)
+    as_of = status.as_of
     groups: dict[dt.date | None, ExceptionGroup] = {}
-    for a in plan.actions:
-        if a.rag == "Green" or scale.is_complete(a.rag, a.due, a.progress, as_of):
+    for s in status.actions:
+        a = s.action
+        if s.board == "Green" or s.complete:
             continue
         month = a.due.replace(day=1) if a.due else None
         if month not in groups:
             title = (f"Actions to be completed by the end of {month.strftime('%B %Y')}" if month
                      else "Actions with no due date")
             groups[month] = ExceptionGroup(title, month)
-        history = (histories or {}).get(a.ref)
         overdue = (as_of - a.due).days if a.due and a.due < as_of else None
-        groups[month].items.append(ExceptionItem(a, status(a.rag), overdue, history.days_since if history else None))
+        groups[month].items.append(ExceptionItem(a, s.board, overdue, s.days_since if status.history else None, s))
     return [groups[k] for k in sorted(groups, key=lambda m: (m is None, m or dt.date.min))]
 
 
 def exceptions_dict(groups: list[ExceptionGroup]) -> list[dict]:
-    return [{"title": g.title, "month": g.month.isoformat() if g.month else None,
-             "actions": [{"ref": i.action.ref, "row": i.action.row, "lead": i.action.lead, "rag": i.status,
-                          "due": i.action.due.isoformat() if i.action.due else None,
-                          "overdue_days": i.overdue_days, "days_since_update": i.days_since_update}
-                         for i in g.items]} for g in groups]
+    out = []
+    for g in groups:
+        actions = []
+        for i in g.items:
+            entry = {"ref": i.action.ref, "row": i.action.row, "lead": i.action.lead, "rag": i.status,
+                     "due": i.action.due.isoformat() if i.action.due else None,
+                     "overdue_days": i.overdue_days, "days_since_update": i.days_since_update}
+            if i.week is not None:
+                entry.update(as_rated=i.week.as_rated, last_rating=i.week.last_rating,
+                             last_rated=i.week.last_rated.isoformat() if i.week.last_rated else None,
+                             missed_updates=i.week.missed_updates, note=i.note or None)
+            actions.append(entry)
+        out.append({"title": g.title, "month": g.month.isoformat() if g.month else None, "actions": actions})
+    return out
 
 
 def add_exceptions_sheet(wb, groups: list[ExceptionGroup], config: Config, as_of: dt.date,
@@ -69,8 +86,8 @@ def add_exceptions_sheet(wb, groups: list[ExceptionGroup], config: Config, as_of
     count = sum(len(g.items) for g in groups)
     f.put(ws, 0, 0, f"Exception report: {count} actions not complete and not green, as of "
                           f"{as_of.strftime('%d/%m/%Y')}", f.title)
-    columns = (("Ref", 9), ("Action", 48), ("Lead", 24), ("Progress statement", 52), ("RAG", 12),
-               ("Due", 11), ("Overdue", 12), ("Days since update", 10))
+    columns = (("Ref", 9), ("Action", 44), ("Lead", 22), ("Progress statement", 46), ("RAG", 12),
+               ("Due", 11), ("Overdue", 12), ("Days since update", 10), ("Updates", 26))
     f.header_row(ws, 2, columns)
     row = 3
     for group in groups:
@@ -80,9 +97,10 @@ def add_exceptions_sheet(wb, groups: list[ExceptionGroup], config: Config, as_of
             a = item.action
             f.row(ws, row, ((a.ref, f.text), (a.action, f.text), (a.lead, f.text), (a.progress, f.text),
                             (item.status, f.rag(item.status)), (a.due, f.date) if a.due else (a.due_text, f.text),
-                            (f"{item.overdue_days} days", overdue) if item.overdue_days is not None else (None, f.text),
-                            (item.days_since_update, f.number if item.days_since_update is not None else f.text)),
-                  height=row_height([(a.action, 48), (a.progress, 52), (a.lead, 24)]))
+                            ("overdue", overdue) if item.overdue_days is not None else (None, f.text),
+                            (item.days_since_update, f.number if item.days_since_update is not None else f.text),
+                            (item.note, f.text)),
+                  height=row_height([(a.action, 44), (a.progress, 46), (a.lead, 22), (item.note, 26)]))
             row += 1
     ws.freeze_panes(3, 0)
     ws.set_landscape()

@@ -1,5 +1,6 @@
-"""How long each action has gone without an update, from the weekly snapshots: the date its
-progress or rating last changed, the days since, and its rating week by week.
+"""What is kept of each weekly version of the plan: for every action, its rating, progress,
+dates, lead and wording (an Entry), enough to tell when it was last updated (status.py
+walks the versions week by week).
 
 Parsing a workbook is the slow part, so what history needs of each snapshot is cached beside
 the snapshots, keyed by the file's content (and the config and xlplan version that read it):
@@ -10,11 +11,10 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from . import __version__
-from .compare import updated_since
 from .config import Config
 from .plan import read_plan
 from .snapshot import Snapshot
@@ -41,20 +41,6 @@ class Version:
     actions: dict[str, Entry]
 
 
-@dataclass
-class ActionHistory:
-    ref: str
-    last_update: dt.date | None
-    days_since: int | None
-    missed_updates: int                  # consecutive versions since the last change
-    ratings: list[tuple[dt.date, str | None]] = field(default_factory=list)
-
-    def to_dict(self) -> dict:
-        return {"ref": self.ref, "last_update": self.last_update.isoformat() if self.last_update else None,
-                "days_since": self.days_since, "missed_updates": self.missed_updates,
-                "ratings": [{"date": d.isoformat(), "rag": r} for d, r in self.ratings]}
-
-
 def _fingerprint(config: Config) -> str:
     text = json.dumps(config.raw, sort_keys=True, default=str) + __version__
     return hashlib.sha256(text.encode()).hexdigest()[:16]
@@ -65,14 +51,19 @@ def _cache_path(snapshot: Snapshot, config: Config) -> Path:
     return snapshot.path.parent / CACHE / f"{key}.json"
 
 
-def version_from_plan(snapshot: Snapshot, plan, config: Config, *, store: bool = True) -> Version:
-    """The version of a snapshot already read as a plan (so it is not parsed again); cached
-    now, or later by `store_version`."""
+def entries(plan) -> dict[str, Entry]:
+    """What history keeps of each action of a plan, by ref (a ref used twice: the first)."""
     actions = {}
     for a in plan.actions:
         if a.ref and a.ref not in actions:
             actions[a.ref] = Entry(a.rag, a.progress, a.updated, a.due, a.lead, a.action)
-    version = Version(snapshot.date, snapshot.path, actions)
+    return actions
+
+
+def version_from_plan(snapshot: Snapshot, plan, config: Config, *, store: bool = True) -> Version:
+    """The version of a snapshot already read as a plan (so it is not parsed again); cached
+    now, or later by `store_version`."""
+    version = Version(snapshot.date, snapshot.path, entries(plan))
     if store:
         store_version(version, config)
     return version
@@ -120,37 +111,3 @@ def _raw(e: Entry) -> dict:
 def _entry(raw: dict) -> Entry:
     day = lambda v: dt.date.fromisoformat(v) if v else None
     return Entry(raw["rag"], raw["progress"], day(raw["updated"]), day(raw["due"]), raw["lead"], raw["action"])
-
-
-def action_histories(versions: list[Version], as_of: dt.date) -> dict[str, ActionHistory]:
-    """For each ref in the newest version: its last update and its rating week by week."""
-    histories: dict[str, ActionHistory] = {}
-    previous: dict[str, Entry] = {}
-    for version in sorted(versions, key=lambda v: v.date):
-        for ref, entry in version.actions.items():
-            h = histories.get(ref)
-            if h is None:
-                h = histories[ref] = ActionHistory(ref, version.date, None, 0)
-            elif updated_since(previous[ref], entry):
-                h.last_update, h.missed_updates = version.date, 0
-            else:
-                h.missed_updates += 1
-            if entry.updated and h.last_update and h.last_update < entry.updated <= version.date:
-                h.last_update = entry.updated       # the lead's own date, when it is later
-            h.ratings.append((version.date, entry.rag))
-            previous[ref] = entry
-    newest = max(versions, key=lambda v: v.date).actions if versions else {}
-    out = {}
-    for ref in newest:
-        h = histories[ref]
-        h.days_since = (as_of - h.last_update).days if h.last_update else None
-        out[ref] = h
-    return out
-
-
-def reported_status(rag: str | None, history: ActionHistory | None, complete: bool, threshold: int) -> str | None:
-    """What the board is told this week: "No data" for an open action whose lead has missed
-    `threshold` or more weekly updates in a row (seed 000 and seed 003 do this)."""
-    if not complete and history is not None and threshold > 0 and history.missed_updates >= threshold:
-        return "No data"
-    return rag

@@ -1,12 +1,17 @@
 """Weekly snapshots of the shared workbook: a copy in the history folder, named by its as-of
 date. The original is only ever read (never locked, never written), so a lead can have it
 open in Excel; a snapshot identical to the latest is not stored twice; a stored snapshot is
-made read-only and never changed."""
+made read-only and never changed.
+
+A week in which nobody changed anything still counts: the weekly run records it in the
+folder's register of weeks (`<stem>.weeks.jsonl`), as an entry pointing at the snapshot it is
+identical to, never as a second copy of the bytes. `weeks()` gives one version per week."""
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 import re
 import time
 from dataclasses import dataclass
@@ -14,7 +19,7 @@ from pathlib import Path
 
 from .config import Config
 from .errors import WorkbookError
-from .files import atomic_path, sweep_temporary
+from .files import atomic_path, sweep_temporary, write_text
 from .source import check_xlsx
 
 _NAME = re.compile(r"^(?P<stem>.+)\.(?P<date>\d{4}-\d{2}-\d{2})(?:\.(?P<n>\d+))?\.xlsx$")
@@ -46,8 +51,53 @@ def snapshots(folder: Path, stem: str | None = None) -> list[Snapshot]:
 
 
 def latest_before(folder: Path, stem: str, day: dt.date) -> Snapshot | None:
-    earlier = [s for s in snapshots(folder, stem) if s.date < day]
+    earlier = [s for s in weeks(folder, stem) if s.date < day]
     return earlier[-1] if earlier else None
+
+
+def register(folder: Path, stem: str) -> Path:
+    """The register of the weeks in which the workbook did not change."""
+    return Path(folder) / f"{stem}.weeks.jsonl"
+
+
+def _quiet_weeks(folder: Path, stem: str) -> dict[dt.date, str]:
+    path = register(folder, stem)
+    out: dict[dt.date, str] = {}
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return out
+    for line in lines:
+        try:
+            entry = json.loads(line)
+            out[dt.date.fromisoformat(entry["week"])] = str(entry["snapshot"])
+        except (ValueError, KeyError, TypeError):
+            continue                        # a damaged line is one week less, never a failure
+    return out
+
+
+def weeks(folder: Path, stem: str) -> list[Snapshot]:
+    """One version per week, oldest first: each stored snapshot (the last of its day, when a
+    day has several), and each quiet week recorded in the register, pointing at the snapshot
+    whose content it had. Entries whose snapshot is gone are left out."""
+    by_date: dict[dt.date, Path] = {}
+    for s in snapshots(folder, stem):
+        by_date[s.date] = s.path                       # a later snapshot of the day wins
+    for day, name in _quiet_weeks(folder, stem).items():
+        path = Path(folder) / Path(name).name          # a name in the folder, nothing else
+        if day not in by_date and _NAME.match(path.name) and path.is_file():
+            by_date[day] = path
+    return [Snapshot(d, by_date[d]) for d in sorted(by_date)]
+
+
+def record_week(folder: Path, stem: str, week: dt.date, snapshot: Snapshot) -> None:
+    """Record that the weekly run of `week` found the workbook as it was in `snapshot`."""
+    quiet = _quiet_weeks(folder, stem)
+    if quiet.get(week) == snapshot.path.name:
+        return
+    quiet[week] = snapshot.path.name
+    write_text(register(folder, stem), "".join(
+        json.dumps({"week": d.isoformat(), "snapshot": quiet[d]}) + "\n" for d in sorted(quiet)))
 
 
 def digest(path: Path) -> str:
@@ -89,7 +139,10 @@ def _whole(data: bytes) -> bool:
         return False
 
 
-def take_snapshot(config: Config, *, workbook: Path | None = None, as_of: dt.date | None = None) -> SnapshotResult:
+def take_snapshot(config: Config, *, workbook: Path | None = None, as_of: dt.date | None = None,
+                  record: bool = False) -> SnapshotResult:
+    """Store a copy of the workbook as of `as_of`, unless it is identical to the latest. With
+    `record` (the weekly run), an identical workbook is recorded as this week's version."""
     source = Path(workbook or config.workbook)
     as_of = as_of or dt.date.today()
     folder = config.folders["history"]
@@ -98,6 +151,8 @@ def take_snapshot(config: Config, *, workbook: Path | None = None, as_of: dt.dat
     stem = source.stem
     existing = snapshots(folder, stem)
     if existing and existing[-1].path.read_bytes() == data:
+        if record and existing[-1].date < as_of:
+            record_week(folder, stem, as_of, existing[-1])
         return SnapshotResult(existing[-1], False, f"identical to {existing[-1].path.name}")
     same_day = [s for s in existing if s.date == as_of]
     name = f"{stem}.{as_of.isoformat()}.xlsx" if not same_day else f"{stem}.{as_of.isoformat()}.{len(same_day) + 1}.xlsx"

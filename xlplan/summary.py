@@ -1,6 +1,8 @@
-"""What a board or scrutiny committee is told: counts by rating, by theme and by lead,
-movement since the last version, the trend week by week, and a paragraph in the business
-manager's voice (seed 003, paragraph 16). An action with no rating counts as No data."""
+"""What a board or scrutiny committee is told: counts by rating (the board's, and as rated
+by the leads), by theme and by lead, the updates of the week, movement since the last
+version, the trend week by week, and a paragraph in the business manager's voice (seed 003,
+paragraph 16). Everything here is read from the week's status (status.py), so no two numbers
+can disagree."""
 
 from __future__ import annotations
 
@@ -9,11 +11,9 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from .config import Config
-from .history import ActionHistory, Version, reported_status
 from .plan import Plan
+from .status import NO_DATA, NO_UPDATE, ActionStatus, WeekStatus, day, week_status
 from .template import row_height
-
-NO_DATA = "No data"
 
 
 @dataclass
@@ -21,102 +21,163 @@ class Summary:
     workbook: str
     as_of: dt.date
     actions: int
-    labels: tuple[str, ...]                       # the scale's labels, in order
-    by_rag: dict[str, int]
+    labels: tuple[str, ...]                       # the scale's labels, in order, No data last
+    by_rag: dict[str, int]                        # what the board is told
+    as_rated: dict[str, int] = field(default_factory=dict)   # the last rating each lead gave
     by_group: dict[str, dict[str, int]] = field(default_factory=dict)
     by_lead: dict[str, dict[str, int]] = field(default_factory=dict)
     movement: dict[str, int] | None = None        # improved, worsened, unchanged, new
     trend: list[tuple[dt.date, dict[str, int]]] = field(default_factory=list)
+    updates: dict[str, int] | None = None         # updated / not updated this week (with history)
+    no_data: list[ActionStatus] = field(default_factory=list)
+    rated: bool = True                            # the plan has a rating column
     narrative: str = ""
 
     def to_dict(self) -> dict:
+        nonzero = lambda counts: {k: v for k, v in counts.items() if v}
         out = {"workbook": self.workbook, "as_of": self.as_of.isoformat(), "actions": self.actions,
-               "by_rag": {k: v for k, v in self.by_rag.items() if v}, "narrative": self.narrative,
-               "by_group": self.by_group, "by_lead": self.by_lead}
+               "by_rag": nonzero(self.by_rag), "as_rated": nonzero(self.as_rated), "narrative": self.narrative,
+               "by_group": self.by_group, "by_lead": self.by_lead,
+               "no_data": [{"ref": s.ref, "row": s.action.row, "lead": s.action.lead, "last_rating": s.last_rating,
+                            "last_rated": s.last_rated.isoformat() if s.last_rated else None,
+                            "missed_updates": s.missed_updates, "why": s.no_data,
+                            "chased": [d.isoformat() for d in s.chased], "note": s.note} for s in self.no_data]}
+        if self.updates is not None:
+            out["updates"] = self.updates
         if self.movement is not None:
             out["movement"] = self.movement
         if self.trend:
-            out["trend"] = [{"date": d.isoformat(), "by_rag": {k: v for k, v in c.items() if v}} for d, c in self.trend]
+            out["trend"] = [{"date": d.isoformat(), "by_rag": nonzero(c)} for d, c in self.trend]
         return out
 
 
-def status(rag: str | None) -> str:
-    return rag if rag else NO_DATA
-
-
-def summarise(plan: Plan, config: Config, *, as_of: dt.date | None = None, previous: Plan | None = None,
-              versions: list[Version] | None = None,
-              histories: dict[str, ActionHistory] | None = None, comparison=None) -> Summary:
-    as_of = as_of or dt.date.today()
-    scale = config.scale
-    threshold = int(config.raw.get("history", {}).get("no_data_after_missed_updates", 1))
-
-    def reported(a) -> str:
-        complete = scale.is_complete(a.rag, a.due, a.progress, as_of)
-        rag = reported_status(a.rag, histories.get(a.ref), complete, threshold) if histories else a.rag
-        return status(rag)
-
-    statuses = [(a, reported(a)) for a in plan.actions]
-    counts = Counter(s for _, s in statuses)
-    labels = scale.labels if NO_DATA in scale.labels else (*scale.labels, NO_DATA)
-    summary = Summary(str(plan.path), as_of, len(plan.actions), labels, {k: counts[k] for k in labels})
-    for a, s in statuses:
-        summary.by_group.setdefault(a.group or "(no theme)", dict.fromkeys(labels, 0))[s] += 1
-        summary.by_lead.setdefault(a.lead or "(no lead named)", dict.fromkeys(labels, 0))[s] += 1
+def summarise(plan_or_status: Plan | WeekStatus, config: Config, *, as_of: dt.date | None = None,
+              previous: Plan | None = None, comparison=None) -> Summary:
+    """The summary of a week. Given a plan alone (no history), its status is worked out here;
+    the weekly run and the commands pass the week's status, read once (status.read_week)."""
+    if isinstance(plan_or_status, WeekStatus):
+        status = plan_or_status
+    else:
+        status = week_status(plan_or_status, config, as_of=as_of, previous=previous)
+    labels = status.labels
+    summary = Summary(status.plan, status.as_of, len(status.actions), labels, status.by_rag, status.as_rated,
+                      rated=status.rated, no_data=status.no_data)
+    for s in status.actions:
+        a = s.action
+        summary.by_group.setdefault(a.group or "(no theme)", dict.fromkeys(labels, 0))[s.board] += 1
+        summary.by_lead.setdefault(a.lead or "(no lead named)", dict.fromkeys(labels, 0))[s.board] += 1
+    if status.history or previous is not None:
+        summary.updates = status.updates
     if previous is not None:
         from .compare import compare
 
-        changes = comparison or compare(previous, plan, config, as_of=as_of)
+        changes = comparison or compare(previous, _plan_of(status, previous), config, as_of=status.as_of)
         moved = {c.ref for c in changes.changes if c.change == "rag"}
         old_refs = {a.ref for a in previous.actions}
         summary.movement = {
             "improved": changes.counts["improved"], "worsened": changes.counts["worsened"],
-            "unchanged": sum(1 for a in plan.actions if a.ref in old_refs and a.ref not in moved),
+            "unchanged": sum(1 for s in status.actions if s.ref in old_refs and s.ref not in moved),
             "new": changes.counts["added"],
         }
-    for version in sorted(versions or [], key=lambda v: v.date):
-        week = Counter(status(e.rag) for e in version.actions.values())
-        summary.trend.append((version.date, {k: week[k] for k in labels}))
+    if status.history:
+        summary.trend = list(status.trend)
     summary.narrative = narrative(summary, config)
     return summary
+
+
+def _plan_of(status: WeekStatus, previous: Plan) -> Plan:
+    from dataclasses import replace
+
+    return replace(previous, path=status.plan, actions=[s.action for s in status.actions])
 
 
 def narrative(summary: Summary, config: Config) -> str:
     """'Of the 28 actions, 9 are marked green, as completed; 2 are marked amber/green, as some
     parts are still to be completed; ... and 2 are marked no data as, despite chasing, no
-    information has been provided by the lead officer.' Zero counts are left out."""
+    information has been provided by the lead officer.' Zero counts are left out. "Despite
+    chasing" is said only of actions that were chased; a No data action's last rating is
+    given, so the paragraph never hides a Red."""
     n = summary.actions
     if n == 0:
         return "The plan has no actions."
+    opening = f"Of the {n} action{'s' * (n != 1)}"
+    if not summary.rated:
+        return (f"{opening}, none has a RAG rating: the plan has no rating column, so their progress "
+                f"is reported in the leads' own words.")
     phrases = {lv.label: lv.narrative for lv in config.scale.levels}
     parts = []
     for label in summary.labels:
         count = summary.by_rag.get(label, 0)
-        if count:
-            parts.append(f"{count} {'is' if count == 1 else 'are'} marked {label.lower()}{phrases.get(label, '')}")
+        if count and label != NO_DATA:
+            parts.append(f"{count} {_are(count)} marked {label.lower()}{phrases.get(label, '')}")
+    chased = [s for s in summary.no_data if s.no_data == NO_UPDATE or s.chased]
+    quiet = [s for s in summary.no_data if s not in chased]
+    if chased:
+        parts.append(f"{len(chased)} {_are(len(chased))} marked no data"
+                     f"{phrases.get(NO_DATA) or ' as, despite chasing, no information has been provided by the lead officer'}"
+                     f"{_last_ratings(chased, summary.labels)}")
+    if quiet:
+        since = max((s.last_update for s in quiet if s.last_update), default=None)
+        if since and all(s.last_update for s in quiet):
+            reason = f" as no update has been received since {day(since)}"
+        else:
+            reason = " as no information has been provided by the lead officer"
+        parts.append(f"{len(quiet)} {_are(len(quiet))} marked no data{reason}{_last_ratings(quiet, summary.labels)}")
     if len(parts) > 1:
         parts[-1] = "and " + parts[-1]
-    opening = f"Of the {n} action{'s' * (n != 1)}" if n != 1 else "Of the 1 action"
     return f"{opening}, " + "; ".join(parts) + "."
+
+
+def _are(n: int) -> str:
+    return "is" if n == 1 else "are"
+
+
+def _last_ratings(statuses: list[ActionStatus], labels: tuple[str, ...]) -> str:
+    """' (last rated 1 red and 2 amber by their leads)', so a rating is never hidden."""
+    counts = Counter(s.last_rating for s in statuses if s.last_rating)
+    if not counts:
+        return ""
+    order = {label: i for i, label in enumerate(labels)}
+    words = [f"{v} {k.lower()}" for k, v in sorted(counts.items(), key=lambda kv: order.get(kv[0], len(order)))]
+    listed = words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
+    whose = "its lead" if sum(counts.values()) == 1 else "their leads"
+    return f" (last rated {listed} by {whose})"
 
 
 # -- rendering -------------------------------------------------------------------------------
 
+UPDATE_LINES = (("updated", "Updated this week"), ("not_updated", "Open, not updated this week"),
+                ("not_updated_2_weeks_or_more", "of which no update for 2 weeks or more"))
+NO_DATA_SHOWN = 40        # No data actions listed on the Summary; the Exceptions sheet has them all
+
+
 def summary_text(summary: Summary) -> str:
-    lines = [f"{summary.workbook}: {summary.actions} actions as of {summary.as_of.strftime('%d/%m/%Y')}", ""]
-    lines += [f"  {label:<12} {summary.by_rag[label]:>5}" for label in summary.labels if summary.by_rag[label]]
+    lines = [f"{summary.workbook}: {summary.actions} actions as of {summary.as_of.strftime('%d/%m/%Y')}", "",
+             f"  {'':<12} {'board':>6} {'as rated':>9}"]
+    lines += [f"  {label:<12} {summary.by_rag[label]:>6} {summary.as_rated.get(label, 0):>9}"
+              for label in summary.labels if summary.by_rag[label] or summary.as_rated.get(label)]
+    if summary.updates is not None:
+        u = summary.updates
+        lines += ["", f"  this week: {u['updated']} updated; {u['not_updated']} open actions not updated, "
+                      f"{u['not_updated_2_weeks_or_more']} of them for 2 weeks or more"]
     if summary.movement:
         m = summary.movement
         lines += ["", f"  since the last version: {m['improved']} improved, {m['worsened']} worsened, "
                       f"{m['unchanged']} unchanged, {m['new']} new"]
+    if summary.no_data:
+        lines += ["", "  reported as No data:"]
+        lines += [f"    {s.ref[:10]:<10} {s.note}" for s in summary.no_data[:NO_DATA_SHOWN]]
+        if len(summary.no_data) > NO_DATA_SHOWN:
+            lines.append(f"    ... and {len(summary.no_data) - NO_DATA_SHOWN} more (summary --json, or the Exceptions sheet)")
     lines += ["", summary.narrative]
     return "\n".join(lines) + "\n"
 
 
 def add_summary_sheet(wb, summary: Summary, config: Config, name: str = "Summary") -> None:
     """Counts as values (never formulas: LibreOffice does not recalculate on load), ratings in
-    their colours, a chart of the counts, the tables by theme and by lead, movement, and the
-    trend with its chart."""
+    their colours: the board's counts beside the counts as rated by the leads, with a chart;
+    the week's updates; the actions reported as No data with their last ratings; the tables
+    by theme and by lead; movement; and the trend with its chart."""
     from .sheets import Formats
 
     f = Formats(wb, config)
@@ -132,28 +193,58 @@ def add_summary_sheet(wb, summary: Summary, config: Config, name: str = "Summary
 
     row = 4
     f.put(ws, row, 0, "By rating", bold)
-    f.header_row_at(ws, row + 1, ["Rating", "Actions"])
-    shown = [label for label in summary.labels if summary.by_rag[label]]
+    f.header_row_at(ws, row + 1, ["Rating", "Board", "As rated"])
+    shown = [label for label in summary.labels if summary.by_rag[label] or summary.as_rated.get(label)]
     for i, label in enumerate(shown, start=row + 2):
         f.put(ws, i, 0, label, f.rag(label))
         ws.write_number(i, 1, summary.by_rag[label], f.number)
+        ws.write_number(i, 2, summary.as_rated.get(label, 0), f.number)
     total_row = row + 2 + len(shown)
     f.put(ws, total_row, 0, "Total", f.head)
     ws.write_number(total_row, 1, summary.actions, f.head)
+    ws.write_number(total_row, 2, summary.actions, f.head)
+    note = ("Board: what the board is told this week (No data: no rating, or no update despite chasing). "
+            "As rated: the last rating each lead gave.")
+    ws.merge_range(total_row + 1, 0, total_row + 2, 2, note, para)
     if shown:
         chart = wb.add_chart({"type": "column"})
         chart.add_series({
-            "name": "Actions", "categories": [name, row + 2, 0, total_row - 1, 0],
+            "name": "Board", "categories": [name, row + 2, 0, total_row - 1, 0],
             "values": [name, row + 2, 1, total_row - 1, 1],
             "points": [{"fill": {"color": f"#{config.scale.level(l).colour}"} if _known(config, l) else {},
                         "border": {"color": "#7F7F7F"}} for l in shown],
             "data_labels": {"value": True},
         })
-        chart.set_title({"name": "Actions by rating"})
+        chart.set_title({"name": "Actions by rating (board)"})
         chart.set_legend({"none": True})
         chart.set_size({"width": 480, "height": 260})
         ws.insert_chart(row, 4, chart)
-    row = max(total_row + 2, row + 15)
+    row = max(total_row + 4, row + 15)
+
+    if summary.updates is not None:
+        f.put(ws, row, 0, "Updates this week", bold)
+        f.header_row_at(ws, row + 1, ["Updates", "Actions"])
+        for i, (key, words) in enumerate(UPDATE_LINES, start=row + 2):
+            f.put(ws, i, 0, words, f.text)
+            ws.write_number(i, 1, summary.updates[key], f.warning if key != "updated" and summary.updates[key] else f.number)
+        row += len(UPDATE_LINES) + 3
+
+    if summary.no_data:
+        f.put(ws, row, 0, f"Reported as No data ({len(summary.no_data)})", bold)
+        f.header_row_at(ws, row + 1, ["Ref and lead", "Last rating", "Why"])
+        ws.merge_range(row + 1, 2, row + 1, width - 1, "Why", f.head)
+        i = row + 2
+        for s in summary.no_data[:NO_DATA_SHOWN]:
+            who = f"{s.ref}: {s.action.lead}" if s.action.lead else s.ref
+            f.put(ws, i, 0, who, f.text)
+            f.put(ws, i, 1, s.last_rating or "never rated", f.rag(s.last_rating) if s.last_rating and _known(config, s.last_rating) else f.text)
+            ws.merge_range(i, 2, i, width - 1, s.note, f.text)
+            ws.set_row(i, max(row_height([(who, 34)]), row_height([(s.note, 12 * (width - 2))])))
+            i += 1
+        if len(summary.no_data) > NO_DATA_SHOWN:
+            f.put(ws, i, 0, f"... and {len(summary.no_data) - NO_DATA_SHOWN} more: see the Exceptions sheet", f.text)
+            i += 1
+        row = i + 1
 
     for title, table in (("By theme", summary.by_group), ("By lead", summary.by_lead)):
         f.put(ws, row, 0, title, bold)
@@ -177,7 +268,7 @@ def add_summary_sheet(wb, summary: Summary, config: Config, name: str = "Summary
         row += len(summary.movement) + 3
 
     if summary.trend:
-        f.put(ws, row, 0, "Trend, week by week", bold)
+        f.put(ws, row, 0, "Trend, week by week (board)", bold)
         f.header_row_at(ws, row + 1, ["Week", *summary.labels])
         for j, label in enumerate(summary.labels, start=1):
             f.put(ws, row + 1, j, label, f.rag(label))

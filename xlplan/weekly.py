@@ -23,11 +23,13 @@ from .compare import Comparison, add_changes_sheet, compare
 from .config import Config
 from .exceptions import add_exceptions_sheet, exception_report
 from .files import sweep_temporary
-from .history import ActionHistory, action_histories, load_version, store_version, version_from_plan
+from .chaselog import chased_before, record_chased
+from .history import Version, load_version, store_version, version_from_plan
 from .parallel import can_fork, start
 from .plan import read_plan
 from .sheets import Formats, write_workbook
-from .snapshot import latest_before, snapshots, take_snapshot
+from .snapshot import latest_before, take_snapshot, weeks
+from .status import NO_DATA, WeekStatus, week_status
 from .summary import Summary, add_summary_sheet, summarise
 from .template import row_height
 from .validate import Validation, add_findings_sheet, validate_plan
@@ -46,22 +48,43 @@ class WeeklyResult:
     chase: ChaseList
     notes: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)   # parts of the work that did not finish
+    status: WeekStatus | None = None
 
     @property
     def exit_code(self) -> int:
         return 1 if self.problems else 0
 
+    @property
+    def not_emailed(self) -> list:
+        return [entry for entry in self.chase.leads if entry.problem]
+
+    def chase_line(self) -> str:
+        """'8 chase drafts for 8 leads; 1 lead has no email address (HSCB Chair)'."""
+        drafts = sum(1 for l in self.chase.leads if l.draft)
+        emailed = sum(1 for l in self.chase.leads if not l.problem)
+        text = f"{drafts} chase draft{'s' * (drafts != 1)} for {emailed} lead{'s' * (emailed != 1)}"
+        missing = [l.lead for l in self.not_emailed if "no email address" in l.problem]
+        other = [l.lead for l in self.not_emailed if "no email address" not in l.problem]
+        for names, one, many in ((missing, "has no email address", "have no email address"),
+                                 (other, "could not be emailed", "could not be emailed")):
+            if names:
+                shown = ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
+                text += f"; {len(names)} lead{'s' * (len(names) != 1)} {one if len(names) == 1 else many} ({shown})"
+        return text
+
     def last_line(self, root: Path | None = None) -> str:
+        """'28 actions (9 green, 2 amber/green, ...); 2 improved, 0 worsened; 8 chase drafts for
+        8 leads; report: ...': what the business manager needs next, in one line."""
         counts = self.comparison.counts if self.comparison else {"improved": 0, "worsened": 0}
-        to_chase = sum(len(l.items) for l in self.chase.leads)
         report = self.report
         if root is not None:
             try:
                 report = self.report.relative_to(root)
             except ValueError:
                 pass
-        return (f"{self.summary.actions} actions, {counts['improved']} improved, {counts['worsened']} worsened, "
-                f"{to_chase} to chase; report: {report}")
+        ratings = ", ".join(f"{n} {label.lower()}" for label, n in self.summary.by_rag.items() if n)
+        return (f"{self.summary.actions} actions ({ratings}); {counts['improved']} improved, "
+                f"{counts['worsened']} worsened; {self.chase_line()}; report: {report}")
 
     def to_dict(self) -> dict:
         return {
@@ -70,8 +93,13 @@ class WeeklyResult:
             "actions": self.summary.actions, "errors": self.validation.errors, "warnings": self.validation.warnings,
             "counts": self.comparison.counts if self.comparison else None,
             "by_rag": {k: v for k, v in self.summary.by_rag.items() if v},
-            "chase": {"leads": len(self.chase.leads), "actions": sum(len(l.items) for l in self.chase.leads),
-                      "drafts": sum(1 for l in self.chase.leads if l.draft)},
+            "as_rated": {k: v for k, v in self.summary.as_rated.items() if v},
+            "updates": self.summary.updates,
+            "no_data": [s.to_dict() for s in self.summary.no_data],
+            "chase": {"leads": len(self.chase.leads), "actions": len(self.chase.actions()),
+                      "drafts": sum(1 for l in self.chase.leads if l.draft),
+                      "not_emailed": [l.lead for l in self.not_emailed],
+                      "not_emailed_why": [{"lead": l.lead, "why": l.problem, "refs": l.refs} for l in self.not_emailed]},
             "notes": self.notes, "problems": self.problems,
         }
 
@@ -103,42 +131,46 @@ def run_weekly(config: Config, *, as_of: dt.date | None = None,
     stem = config.workbook.stem
 
     progress(f"snapshot of {config.workbook}")
-    taken = take_snapshot(config, as_of=as_of)
+    taken = take_snapshot(config, as_of=as_of, record=True)   # a quiet week is recorded too
     current = taken.snapshot
     notes = [] if taken.stored else [f"the workbook has not changed since {current.path.name}: no new snapshot"]
-    if taken.stored or current.date >= as_of:
-        previous = latest_before(config.folders["history"], stem, as_of)
-    else:
-        previous = current            # unchanged since an earlier week: no lead has updated
+    folder = config.folders["history"]
+    previous = latest_before(folder, stem, as_of)
 
     two_cores = _two_cores(config, current.path)
     progress("reading and validating")
-    with start(read_plan, previous.path, config, parallel=two_cores) if previous is not None else nullcontext() as earlier:
+    other = previous is not None and previous.path != current.path
+    with start(read_plan, previous.path, config, parallel=two_cores) if other else nullcontext() as earlier:
         plan = read_plan(current.path, config)
         plan.path = config.workbook       # report the shared workbook, not the snapshot's name
         validation = validate_plan(plan, config, as_of=as_of)
         comparison = None
         old = None
         if previous is not None:
-            progress(f"comparing with {previous.path.name}")
-            old = earlier.result()
+            progress(f"comparing with {previous.path.name} ({previous.date.strftime('%d/%m/%Y')})")
+            old = earlier.result() if other else read_plan(current.path, config)
             comparison = compare(old, plan, config, as_of=as_of)
         else:
             notes.append("no earlier snapshot: nothing to compare with yet")
 
     progress("reading the history")
-    history = [s for s in snapshots(config.folders["history"], stem) if s.date <= as_of]
+    earlier_weeks = [s for s in weeks(folder, stem) if s.date < as_of]
     read = {current.path: plan, **({previous.path: old} if previous is not None else {})}
-    versions = [version_from_plan(s, read[s.path], config, store=False) if s.path in read
-                else load_version(s, config) for s in history]                  # each workbook parsed once
-    to_cache = [v for v in versions if v.path in read]
-    histories = action_histories(versions, as_of)
+    parsed: dict[Path, Version] = {}
+    for s in earlier_weeks:                                              # each workbook parsed once
+        if s.path not in parsed:
+            parsed[s.path] = (version_from_plan(s, read[s.path], config, store=False) if s.path in read
+                              else load_version(s, config))
+    versions = [Version(s.date, s.path, parsed[s.path].actions) for s in earlier_weeks]
+    to_cache = [parsed[p] for p in parsed if p in read]
+    if current.path not in parsed:
+        to_cache.append(version_from_plan(current, plan, config, store=False))
+    chased = chased_before(config.folders["outbox"], config.workbook, as_of)
+    status = week_status(plan, config, as_of=as_of, earlier=versions, chased=chased, previous=old)
 
-    summary = summarise(plan, config, as_of=as_of, previous=old, versions=versions, histories=histories,
-                        comparison=comparison)
-    groups = exception_report(plan, config, as_of=as_of, histories=histories)
-    chase = chase_list(plan, config, validation=validation, as_of=as_of, previous=old, histories=histories,
-                       comparison=comparison)
+    summary = summarise(status, config, previous=old, comparison=comparison)
+    groups = exception_report(status, config)
+    chase = chase_list(plan, config, validation=validation, status=status, previous=old, comparison=comparison)
 
     reports = config.folders["reports"]
     final = reports / as_of.isoformat()
@@ -151,17 +183,19 @@ def run_weekly(config: Config, *, as_of: dt.date | None = None,
         with start(_second_core, chase, config, outbox, sender, to_cache) if two_cores else nullcontext() as drafts:
             progress("writing the report")
             write_workbook(work / report_name(as_of), lambda wb: _report(wb, config, summary, groups, comparison,
-                                                                         chase, validation, versions, histories))
+                                                                         chase, validation, status))
             progress("writing the chase drafts")
             written = drafts.result() if drafts else _second_core(chase, config, outbox, sender, to_cache)
         for entry, path in zip(chase.leads, written):
             entry.draft = path
+        record_chased(chase, outbox)                  # the evidence for "despite chasing" next weeks
         _replace_folder(work, final)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
     result = WeeklyResult(as_of, current.path, final / report_name(as_of), outbox / as_of.isoformat(),
-                          previous.path if previous else None, validation, comparison, summary, chase, notes)
+                          previous.path if previous else None, validation, comparison, summary, chase, notes,
+                          status=status)
     settings = config.raw.get("weekly", {})
     if settings.get("send"):
         progress("sending the chase emails")
@@ -172,6 +206,7 @@ def run_weekly(config: Config, *, as_of: dt.date | None = None,
         except Exception as exc:           # the report is written; say what did not finish
             result.problems.append(f"sending failed: {exc}")
         result.problems += [f"{l.lead}: {l.sent}" for l in chase.leads if l.sent.startswith("failed")]
+        record_chased(chase, outbox)
     if settings.get("format"):
         progress("re-applying the formatting to the shared workbook")
         from .errors import XlplanError
@@ -219,7 +254,7 @@ def _replace_folder(new: Path, final: Path) -> None:
 
 
 def _report(wb, config: Config, summary: Summary, groups, comparison: Comparison | None, chase: ChaseList,
-            validation: Validation, versions, histories: dict[str, ActionHistory]) -> None:
+            validation: Validation, status: WeekStatus) -> None:
     add_summary_sheet(wb, summary, config)
     add_exceptions_sheet(wb, groups, config, summary.as_of)
     if comparison is not None:
@@ -230,29 +265,39 @@ def _report(wb, config: Config, summary: Summary, groups, comparison: Comparison
         f.put(ws, 0, 0, "No earlier snapshot yet: changes are shown from next week.", f.title)
     add_chase_sheets(wb, chase, config)
     add_findings_sheet(wb, validation, config)
-    add_trend_sheet(wb, versions, histories, config)
+    add_trend_sheet(wb, status, config)
 
 
-def add_trend_sheet(wb, versions, histories: dict[str, ActionHistory], config: Config, name: str = "Trend") -> None:
-    """Each action's rating week by week, in colour, with its last update and days since."""
+def add_trend_sheet(wb, status: WeekStatus, config: Config, name: str = "Trend") -> None:
+    """Each action week by week, in colour: what the board was told (a No data week shows the
+    rating the lead last gave, in brackets), then the last update, days since and missed
+    updates; the latest week is the Summary's."""
     f = Formats(wb, config)
     ws = wb.add_worksheet(name)
-    dates = sorted({v.date for v in versions})
-    f.put(ws, 0, 0, f"Ratings week by week ({len(dates)} snapshots)", f.title)
+    dates = status.weeks
+    f.put(ws, 0, 0, f"Ratings week by week, as the board was told ({len(dates)} weekly "
+                    f"version{'s' * (len(dates) != 1)})", f.title)
     columns = [("Ref", 9), ("Lead", 28)] + [(d.strftime("%d/%m/%Y"), 11) for d in dates] + \
-              [("Last update", 12), ("Days since", 10), ("Missed updates", 10)]
+              [("Last update", 12), ("Days since", 10), ("Missed updates", 10), ("This week", 30)]
     f.header_row(ws, 2, columns)
-    leads = {}
-    for v in versions:
-        for ref, entry in v.actions.items():
-            leads[ref] = entry.lead
-    heights: dict[str, float] = {}                 # a few hundred leads, a row each for 100,000 actions
-    for r, (ref, h) in enumerate(histories.items(), start=3):
-        lead = leads.get(ref, "")
-        by_date = dict(h.ratings)
-        ratings = [(rag or ("-" if day in by_date else ""), f.rag(rag) if rag else f.text)
-                   for day in dates for rag in (by_date.get(day),)]
-        f.row(ws, r, [(ref, f.text), (lead, f.text), *ratings, (h.last_update, f.date),
-                      (h.days_since, f.number), (h.missed_updates, f.warning if h.missed_updates else f.number)],
-              height=heights.get(lead) or heights.setdefault(lead, row_height([(lead, 28)])))
-    f.finish(ws, 2, len(histories), len(columns))
+    heights: dict[tuple, float] = {}              # a few hundred leads, a row each for 100,000 actions
+    for r, s in enumerate(status.actions, start=3):
+        lead = s.action.lead
+        by_date = {d: (rating, board) for d, rating, board in s.weeks}
+        cells = []
+        for d in dates:
+            if d not in by_date:
+                cells.append(("", f.text))
+                continue
+            rating, board = by_date[d]
+            if board == NO_DATA and rating and rating != NO_DATA:
+                cells.append((f"No data ({rating})", f.rag(NO_DATA)))
+            else:
+                cells.append((board, f.rag(board)))
+        note = s.note or s.update_text
+        key = (lead, len(note) // 30)
+        f.row(ws, r, [(s.ref, f.text), (lead, f.text), *cells, (s.last_update, f.date) if s.last_update else ("", f.text),
+                      (s.days_since, f.number), (s.missed_updates, f.warning if s.missed_updates else f.number),
+                      (note, f.text)],
+              height=heights.get(key) or heights.setdefault(key, row_height([(lead, 28), (note, 30)])))
+    f.finish(ws, 2, len(status.actions), len(columns))
