@@ -170,3 +170,14 @@ def test_a_damaged_cache_entry_is_read_again_and_mended(project, monkeypatch):
 
     monkeypatch.setattr(history, "read_plan", lambda *a, **k: pytest.fail("the cache was not mended"))
     assert load_version(snap, config) == first
+
+
+def test_history_shows_whole_ratings_and_refuses_an_unknown_ref(project, capsys):
+    worse = [ROWS[0], [*ROWS[1][:4], "Amber/Red", "Slipping", None]]
+    weeks(project, [ROWS, worse])
+    config = ["--config", str(project / "config" / "xlplan.toml"), "--as-of", "2026-11-09"]
+    assert main(["history", *config]) == 0
+    assert "Red Amber/Red" in capsys.readouterr().out
+    assert main(["history", *config, "--ref", "9.99"]) == 2
+    err = capsys.readouterr().err
+    assert "no action 9.99" in err and err.count("\n") == 1
