@@ -429,8 +429,15 @@ def add_chase_sheets(wb, chase: ChaseList, config: Config, name: str = "Chase") 
     f = Formats(wb, config)
     include_progress = bool(config.raw.get("chase", {}).get("include_progress", True))
     ws = wb.add_worksheet(name)
-    f.put(ws, 0, 0, f"Chase list: {sum(len(l.items) for l in chase.leads)} actions, as of "
+    f.put(ws, 0, 0, f"Chase list: {len(chase.actions())} actions, as of "
                           f"{chase.as_of.strftime('%d/%m/%Y')}", f.title)
+    missing = [l for l in chase.leads if l.problem]
+    if missing:
+        names = ", ".join(l.lead for l in missing[:5]) + (f" and {len(missing) - 5} more" if len(missing) > 5 else "")
+        what = ("No lead could be emailed" if len(missing) == len(chase.leads)
+                else f"{len(missing)} lead{'s' * (len(missing) != 1)} could not be emailed ({names})")
+        f.put(ws, 1, 0, f"{what}: see 'Not emailed because' on the Mail merge sheet, and add their "
+                        f"addresses to the Leads sheet.", f.warning)
     columns = (("Lead", 26), ("Email", 28), ("Ref", 8), ("Action", 40), ("Due", 11), ("RAG", 11),
                ("Why", 40), ("Subject", 30), ("Lead's list", 50))
     f.header_row(ws, 2, columns)

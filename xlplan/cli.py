@@ -552,8 +552,10 @@ def weekly(config_path, as_of, as_json):
             click.echo(f"note: {note}")
         for problem in result.problems:
             click.echo(f"problem: {problem}")
+        _warn_not_emailed(result)
         click.echo(result.last_line(Path.cwd()))
-    _warn_not_emailed(result)
+    if as_json:
+        _warn_not_emailed(result)
     raise click.exceptions.Exit(result.exit_code)
 
 
