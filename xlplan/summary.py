@@ -286,8 +286,8 @@ def add_summary_sheet(wb, summary: Summary, config: Config, name: str = "Summary
                                   "values": [name, first, j, last, j],
                                   "line": {"color": f"#{'7F7F7F' if colour == 'FFFFFF' else colour}", "width": 2.25},
                                   "marker": {"type": "circle"}})
-        chart.set_title({"name": "Ratings week by week"})
-        chart.set_x_axis({"date_axis": True, "num_format": "dd/mm"})
+        chart.set_title({"name": "Ratings week by week (board)"})
+        chart.set_x_axis({"text_axis": True, "num_format": "dd/mm/yyyy"})   # one category a weekly run
         chart.set_size({"width": 640, "height": 300})
         ws.insert_chart(last + 2, 0, chart)
     ws.set_landscape()
