@@ -133,7 +133,8 @@ def chase_list(plan: Plan, config: Config, *, validation: Validation, as_of: dt.
         if s.no_data == NO_UPDATE:
             reasons.append(f"the board is told No data for it ({s.note.removeprefix('No data: ')})")
         elif s.no_data == MARKED:
-            reasons.append("the rating says No data: please give a rating")
+            last = f" (last rated {s.last_rating})" if s.last_rating else ""
+            reasons.append(f"the rating says No data: please give a rating{last}")
         if a.due and a.due < as_of:
             reasons.append(f"overdue since {a.due.strftime('%d/%m/%Y')}")
         reasons += findings.get(a.row, [])
