@@ -182,9 +182,95 @@ def test_bad_config_is_exit_2_naming_the_key(tmp_path, capsys):
     assert "colour must be six hex digits" in err and str(bad) in err
 
 
-def test_bad_as_of_date(capsys):
-    code, _, err = run(capsys, "export", str(SEED_000), "--as-of", "23/11/2026")
-    assert code == 2 and "is not a date like 2026-11-23" in err
+@pytest.mark.parametrize("value", ["2026-23-11", "23.11.2026", "11/23/2026", "31/02/2026", "23/11/26", "soon", ""])
+@pytest.mark.parametrize("option", ["--as-of", "--plan-date"])
+def test_a_bad_date_is_a_usage_error_naming_both_forms(capsys, option, value):
+    code, out, err = run(capsys, "export", str(SEED_000), option, value)
+    assert code == 2 and out == ""
+    assert err.startswith(f"xlplan: Invalid value for '{option}'") and err.count("\n") == 1, err
+    assert "2026-11-23 or 23/11/2026" in err
+
+
+@pytest.mark.parametrize("option, iso, uk", [("--as-of", "2026-11-23", "23/11/2026"),
+                                             ("--as-of", "2026-03-05", "5/3/2026"),
+                                             ("--plan-date", "2011-03-22", "22/03/2011")])
+def test_dates_are_taken_day_first_as_well_as_iso(capsys, option, iso, uk):
+    """Seed 004's "By end June" and "Immediate" are read against the plan date; its overdue
+    actions against the as-of date: the two forms must give the same reading."""
+    seed = SEED_000.parent / "004_498ca0c0c89041b6.txt"
+    outputs = []
+    for value in (iso, uk):
+        code, out, err = run(capsys, "validate", str(seed), "--json", option, value)
+        assert code in (0, 1), err
+        outputs.append(out)
+    assert outputs[0] == outputs[1]
+    code, other, _ = run(capsys, "validate", str(seed), "--json", option, "2001-01-01")
+    assert other != outputs[0]                      # the date is really used
+
+
+def test_bare_xlplan_prints_the_help_as_help_does(capsys):
+    code, out, err = run(capsys)
+    assert code == 0 and err == ""
+    _, help_out, _ = run(capsys, "--help")
+    assert out == help_out
+    assert out.startswith("Usage: xlplan [OPTIONS] COMMAND [ARGS]...\n\n")
+    assert "\nCommands:\n" in out and out.count("\n") > 20
+
+
+def test_a_bug_is_exit_70_in_one_sentence(capsys, monkeypatch):
+    """The contract: 70 for an unexpected internal error, so a scheduler can tell a bug from
+    a bad file (2); one sentence, no traceback; --debug shows it."""
+    def broken(plan):
+        raise ZeroDivisionError("division by zero")
+
+    monkeypatch.setattr("xlplan.export.to_json", broken)
+    code, out, err = run(capsys, "export", str(SEED_000))
+    assert code == 70 and out == ""
+    assert err == ("xlplan: could not finish (ZeroDivisionError: division by zero); run again with "
+                   "--debug for the details and report it\n")
+    with pytest.raises(ZeroDivisionError):
+        main(["--debug", "export", str(SEED_000)])
+
+
+def test_a_full_disk_under_xlsxwriter_is_not_a_bug(tmp_path, capsys, monkeypatch):
+    """xlsxwriter wraps the system's error in its own FileCreateError: still exit 2, saying
+    what the system said, not "report it"."""
+    import errno
+
+    from xlsxwriter.exceptions import FileCreateError
+
+    def full(self, *args, **kwargs):
+        raise FileCreateError(OSError(errno.ENOSPC, "No space left on device", str(tmp_path / "f.xlsx")))
+
+    monkeypatch.setattr("xlsxwriter.Workbook.close", full)
+    code, _, err = run(capsys, "validate", str(SEED_000), "-o", str(tmp_path / "f.xlsx"))
+    assert code == 2 and "No space left on device" in err and "report it" not in err, err
+    assert not (tmp_path / "f.xlsx").exists()
+
+
+@pytest.mark.parametrize("command", [["weekly"], ["weekly", "--json"], ["snapshot"], ["schedule", "--once"],
+                                     ["weekly", "--as-of", "23/11/2026"]])
+def test_no_config_and_no_workbook_says_so_and_writes_nothing(tmp_path, capsys, monkeypatch, command):
+    folder = tmp_path / "empty"
+    folder.mkdir()
+    monkeypatch.chdir(folder)
+    code, out, err = run(capsys, *command)
+    assert code == 2 and out == ""
+    assert err.startswith("xlplan: no config file found (looked for config/xlplan.toml in "
+                          f"{folder.resolve()}, {folder.resolve().parent}, "), err
+    assert err.count("\n") == 1 and "Traceback" not in err
+    assert "workbooks/plan.xlsx does not exist" in err and "pass --config PATH" in err
+    assert list(folder.iterdir()) == [], "a run that could not start wrote something"
+
+
+def test_a_missing_workbook_with_a_config_writes_nothing(tmp_path, capsys, monkeypatch):
+    (tmp_path / "config").mkdir()
+    (tmp_path / "config" / "xlplan.toml").write_text('[workbook]\npath = "shared/plan.xlsx"\n')
+    monkeypatch.chdir(tmp_path)
+    for command in (["weekly"], ["snapshot"]):
+        code, _, err = run(capsys, *command)
+        assert code == 2 and "plan.xlsx does not exist" in err and "no config" not in err, err
+        assert [p.name for p in tmp_path.iterdir()] == ["config"]
 
 
 def test_export_of_seed_000_as_the_board_kept_it(tmp_path, capsys):

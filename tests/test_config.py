@@ -5,8 +5,9 @@ import tomllib
 
 import pytest
 
-from conftest import PROJECT
-from xlplan.config import load_config
+from conftest import PROJECT, SEED_000
+from xlplan.cli import main
+from xlplan.config import default_text, load_config
 from xlplan.errors import ConfigError
 
 
@@ -50,7 +51,7 @@ def test_a_partial_file_overrides_only_what_it_names(tmp_path):
     ('[workbok]\nsheet = "x"\n', ["unknown key 'workbok'"]),
     ('[columns.owner]\nheader = "x"\n', ["'columns.owner'", "the fields are"]),
     ('[workbook]\nplan_date = "22/03/2011"\n', ["[workbook] plan_date", "2011-03-22"]),
-    ('[workbook]\nheader_search_rows = "twenty"\n', ["[workbook] header_search_rows must be a int"]),
+    ('[workbook]\nheader_search_rows = "twenty"\n', ["[workbook] header_search_rows must be a whole number"]),
     ('[[rag.levels]]\nlabel = "Red"\ncolour = "red"\n', ["'Red' colour", "six hex digits"]),
     ('[sections]\ndue = ["(unclosed"]\n', ["[sections] due has a bad pattern"]),
 ])
@@ -75,3 +76,123 @@ def test_conflict_labels_the_user_wrote_must_be_ratings(tmp_path):
     path.write_text('[rules.conflict]\ndone_contradicts = ["Amberr"]\n')
     with pytest.raises(ConfigError, match=r"\[rules.conflict\] done_contradicts names 'Amberr'"):
         load_config(path)
+
+
+# -- a wrong value is refused on loading, naming the key and the file --------------------------
+
+def validate_with(capsys, path):
+    """`xlplan validate` with this config: the exit code and what it said on stderr."""
+    code = main(["validate", str(SEED_000), "--config", str(path)])
+    return code, capsys.readouterr().err
+
+
+def assert_refused(code, err, path, key):
+    assert code == 2, err
+    assert err.startswith("xlplan: config file ") and err.count("\n") == 1, err
+    assert key in err and str(path) in err, err
+    assert "report it" not in err and "Traceback" not in err, err
+
+
+@pytest.mark.parametrize("text, key", [
+    ('[chase]\nreply_days = "five"\n', "[chase] reply_days must be a whole number"),
+    ('[format]\nbackups = "ten"\n', "[format] backups must be a whole number"),
+    ('[limits]\nstale_lock_hours = "x"\n', "[limits] stale_lock_hours must be a number"),
+    ("[format]\nbackups = -1\n", "[format] backups must be 0 or more"),
+    ("[chase]\nreply_days = -5\n", "[chase] reply_days must be from 0 to 366"),
+    ("[chase]\nreply_days = 100000000\n", "[chase] reply_days must be from 0 to 366"),
+    ("[chase]\ntimeout_seconds = 0\n", "[chase] timeout_seconds must be more than 0"),
+    ("[limits]\nstale_lock_hours = -1\n", "[limits] stale_lock_hours must be from 0"),
+    ("[limits]\nstale_lock_hours = 1e300\n", "[limits] stale_lock_hours must be from 0"),
+    ("[limits]\nmax_unpacked_mb = 0\n", "[limits] max_unpacked_mb must be more than 0"),
+    ("[limits]\nmax_unpacked_mb = inf\n", "[limits] max_unpacked_mb must be a number"),
+    ("[limits]\nmax_rows = 0\n", "[limits] max_rows must be 1 or more"),
+    ("[workbook]\nheader_search_rows = 0\n", "[workbook] header_search_rows must be 1 or more"),
+    ("[history]\nno_data_after_missed_updates = -1\n", "[history] no_data_after_missed_updates must be 0 or more"),
+    ("[weekly]\nparallel_min_mb = nan\n", "[weekly] parallel_min_mb must be a number"),
+    ("[rag]\nfill_tolerance = 500\n", "[rag] fill_tolerance must be from 0 to 441"),
+    ("[columns.ref]\nwidth = 0\n", "[columns.ref] width must be more than 0"),
+    ("[limits]\nmax_rows = true\n", "[limits] max_rows must be a whole number"),
+    ("[weekly]\nsend = 1\n", "[weekly] send must be true or false"),
+    ('[import]\nwork_streams = "QA"\n', "[import] work_streams must be a list of texts"),
+    ("[import]\nwork_streams = [1, 2]\n", "[import] work_streams must be a list of texts"),
+    ('workbook = "plan.xlsx"\n', "[workbook] must be a table"),
+    ('[schedule]\nday = "mondy"\n', "[schedule] day must be a day of the week"),
+    ('[schedule]\ntime = "7am"\n', "[schedule] time must be a 24-hour time"),
+    ('[[rag.levels]]\nlabel = "Red"\ncomplete = "yes"\n', "[[rag.levels]] 'Red' complete must be true or false"),
+    ('[[rag.levels]]\nlabel = "Red"\naliases = "r"\n', "[[rag.levels]] 'Red' aliases must be a list of texts"),
+    ('[[rag.levels]]\nlabel = "Red"\norder = "6"\n', "[[rag.levels]] 'Red' order must be a whole number"),
+    ('[[rag.levels]]\nlabel = "Red"\ncolur = "FF0000"\n', "[[rag.levels]] 'Red' has an unknown key 'colur'"),
+    ('[rag]\nlevels = ["Red"]\n', "[[rag.levels]] table"),
+])
+def test_a_wrong_value_is_exit_2_naming_the_key_and_the_file(tmp_path, capsys, text, key):
+    path = tmp_path / "xlplan.toml"
+    path.write_text(text)
+    code, err = validate_with(capsys, path)
+    assert_refused(code, err, path, key)
+
+
+def _scalar_keys(table: dict, section: str = ""):
+    """(section, key, default) for every key of the built-in defaults that is not a table."""
+    for key, value in table.items():
+        if isinstance(value, dict):
+            yield from _scalar_keys(value, f"{section}.{key}" if section else key)
+        elif section != "rag" or key != "levels":
+            yield section, key, value
+
+
+SCALAR_KEYS = list(_scalar_keys(tomllib.loads(default_text())))
+
+
+def _wrong(default):
+    """A TOML value of another type than `default`."""
+    if isinstance(default, bool):
+        return '"yes"'
+    if isinstance(default, (int, float)):
+        return '"ten"'
+    if isinstance(default, str):
+        return "5"
+    assert isinstance(default, list)
+    return '"one"'
+
+
+def test_the_sweep_covers_every_kind_of_key():
+    kinds = {type(d) for _, _, d in SCALAR_KEYS}
+    assert kinds == {str, int, float, bool, list} and len(SCALAR_KEYS) > 50
+
+
+@pytest.mark.parametrize("section, key, default", SCALAR_KEYS, ids=[f"{s}.{k}" for s, k, _ in SCALAR_KEYS])
+def test_every_key_refuses_a_value_of_another_type(tmp_path, capsys, section, key, default):
+    path = tmp_path / "xlplan.toml"
+    path.write_text(f"[{section}]\n{key} = {_wrong(default)}\n")
+    code, err = validate_with(capsys, path)
+    assert_refused(code, err, path, f"[{section}] {key} must be")
+    if isinstance(default, list) and default and isinstance(default[0], str):
+        path.write_text(f"[{section}]\n{key} = [1]\n")              # a list, of the wrong things
+        code, err = validate_with(capsys, path)
+        assert_refused(code, err, path, f"[{section}] {key} must be a list of texts")
+
+
+LEVEL_KEYS = sorted({(k, type(v).__name__) for level in tomllib.loads(default_text())["rag"]["levels"]
+                     for k, v in level.items() if k != "label"})
+
+
+@pytest.mark.parametrize("key, kind", LEVEL_KEYS, ids=[k for k, _ in LEVEL_KEYS])
+def test_every_rag_level_key_refuses_a_value_of_another_type(tmp_path, capsys, key, kind):
+    path = tmp_path / "xlplan.toml"
+    wrong = {"bool": '"yes"', "int": '"1"', "str": "1", "list": '"a"'}[kind]
+    path.write_text(f'[[rag.levels]]\nlabel = "Done"\n{key} = {wrong}\n')
+    code, err = validate_with(capsys, path)
+    assert_refused(code, err, path, f"[[rag.levels]] 'Done' {key} must be")
+
+
+def test_values_of_the_right_kind_are_taken(tmp_path):
+    """A whole number where a number is the default, a TOML date or time where text is."""
+    path = tmp_path / "xlplan.toml"
+    path.write_text("[workbook]\nplan_date = 2011-03-22\n[schedule]\ntime = 07:30:00\n"
+                    "[limits]\nstale_lock_hours = 1\nmax_unpacked_mb = 0.5\n[chase]\ntimeout_seconds = 2.5\n"
+                    "reply_days = 0\n[columns.ref]\nwidth = 8.43\n[format]\nbackups = 0\n")
+    config = load_config(path)
+    assert config.plan_date == dt.date(2011, 3, 22)
+    assert config.columns["ref"].width == 8.43
+    assert config.max_unpacked_bytes == 512 * 1024
+    assert config.raw["limits"]["stale_lock_hours"] == 1 and config.raw["chase"]["timeout_seconds"] == 2.5

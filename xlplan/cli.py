@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -16,13 +17,24 @@ from .errors import RunFailed, XlplanError
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 
+DATE_FORMS = "2026-11-23 or 23/11/2026"
+
+
 def _date(ctx, param, value):
+    """A date as given on the command line: ISO (2026-11-23) or day first, as people in
+    England write it (23/11/2026, 3/11/2026)."""
     if value is None:
         return None
+    text = value.strip()
+    day_first = re.fullmatch(r"(\d{1,2})/(\d{1,2})/(\d{4})", text)
     try:
-        return dt.date.fromisoformat(value)
+        if day_first:
+            return dt.date(int(day_first[3]), int(day_first[2]), int(day_first[1]))
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+            return dt.date.fromisoformat(text)
     except ValueError:
-        raise click.BadParameter(f"{value!r} is not a date like 2026-11-23") from None
+        raise click.BadParameter(f"{value!r} is not a real date; give one like {DATE_FORMS}") from None
+    raise click.BadParameter(f"{value!r} is not a date like {DATE_FORMS}")
 
 
 def common(*, as_of: bool = True, json_flag: bool = True):
@@ -32,8 +44,9 @@ def common(*, as_of: bool = True, json_flag: bool = True):
                           help="Config file (default: config/xlplan.toml found from the working "
                                "directory, else built-in defaults).")(fn)
         if as_of:
-            fn = click.option("--as-of", callback=_date, metavar="YYYY-MM-DD",
-                              help="Treat this date as today (overdue, staleness, file names).")(fn)
+            fn = click.option("--as-of", callback=_date, metavar="DATE",
+                              help=f"Treat this date as today (overdue, staleness, file names); "
+                                   f"{DATE_FORMS}.")(fn)
         if json_flag:
             fn = click.option("--json", "as_json", is_flag=True,
                               help="Print one JSON object on stdout and nothing else.")(fn)
@@ -74,8 +87,8 @@ def cli(ctx, debug):
               help="Fill the new workbook with the actions read from this plan "
                    "(.xlsx, .csv, or tab-separated text copied out of Word).")
 @click.option("--title", help="Title written above the table (default: the source's title).")
-@click.option("--plan-date", callback=_date, metavar="YYYY-MM-DD",
-              help="The date the plan was written, for due dates like 'By end June'.")
+@click.option("--plan-date", callback=_date, metavar="DATE",
+              help=f"The date the plan was written, for due dates like 'By end June'; {DATE_FORMS}.")
 @click.option("--sheet", help="Sheet of SOURCE to read (default: from the config).")
 @click.option("--force", is_flag=True, help="Replace PLAN if it exists (never while it is open).")
 @common(as_of=False, json_flag=True)
@@ -133,8 +146,8 @@ def _import(source: Path, target: Path, config, *, sheet, plan_date, title, as_j
 @click.option("-o", "--output", type=click.Path(path_type=Path),
               help="Write to this file instead of stdout.")
 @click.option("--sheet", help="Sheet to read (default: [workbook] sheet in the config).")
-@click.option("--plan-date", callback=_date, metavar="YYYY-MM-DD",
-              help="The date the plan was written, for due dates like 'By end June'.")
+@click.option("--plan-date", callback=_date, metavar="DATE",
+              help=f"The date the plan was written, for due dates like 'By end June'; {DATE_FORMS}.")
 @common(as_of=True, json_flag=True)
 def export(plan, fmt, output, sheet, plan_date, config_path, as_of, as_json):
     """The actions of PLAN as xlplan reads them: canonical RAG labels, ISO due dates.
@@ -162,9 +175,9 @@ def export(plan, fmt, output, sheet, plan_date, config_path, as_of, as_json):
 @click.argument("source", type=click.Path(path_type=Path))
 @click.option("-o", "--output", type=click.Path(path_type=Path), required=True,
               help="The plan workbook to write (.xlsx).")
-@click.option("--plan-date", callback=_date, metavar="YYYY-MM-DD",
+@click.option("--plan-date", callback=_date, metavar="DATE",
               help="The date the plan was written, for due dates like 'By end June' and 'now' "
-                   "(default: the config's, else a date in the title).")
+                   f"(default: the config's, else a date in the title); {DATE_FORMS}.")
 @click.option("--sheet", help="Sheet of an .xlsx SOURCE to read (default: the one with the plan).")
 @click.option("--title", help="Title written above the table (default: the source's title).")
 @click.option("--force", is_flag=True, help="Replace the output if it exists (never while it is open).")
@@ -190,8 +203,8 @@ def import_(source, output, plan_date, sheet, title, force, config_path, as_json
 @click.option("-o", "--output", type=click.Path(path_type=Path),
               help="Also write the findings as a formatted sheet (.xlsx).")
 @click.option("--sheet", help="Sheet to read (default: [workbook] sheet in the config).")
-@click.option("--plan-date", callback=_date, metavar="YYYY-MM-DD",
-              help="The date the plan was written, for due dates like 'By end June'.")
+@click.option("--plan-date", callback=_date, metavar="DATE",
+              help=f"The date the plan was written, for due dates like 'By end June'; {DATE_FORMS}.")
 @common()
 def validate(plan, leads, output, sheet, plan_date, config_path, as_of, as_json):
     """Check every row of PLAN and print the findings, grouped by lead, with the row to go to.
@@ -289,6 +302,7 @@ def snapshot(plan, config_path, as_of, as_json):
     from .snapshot import take_snapshot
 
     config = _config(config_path)
+    _check_can_start(config, plan)
     with run_lock(config):                 # never beside a weekly run (it sweeps temporary files)
         result = take_snapshot(config, workbook=plan, as_of=as_of)
     if as_json:
@@ -498,10 +512,34 @@ def _logging(config):
     return logger
 
 
+def _check_can_start(config, workbook: Path | None = None, *, only_without_config: bool = False) -> None:
+    """A weekly run, the scheduler or a snapshot that cannot start writes nothing (no log, no
+    run lock): the workbook it copies must be there, and with no config file found, the user
+    is told that, where xlplan looked, and what to do. `only_without_config`: check only
+    that last case (the scheduler, whose workbook may be on a share not there yet)."""
+    from .config import DEFAULT_LOCATION, searched_folders
+    from .errors import ConfigError
+    from .source import check_xlsx
+
+    path = Path(workbook) if workbook is not None else config.workbook
+    if path.is_file() or (path.exists() and not path.is_dir()):
+        return
+    if workbook is None and config.source is None and not path.exists():
+        folders = [str(f) for f in searched_folders(config.root)]
+        where = folders[0] if len(folders) == 1 else f"{', '.join(folders[:-1])} and {folders[-1]}"
+        raise ConfigError(f"no config file found (looked for {DEFAULT_LOCATION} in {where}) and the built-in "
+                          f"default workbook {path} does not exist; run xlplan from the project folder, "
+                          f"create {DEFAULT_LOCATION} there with [workbook] path naming the shared workbook, "
+                          f"or pass --config PATH")
+    if not only_without_config:
+        check_xlsx(path, config.max_unpacked_bytes)          # says it does not exist, or is a folder
+
+
 def _weekly(config, as_of, *, quiet: bool):
     from .scheduler import record_run, run_lock
     from .weekly import run_weekly
 
+    _check_can_start(config)
     logger = _logging(config)
     as_of = as_of or dt.date.today()
     tty = sys.stderr.isatty() and not quiet
@@ -576,6 +614,7 @@ def schedule(once, config_path):
 
     config = _config(config_path)
     slot(config)                                     # a bad day or time is a config error now
+    _check_can_start(config, only_without_config=True)
     logger = _logging(config)
 
     def run(as_of: dt.date) -> None:
@@ -612,6 +651,11 @@ def _print_json(data: dict) -> None:
     click.echo(json.dumps(data, ensure_ascii=False, indent=2))
 
 
+INTERNAL_ERROR = 70                        # the contract's exit code for a bug
+# click 8.2 and later raise this for a group called with nothing (8.1 prints the help itself).
+_NO_ARGS = getattr(click.exceptions, "NoArgsIsHelpError", ())
+
+
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     debug = "--debug" in args
@@ -620,6 +664,9 @@ def main(argv: list[str] | None = None) -> int:
         return code if isinstance(code, int) else 0   # click returns an Exit's code here
     except click.exceptions.Exit as exc:
         return exc.exit_code
+    except _NO_ARGS as exc:                # bare 'xlplan': the help, as --help prints it
+        click.echo(exc.ctx.get_help())
+        return 0
     except click.ClickException as exc:   # a usage error: one line, and where to look
         command = f" {exc.ctx.info_name}" if getattr(exc, "ctx", None) and exc.ctx.parent else ""
         message = " ".join(exc.format_message().split())
@@ -636,19 +683,31 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         click.echo("xlplan: stopped", err=True)
         return 130
-    except OSError as exc:                 # a full disk, a read-only folder, a share gone away
+    except Exception as exc:
         if debug:
             raise
-        where = f": {exc.filename}" if exc.filename else ""
-        click.echo(f"xlplan: could not finish ({exc.strerror or exc}{where}); files already "
-                   f"written are whole, the rest were not written", err=True)
-        return 2
-    except Exception as exc:  # a bug, or input nobody foresaw: still one sentence, no traceback
-        if debug:
-            raise
+        system = _os_error(exc)
+        if system is not None:             # a full disk, a read-only folder, a share gone away
+            where = f": {system.filename}" if system.filename else ""
+            click.echo(f"xlplan: could not finish ({system.strerror or system}{where}); files already "
+                       f"written are whole, the rest were not written", err=True)
+            return 2
+        # A bug: still one sentence, no traceback; 70 (EX_SOFTWARE) tells a scheduler it is
+        # not a bad file.
         click.echo(f"xlplan: could not finish ({type(exc).__name__}: {exc}); run again with "
                    f"--debug for the details and report it", err=True)
-        return 2
+        return INTERNAL_ERROR
+
+
+def _os_error(exc: BaseException) -> OSError | None:
+    """The operating system's error behind `exc`: itself, or the one xlsxwriter wraps in its
+    FileCreateError when it cannot write (a full disk, a read-only folder)."""
+    if isinstance(exc, OSError):
+        return exc
+    if type(exc).__name__ == "FileCreateError" and type(exc).__module__.startswith("xlsxwriter"):
+        inner = exc.args[0] if exc.args else exc.__context__
+        return inner if isinstance(inner, OSError) else None
+    return None
 
 
 if __name__ == "__main__":

@@ -4,6 +4,8 @@ project's config/xlplan.toml. Every error names the key and the file."""
 from __future__ import annotations
 
 import datetime as dt
+import fnmatch
+import math
 import re
 import tomllib
 from dataclasses import dataclass, field
@@ -60,10 +62,16 @@ def default_text() -> str:
     return resources.files("xlplan").joinpath("defaults.toml").read_text(encoding="utf-8")
 
 
+def searched_folders(start: Path | None = None) -> tuple[Path, ...]:
+    """The folders find_config looks in, nearest first: the working directory and every
+    folder above it."""
+    here = (start or Path.cwd()).resolve()
+    return (here, *here.parents)
+
+
 def find_config(start: Path | None = None) -> Path | None:
     """config/xlplan.toml in the working directory or the nearest folder above it."""
-    here = (start or Path.cwd()).resolve()
-    for folder in (here, *here.parents):
+    for folder in searched_folders(start):
         candidate = folder / DEFAULT_LOCATION
         if candidate.is_file():
             return candidate
@@ -90,6 +98,7 @@ def load_config(path: str | Path | None = None, *, search_from: Path | None = No
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"config file {found} cannot be read ({exc})") from None
     _check_known_keys(user, defaults, found)
+    _check_values(user, defaults, found)
     found = found.resolve()
     root = found.parent.parent if found.parent.name == "config" else found.parent
     return build_config(_merge(defaults, user), source=found, root=root, user=user)
@@ -115,6 +124,120 @@ def _check_known_keys(user: dict, defaults: dict, path: Path, prefix: str = "") 
             raise ConfigError(f"config file {path}: unknown key {name!r}; {hint}")
         if isinstance(value, dict) and isinstance(defaults[key], dict):
             _check_known_keys(value, defaults[key], path, f"{name}.")
+
+
+# Besides its default's type, a key may hold: a TOML date for the plan date, a TOML time for
+# the schedule's time.
+_ALSO = {"workbook.plan_date": (dt.date,), "schedule.time": (dt.time,)}
+_WORDS = {"workbook.plan_date": 'a date like 2011-03-22 (or "")', "schedule.time": 'a 24-hour time such as "07:00"'}
+
+# Numbers outside these bounds make no sense (a negative count) or would stop the code (a
+# timeout of 0, a date ten thousand years on): the test, and how to say it. `*` is any name.
+_BOUNDS = {
+    "workbook.header_search_rows": (lambda v: v >= 1, "1 or more"),
+    "weekly.parallel_min_mb": (lambda v: v >= 0, "0 or more"),
+    "history.no_data_after_missed_updates": (lambda v: v >= 0, "0 or more"),
+    "chase.reply_days": (lambda v: 0 <= v <= 366, "from 0 to 366"),
+    "chase.timeout_seconds": (lambda v: 0 < v <= 3600, "more than 0 and at most 3600"),
+    "format.backups": (lambda v: v >= 0, "0 or more"),
+    "limits.max_unpacked_mb": (lambda v: v > 0, "more than 0"),
+    "limits.max_rows": (lambda v: v >= 1, "1 or more"),
+    "limits.stale_lock_hours": (lambda v: 0 <= v <= 87600, "from 0 to 87600 (ten years)"),
+    "rag.fill_tolerance": (lambda v: 0 <= v <= 441, "from 0 to 441"),
+    "columns.*.width": (lambda v: 0 < v <= 255, "more than 0 and at most 255"),
+}
+_DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
+def _check_values(user: dict, defaults: dict, path: Path, section: str = "") -> None:
+    """Every key the user set has the type of its default (a whole number where a number is
+    the default is fine; true or false is not a number; a list holds what the default list
+    holds), and a number is one the code can use. Checked on loading, before any work, so a
+    wrong value is a sentence naming the key and the file, not a crash half-way."""
+    for key, value in user.items():
+        default = defaults[key]                            # _check_known_keys has run
+        dotted = f"{section}.{key}" if section else key
+        name = f"[{section}] {key}" if section else f"[{key}]"
+        if isinstance(default, dict):
+            if not isinstance(value, dict):
+                raise ConfigError(f"config file {path}: {name} must be a table ([{dotted}] and its keys), "
+                                  f"not {value!r}")
+            _check_values(value, default, path, dotted)
+            continue
+        if dotted == "rag.levels":
+            _check_levels(value, default, path)
+            continue
+        wanted = _wrong_type(value, default, _ALSO.get(dotted, ()))
+        if wanted:
+            raise ConfigError(f"config file {path}: {name} must be {_WORDS.get(dotted, wanted)}, not {value!r}")
+        for pattern, (ok, words) in _BOUNDS.items():
+            if fnmatch.fnmatchcase(dotted, pattern) and not ok(value):
+                raise ConfigError(f"config file {path}: {name} must be {words}, not {value!r}")
+    if section == "schedule":
+        _check_schedule(user, path)
+
+
+def _wrong_type(value, default, also: tuple = ()) -> str:
+    """What `value` should be, when it is not of its default's kind; "" when it is."""
+    if also and isinstance(value, also) and not isinstance(value, dt.datetime):
+        return ""
+    if isinstance(default, bool):
+        return "true or false" if not isinstance(value, bool) else ""
+    if isinstance(default, int):
+        return "a whole number" if isinstance(value, bool) or not isinstance(value, int) else ""
+    if isinstance(default, float):
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            return "a number"
+        return "a number" if not math.isfinite(value) else ""
+    if isinstance(default, str):
+        return 'text in quotes' if not isinstance(value, str) else ""
+    if isinstance(default, list):
+        kinds = {type(item) for item in default}
+        if not isinstance(value, list):
+            return _list_words(kinds)
+        if kinds and any(_wrong_type(item, default[0]) for item in value):
+            return _list_words(kinds)
+        return ""
+    return ""
+
+
+def _list_words(kinds: set) -> str:
+    if kinds == {str}:
+        return 'a list of texts in quotes, like ["a", "b"]'
+    return "a list"
+
+
+def _check_levels(levels, defaults: list, path: Path) -> None:
+    """[[rag.levels]]: each a table whose keys are those the default levels use, of their types."""
+    if not isinstance(levels, list) or not all(isinstance(level, dict) for level in levels):
+        raise ConfigError(f"config file {path}: rag levels must each be a [[rag.levels]] table, not {levels!r}")
+    schema: dict = {}
+    for level in defaults:
+        for key, value in level.items():
+            if key not in schema or (isinstance(value, list) and value and not schema[key]):
+                schema[key] = value
+    for i, level in enumerate(levels, 1):
+        which = repr(level["label"]) if isinstance(level.get("label"), str) else f"number {i}"
+        for key, value in level.items():
+            if key not in schema:
+                raise ConfigError(f"config file {path}: [[rag.levels]] {which} has an unknown key {key!r}; "
+                                  f"the keys are {', '.join(schema)}")
+            wanted = _wrong_type(value, schema[key])
+            if wanted:
+                raise ConfigError(f"config file {path}: [[rag.levels]] {which} {key} must be {wanted}, not {value!r}")
+
+
+def _check_schedule(schedule: dict, path: Path) -> None:
+    day = schedule.get("day")
+    if day is not None and day.strip().lower() not in _DAYS:
+        raise ConfigError(f"config file {path}: [schedule] day must be a day of the week such as monday, not {day!r}")
+    at = schedule.get("time")
+    if isinstance(at, str):
+        try:
+            dt.time.fromisoformat(at)
+        except ValueError:
+            raise ConfigError(f"config file {path}: [schedule] time must be a 24-hour time such as 07:00, "
+                              f"not {at!r}") from None
 
 
 def build_config(data: dict, *, source: Path | None, root: Path, user: dict | None = None) -> Config:
