@@ -35,10 +35,24 @@ def test_narrative_in_the_voice_of_the_scrutiny_report(tmp_path, config):
 
 
 def test_unrated_counts_as_no_data_and_singular_plan(tmp_path, config):
-    path = write_rows(tmp_path / "p.xlsx", [["Ref", "Action", "Lead", "RAG"], ["1.1", "a", "DCS", None]])
+    path = write_rows(tmp_path / "p.xlsx", [["Ref", "Action", "Lead", "RAG"], ["1.1", "a", "DCS", None],
+                                            ["1.2", "b", "DCS", "Amber/Red"]])
     result = summarise(read_plan(path, config), config, as_of=AS_OF)
     assert result.by_rag["No data"] == 1
-    assert result.narrative == "Of the 1 action, 1 is marked no data as no information has been provided by the lead officer."
+    assert result.narrative == ("Of the 2 actions, 1 is marked amber/red as activity is currently on hold or at "
+                                "risk; and 1 is marked no data as no information has been provided by the lead "
+                                "officer.")
+    one = write_rows(tmp_path / "one.xlsx", [["Ref", "Action", "Lead", "RAG"], ["1.1", "a", "DCS", "Red"]])
+    assert summarise(read_plan(one, config), config, as_of=AS_OF).narrative.startswith("Of the 1 action, 1 is marked red")
+
+
+def test_no_rating_at_all_is_said_plainly(tmp_path, config):
+    path = write_rows(tmp_path / "p.xlsx", [["Ref", "Action", "Lead", "RAG", "Progress"], ["1.1", "a", "DCS", None, "Begun"],
+                                            ["1.2", "b", "DCS", None, None]])
+    result = summarise(read_plan(path, config), config, as_of=AS_OF)
+    assert result.by_rag["No data"] == 2
+    assert result.narrative == ("Of the 2 actions, none has a RAG rating: the plan's rating column is empty. "
+                                "Progress is reported in the leads' own words.")
 
 
 def test_meanings_come_from_config(tmp_path):

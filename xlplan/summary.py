@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from .config import Config
 from .plan import Plan
-from .status import NO_DATA, NO_UPDATE, ActionStatus, WeekStatus, day, week_status
+from .status import NO_DATA, NO_RATING, NO_UPDATE, ActionStatus, WeekStatus, day, week_status
 from .template import row_height
 
 
@@ -30,6 +30,7 @@ class Summary:
     trend: list[tuple[dt.date, dict[str, int]]] = field(default_factory=list)
     updates: dict[str, int] | None = None         # updated / not updated this week (with history)
     no_data: list[ActionStatus] = field(default_factory=list)
+    statuses: list[ActionStatus] = field(default_factory=list, repr=False)
     rated: bool = True                            # the plan has a rating column
     narrative: str = ""
 
@@ -61,7 +62,7 @@ def summarise(plan_or_status: Plan | WeekStatus, config: Config, *, as_of: dt.da
         status = week_status(plan_or_status, config, as_of=as_of, previous=previous)
     labels = status.labels
     summary = Summary(status.plan, status.as_of, len(status.actions), labels, status.by_rag, status.as_rated,
-                      rated=status.rated, no_data=status.no_data)
+                      rated=status.rated, no_data=status.no_data, statuses=status.actions)
     for s in status.actions:
         a = s.action
         summary.by_group.setdefault(a.group or "(no theme)", dict.fromkeys(labels, 0))[s.board] += 1
@@ -101,9 +102,11 @@ def narrative(summary: Summary, config: Config) -> str:
     if n == 0:
         return "The plan has no actions."
     opening = f"Of the {n} action{'s' * (n != 1)}"
-    if not summary.rated:
-        return (f"{opening}, none has a RAG rating: the plan has no rating column, so their progress "
-                f"is reported in the leads' own words.")
+    if not summary.rated or not any(st.rating for st in summary.statuses):
+        where = "the plan has no rating column" if not summary.rated else "the plan's rating column is empty"
+        words = (" Progress is reported in the leads' own words."
+                 if any(st.action.progress.strip() for st in summary.statuses) else "")
+        return f"{opening}, none has a RAG rating: {where}.{words}"
     phrases = {lv.label: lv.narrative for lv in config.scale.levels}
     parts = []
     for label in summary.labels:
@@ -111,11 +114,16 @@ def narrative(summary: Summary, config: Config) -> str:
         if count and label != NO_DATA:
             parts.append(f"{count} {_are(count)} marked {label.lower()}{phrases.get(label, '')}")
     chased = [s for s in summary.no_data if s.no_data == NO_UPDATE or s.chased]
-    quiet = [s for s in summary.no_data if s not in chased]
+    in_words = [s for s in summary.no_data if s not in chased and s.no_data == NO_RATING
+                and s.action.progress.strip()]
+    quiet = [s for s in summary.no_data if s not in chased and s not in in_words]
     if chased:
         parts.append(f"{len(chased)} {_are(len(chased))} marked no data"
                      f"{phrases.get(NO_DATA) or ' as, despite chasing, no information has been provided by the lead officer'}"
                      f"{_last_ratings(chased, summary.labels)}")
+    if in_words:
+        parts.append(f"{len(in_words)} {_are(len(in_words))} marked no data as no RAG rating has been given, "
+                     f"though progress is reported in words{_last_ratings(in_words, summary.labels)}")
     if quiet:
         since = max((s.last_update for s in quiet if s.last_update), default=None)
         if since and all(s.last_update for s in quiet):
