@@ -53,6 +53,12 @@ def test_a_partial_file_overrides_only_what_it_names(tmp_path):
     ('[workbook]\nheader_search_rows = "twenty"\n', ["[workbook] header_search_rows must be a int"]),
     ('[[rag.levels]]\nlabel = "Red"\ncolour = "red"\n', ["'Red' colour", "six hex digits"]),
     ('[sections]\ndue = ["(unclosed"]\n', ["[sections] due has a bad pattern"]),
+    ('[chase]\nreply_days = "five"\n', ["[chase] reply_days must be a whole number, not 'five'"]),
+    ('[chase]\nreply_days = -1\n', ["[chase] reply_days must be 0 or more working days"]),
+    ('[chase]\nclosed_days = ["24/12/2026"]\n', ["[chase] closed_days must list dates like \"2026-12-24\""]),
+    ('[chase]\nclosed_days = "2026-12-24"\n', ["[chase] closed_days must be a list of dates"]),
+    ('[chase]\nworkbook_link = "https://x.example.org/plan.xlsx\\nBcc: y"\n', ["[chase] workbook_link must be one line"]),
+    ('[chase]\nsender = "bm@example.org, all@example.org"\n', ["[chase] sender must be one plain email address"]),
 ])
 def test_config_errors_name_the_key_and_the_file(tmp_path, text, words):
     path = tmp_path / "bad.toml"
@@ -75,3 +81,12 @@ def test_conflict_labels_the_user_wrote_must_be_ratings(tmp_path):
     path.write_text('[rules.conflict]\ndone_contradicts = ["Amberr"]\n')
     with pytest.raises(ConfigError, match=r"\[rules.conflict\] done_contradicts names 'Amberr'"):
         load_config(path)
+
+
+def test_chase_settings_are_read_once_and_typed(tmp_path):
+    path = tmp_path / "c.toml"
+    path.write_text('[chase]\ncc = " bm@example.org "\nreply_days = 3\nclosed_days = ["2026-12-24", 2026-12-31]\n')
+    chase = load_config(path).chase
+    assert chase.cc == "bm@example.org" and chase.reply_days == 3
+    assert chase.closed_days == (dt.date(2026, 12, 24), dt.date(2026, 12, 31))
+    assert load_config(search_from=tmp_path).chase.workbook_link == ""
