@@ -471,3 +471,28 @@ def test_a_subject_with_a_dash_reads_back_exactly(tmp_path, capsys):
     msg = chase_drafts(tmp_path, capsys, plan=path)["DCS"]
     assert msg["Subject"] == ("Please update 2 actions by Friday 05/06/2009: "
                               "Safeguarding Review \u2013 Action Plan: Exception Report, May 2009")
+
+
+def test_a_run_stopped_half_way_still_knows_which_drafts_it_wrote(tmp_path, capsys, monkeypatch):
+    import xlplan.files
+
+    real, calls = xlplan.files.write_text, []
+
+    def write_text(path, text):
+        calls.append(path.name)
+        if len(calls) == 3:                               # the list of drafts, DCS's draft, then the disk is full
+            raise OSError(28, "No space left on device")
+        real(path, text)
+
+    monkeypatch.setattr(xlplan.files, "write_text", write_text)
+    assert main(["chase", str(plan_file(tmp_path)), "--as-of", "2009-05-31", "--outbox", str(tmp_path / "out")]) == 2
+    capsys.readouterr()
+    monkeypatch.setattr(xlplan.files, "write_text", real)
+    folder = tmp_path / "out" / "2009-05-31"
+    assert calls[:2] == [DRAFTS_MANIFEST, "DCS.eml"] and [p.name for p in folder.glob("*.eml")] == ["DCS.eml"]
+    assert sorted(json.loads((folder / DRAFTS_MANIFEST).read_text())["drafts"]) == [
+        "DCS.eml", "HR-Lead.eml", "Head-of-Safeguarding.eml", "SCR-Chair.eml"]
+    # DCS's actions are done by the next run: the draft the stopped run wrote goes
+    rows = [[*r[:4], "Blue", "Done"] if r[2] == "DCS" else r for r in ROWS]
+    chase_drafts(tmp_path, capsys, plan=plan_file(tmp_path, rows))
+    assert sorted(p.name for p in folder.glob("*.eml")) == ["HR-Lead.eml", "Head-of-Safeguarding.eml", "SCR-Chair.eml"]

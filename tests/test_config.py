@@ -54,7 +54,7 @@ def test_a_partial_file_overrides_only_what_it_names(tmp_path):
     ('[[rag.levels]]\nlabel = "Red"\ncolour = "red"\n', ["'Red' colour", "six hex digits"]),
     ('[sections]\ndue = ["(unclosed"]\n', ["[sections] due has a bad pattern"]),
     ('[chase]\nreply_days = "five"\n', ["[chase] reply_days must be a whole number, not 'five'"]),
-    ('[chase]\nreply_days = -1\n', ["[chase] reply_days must be 0 or more working days"]),
+    ('[chase]\nreply_days = -1\n', ["[chase] reply_days must be 0 to 250 working days"]),
     ('[chase]\nclosed_days = ["24/12/2026"]\n', ["[chase] closed_days must list dates like \"2026-12-24\""]),
     ('[chase]\nclosed_days = "2026-12-24"\n', ["[chase] closed_days must be a list of dates"]),
     ('[chase]\nworkbook_link = "https://x.example.org/plan.xlsx\\nBcc: y"\n', ["[chase] workbook_link must be one line"]),

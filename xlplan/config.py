@@ -256,8 +256,8 @@ def _chase_settings(chase: dict, where: str) -> ChaseSettings:
             raise ConfigError(f"config file {where}: [chase] {key} must be one line, without line breaks, "
                               f"not {text!r}")
     reply_days = value("reply_days", int)
-    if reply_days < 0:
-        raise ConfigError(f"config file {where}: [chase] reply_days must be 0 or more working days, not {reply_days}")
+    if not 0 <= reply_days <= 250:
+        raise ConfigError(f"config file {where}: [chase] reply_days must be 0 to 250 working days, not {reply_days}")
     closed = []
     days = chase.get("closed_days", [])
     if not isinstance(days, list):
