@@ -241,6 +241,7 @@ def smtp_server():
     class Handler:
         def __init__(self):
             self.messages, self.refuse, self.delay = [], set(), 0
+            self.recipients = []           # each message's envelope recipients (To and Cc)
 
         async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
             if address in self.refuse:
@@ -251,6 +252,7 @@ def smtp_server():
         async def handle_DATA(self, server, session, envelope):
             await asyncio.sleep(self.delay)
             self.messages.append(email.message_from_bytes(envelope.content, policy=email.policy.default))
+            self.recipients.append(sorted(envelope.rcpt_tos))
             return "250 OK"
 
     with socket.socket() as s:

@@ -54,6 +54,12 @@ def test_a_partial_file_overrides_only_what_it_names(tmp_path):
     ('[workbook]\nheader_search_rows = "twenty"\n', ["[workbook] header_search_rows must be a whole number"]),
     ('[[rag.levels]]\nlabel = "Red"\ncolour = "red"\n', ["'Red' colour", "six hex digits"]),
     ('[sections]\ndue = ["(unclosed"]\n', ["[sections] due has a bad pattern"]),
+    ('[chase]\nreply_days = "five"\n', ["[chase] reply_days must be a whole number, not 'five'"]),
+    ('[chase]\nreply_days = -1\n', ["[chase] reply_days must be 0 to 250 working days"]),
+    ('[chase]\nclosed_days = ["24/12/2026"]\n', ["[chase] closed_days must list dates like \"2026-12-24\""]),
+    ('[chase]\nclosed_days = "2026-12-24"\n', ["[chase] closed_days must be a list"]),
+    ('[chase]\nworkbook_link = "https://x.example.org/plan.xlsx\\nBcc: y"\n', ["[chase] workbook_link must be one line"]),
+    ('[chase]\nsender = "bm@example.org, all@example.org"\n', ["[chase] sender must be one plain email address"]),
 ])
 def test_config_errors_name_the_key_and_the_file(tmp_path, text, words):
     path = tmp_path / "bad.toml"
@@ -98,8 +104,8 @@ def assert_refused(code, err, path, key):
     ('[format]\nbackups = "ten"\n', "[format] backups must be a whole number"),
     ('[limits]\nstale_lock_hours = "x"\n', "[limits] stale_lock_hours must be a number"),
     ("[format]\nbackups = -1\n", "[format] backups must be 0 or more"),
-    ("[chase]\nreply_days = -5\n", "[chase] reply_days must be from 0 to 366"),
-    ("[chase]\nreply_days = 100000000\n", "[chase] reply_days must be from 0 to 366"),
+    ("[chase]\nreply_days = -5\n", "[chase] reply_days must be 0 to 250 working days"),
+    ("[chase]\nreply_days = 100000000\n", "[chase] reply_days must be 0 to 250 working days"),
     ("[chase]\ntimeout_seconds = 0\n", "[chase] timeout_seconds must be more than 0"),
     ("[limits]\nstale_lock_hours = -1\n", "[limits] stale_lock_hours must be from 0"),
     ("[limits]\nstale_lock_hours = 1e300\n", "[limits] stale_lock_hours must be from 0"),
@@ -196,3 +202,12 @@ def test_values_of_the_right_kind_are_taken(tmp_path):
     assert config.columns["ref"].width == 8.43
     assert config.max_unpacked_bytes == 512 * 1024
     assert config.raw["limits"]["stale_lock_hours"] == 1 and config.raw["chase"]["timeout_seconds"] == 2.5
+
+
+def test_chase_settings_are_read_once_and_typed(tmp_path):
+    path = tmp_path / "c.toml"
+    path.write_text('[chase]\ncc = " bm@example.org "\nreply_days = 3\nclosed_days = ["2026-12-24", 2026-12-31]\n')
+    chase = load_config(path).chase
+    assert chase.cc == "bm@example.org" and chase.reply_days == 3
+    assert chase.closed_days == (dt.date(2026, 12, 24), dt.date(2026, 12, 31))
+    assert load_config(search_from=tmp_path).chase.workbook_link == ""

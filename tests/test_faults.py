@@ -105,12 +105,17 @@ def test_a_stale_lock_is_warned_about_and_passed(project, capsys):
 
 # -- a full disk or a read-only folder at each write ------------------------------------------------
 
+_MKSTEMP = xlplan.files.tempfile.mkstemp
+
+
 class FailingWrites:
-    """Make the n-th file xlplan opens for writing fail, as a full disk would."""
+    """Make the n-th file xlplan opens for writing fail, as a full disk would. Each one takes
+    the place of the one before: a run that writes fewer files than the last (drafts left as
+    they were) must not meet an earlier run's failure."""
 
     def __init__(self, monkeypatch, failing: int, error=errno.ENOSPC):
         self.count, self.failing, self.error = 0, failing, error
-        real = xlplan.files.tempfile.mkstemp
+        real = _MKSTEMP
 
         def mkstemp(*args, **kwargs):
             self.count += 1

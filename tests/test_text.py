@@ -2,7 +2,7 @@
 
 import pytest
 
-from xlplan.text import header_key, plain
+from xlplan.text import counted, header_key, one_paragraph, plain, shorten
 
 
 @pytest.mark.parametrize("raw, text", [
@@ -59,3 +59,28 @@ def test_a_row_is_cleaned_as_its_cells_are():
         row = [rng.choice(values) if rng.random() < 0.2 else
                "".join(rng.choice(alphabet) for _ in range(rng.randint(1, 10))) for _ in range(rng.randint(1, 6))]
         assert plain_row(row) == [plain(v) for v in row], row
+
+
+@pytest.mark.parametrize("text, limit, cut", [
+    ("Item placed in Team Talk. Two emails sent to schools", 30, "Item placed in Team Talk. Two\u2026"),
+    ("Item placed in Team Talk. Two emails sent to schools", 29, "Item placed in Team Talk.\u2026"),
+    ("short enough", 12, "short enough"),
+    ("Briefings, workshops and more", 12, "Briefings\u2026"),           # no comma before the ellipsis
+    ("https://council.example.org/a/very/long/address", 20, "https://council.exa\u2026"),  # one word: cut in it
+])
+def test_shorten_cuts_at_a_word_with_an_ellipsis(text, limit, cut):
+    assert shorten(text, limit) == cut and len(cut) <= limit
+
+
+def test_shorten_never_leaves_half_a_word():
+    text = "Develop and implement system for communicating and embedding of new CRB Policy " * 5
+    for limit in range(10, len(text)):
+        cut = shorten(text, limit)
+        assert len(cut) <= limit and cut.endswith("\u2026")
+        assert text.startswith(cut[:-1] + " ")
+
+
+def test_one_paragraph_and_counted():
+    assert one_paragraph("• Clarify arrangements\n• Communicate them") == "Clarify arrangements; Communicate them"
+    assert one_paragraph("Placed in Team Talk.\nFurther work:\n▪ Briefings") == "Placed in Team Talk. Further work: Briefings"
+    assert [counted(n, "action") for n in (0, 1, 2)] == ["0 actions", "1 action", "2 actions"]

@@ -402,7 +402,6 @@ def chase(plan, previous, leads, output, outbox, send, smtp, sender, history_dir
     from .validate import validate_plan
 
     from .chase import check_sender
-    from .chaselog import record_chased
     from .status import read_week
 
     config = _config(config_path)
@@ -422,8 +421,6 @@ def chase(plan, previous, leads, output, outbox, send, smtp, sender, history_dir
     if send:
         send_all(result, config, smtp=smtp or settings.get("smtp", ""), sender=sender or settings.get("sender", ""),
                  outbox=outbox or config.folders["outbox"])
-    if outbox or send:
-        record_chased(result, outbox or config.folders["outbox"])
     if output:
         write_workbook(output, lambda wb: add_chase_sheets(wb, result, config))
     _show(as_json, result.to_dict(), chase_text(result), output, "chase list")

@@ -31,6 +31,20 @@ class Column:
 
 
 @dataclass(frozen=True)
+class ChaseSettings:
+    """[chase], as far as it shapes a chase email: checked once, when the config is read."""
+
+    template: str = "config/chase-email.txt"
+    sender: str = ""                     # From address; "" leaves From out of a draft
+    sender_name: str = ""
+    cc: str = ""                         # copied on every chase email (the business manager)
+    workbook_link: str = ""              # where leads open the workbook; "" = [workbook] path
+    reply_days: int = 5                  # working days after the as-of date
+    closed_days: tuple[dt.date, ...] = ()   # council closure days, on top of bank holidays
+    include_progress: bool = True
+
+
+@dataclass(frozen=True)
 class Config:
     source: Path | None            # the config file read, None for built-in defaults only
     root: Path                     # relative paths are resolved against this folder
@@ -50,6 +64,7 @@ class Config:
     conflict: dict[str, tuple[str, ...]] = field(default_factory=dict)
     reviewer_patterns: tuple[re.Pattern, ...] = ()
     raw: dict = field(repr=False, default_factory=dict)
+    chase: ChaseSettings = field(default_factory=ChaseSettings)
 
     @property
     def no_data_after(self) -> int:
@@ -137,7 +152,7 @@ _BOUNDS = {
     "workbook.header_search_rows": (lambda v: v >= 1, "1 or more"),
     "weekly.parallel_min_mb": (lambda v: v >= 0, "0 or more"),
     "history.no_data_after_missed_updates": (lambda v: v >= 0, "0 or more"),
-    "chase.reply_days": (lambda v: 0 <= v <= 366, "from 0 to 366"),
+    "chase.reply_days": (lambda v: 0 <= v <= 250, "0 to 250 working days"),
     "chase.timeout_seconds": (lambda v: 0 < v <= 3600, "more than 0 and at most 3600"),
     "format.backups": (lambda v: v >= 0, "0 or more"),
     "limits.max_unpacked_mb": (lambda v: v > 0, "more than 0"),
@@ -342,7 +357,52 @@ def build_config(data: dict, *, source: Path | None, root: Path, user: dict | No
         due_sections=patterns("due"), group_sections=patterns("group"),
         scale=scale, max_unpacked_bytes=int(max_mb * 1024 * 1024), max_rows=get("limits", "max_rows", int),
         severity=severity, conflict=conflict, reviewer_patterns=tuple(reviewer), raw=data,
+        chase=_chase_settings(data.get("chase", {}), where),
     )
+
+
+def _chase_settings(chase: dict, where: str) -> ChaseSettings:
+    """The [chase] keys that go into an email. An address goes into a mail header, so it must
+    be one plain address (as a lead's must, xlplan.leads.EMAIL); the workbook's location goes
+    into the text, so it must be one line."""
+    from .leads import EMAIL
+
+    def value(key: str, kind: type):
+        found = chase.get(key, getattr(ChaseSettings, key))
+        if not isinstance(found, kind) or (kind is int and isinstance(found, bool)):
+            wanted = {int: "a whole number", bool: "true or false", str: "text in quotes"}[kind]
+            raise ConfigError(f"config file {where}: [chase] {key} must be {wanted}, not {found!r}")
+        return found
+
+    for key in ("sender", "cc"):
+        address = value(key, str).strip()
+        if address and not EMAIL.match(address):
+            raise ConfigError(f"config file {where}: [chase] {key} must be one plain email address such as "
+                              f"business.manager@example.org (or \"\"), not {address!r}")
+    link = value("workbook_link", str).strip()
+    for key, text in (("workbook_link", link), ("sender_name", value("sender_name", str))):
+        if re.search(r"[\x00-\x1f\x7f]", text):
+            raise ConfigError(f"config file {where}: [chase] {key} must be one line, without line breaks, "
+                              f"not {text!r}")
+    reply_days = value("reply_days", int)
+    if not 0 <= reply_days <= 250:
+        raise ConfigError(f"config file {where}: [chase] reply_days must be 0 to 250 working days, not {reply_days}")
+    closed = []
+    days = chase.get("closed_days", [])
+    if not isinstance(days, list):
+        raise ConfigError(f"config file {where}: [chase] closed_days must be a list of dates such as "
+                          f"[\"2026-12-24\"], not {days!r}")
+    for day in days:
+        try:
+            closed.append(day.date() if isinstance(day, dt.datetime) else day if isinstance(day, dt.date)
+                          else dt.date.fromisoformat(str(day).strip()))
+        except ValueError:
+            raise ConfigError(f"config file {where}: [chase] closed_days must list dates like \"2026-12-24\", "
+                              f"not {day!r}") from None
+    return ChaseSettings(template=value("template", str), sender=value("sender", str).strip(),
+                         sender_name=value("sender_name", str), cc=value("cc", str).strip(), workbook_link=link,
+                         reply_days=reply_days, closed_days=tuple(sorted(set(closed))),
+                         include_progress=value("include_progress", bool))
 
 
 def _build_scale(rag: dict, where: str) -> RagScale:

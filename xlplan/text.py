@@ -1,4 +1,5 @@
-"""Cell text as pasted from Word: HTML fragments, inline bullets, page-break dashes."""
+"""Cell text as pasted from Word (HTML fragments, inline bullets, page-break dashes), and text
+as xlplan writes it for people (cut at a word, counted in good English)."""
 
 from __future__ import annotations
 
@@ -98,3 +99,38 @@ def words_pattern(words: tuple[str, ...]) -> re.Pattern:
     """One pattern finding any of the words (whole words, any case), longest first."""
     alternatives = "|".join(re.escape(w.casefold()) for w in sorted(words, key=len, reverse=True))
     return re.compile(rf"\b(?:{alternatives})\b" if alternatives else r"(?!)")
+
+
+_LAST_SPACE = re.compile(r".*\s", re.DOTALL)
+ELLIPSIS = "\u2026"
+
+
+def shorten(text: str, limit: int) -> str:
+    """`text` in at most `limit` characters: whole as it is when it fits, else cut at the last
+    word that fits and ended with "…", so a reader never sees half a word. (A single word
+    longer than the limit, such as a long web address, is the one thing cut inside a word.)"""
+    if len(text) <= limit:
+        return text
+    room = max(limit - 1, 0)                      # the ellipsis takes one character
+    space = _LAST_SPACE.match(text, 0, room + 1)  # the last space at or before position `room`
+    kept = text[:space.end() - 1] if space else text[:room]
+    kept = kept.rstrip(" \t\n,;:\u2013\u2014-")
+    return (kept or text[:room]) + ELLIPSIS
+
+
+def one_paragraph(text: str) -> str:
+    """A cell's lines (bullets, paragraphs) run into one line for a list in an email or a
+    mail-merge cell: a line that ends a sentence is followed by a space, any other by "; "
+    ("• Clarify arrangements\n• Communicate them" -> "Clarify arrangements; Communicate them")."""
+    out = ""
+    for line in text.splitlines():
+        line = " ".join(line.split()).lstrip("\u2022\u25aa\u25e6 ")
+        if not line:
+            continue
+        out += ("" if not out else " " if out[-1] in ".:;,!?" else "; ") + line
+    return out
+
+
+def counted(n: int, word: str, plural: str | None = None) -> str:
+    """counted(1, "action") -> "1 action"; counted(3, "action") -> "3 actions"."""
+    return f"{n} {word if n == 1 else plural or word + 's'}"

@@ -23,7 +23,7 @@ from .compare import Comparison, add_changes_sheet, compare
 from .config import Config
 from .exceptions import add_exceptions_sheet, exception_report
 from .files import sweep_temporary
-from .chaselog import chased_before, record_chased
+from .chaselog import chased_before
 from .history import Version, load_version, store_version, version_from_plan
 from .parallel import can_fork, start
 from .plan import read_plan
@@ -188,7 +188,6 @@ def run_weekly(config: Config, *, as_of: dt.date | None = None,
             written = drafts.result() if drafts else _second_core(chase, config, outbox, sender, to_cache)
         for entry, path in zip(chase.leads, written):
             entry.draft = path
-        record_chased(chase, outbox)                  # the evidence for "despite chasing" next weeks
         _replace_folder(work, final)
     finally:
         shutil.rmtree(work, ignore_errors=True)
@@ -206,7 +205,6 @@ def run_weekly(config: Config, *, as_of: dt.date | None = None,
         except Exception as exc:           # the report is written; say what did not finish
             result.problems.append(f"sending failed: {exc}")
         result.problems += [f"{l.lead}: {l.sent}" for l in chase.leads if l.sent.startswith("failed")]
-        record_chased(chase, outbox)
     if settings.get("format"):
         progress("re-applying the formatting to the shared workbook")
         from .errors import XlplanError
