@@ -2,6 +2,8 @@
 
 import errno
 import json
+import os
+import stat
 import zipfile
 
 import pytest
@@ -9,6 +11,7 @@ from lxml import etree
 from openpyxl import load_workbook
 
 from conftest import REAL, everything_workbook, seed_000_workbook, write_rows
+from test_files import other_group
 from xlplan import format as formatter
 from xlplan.cli import main
 from xlplan.plan import read_plan
@@ -84,6 +87,27 @@ def test_init_workbook_keeps_one_set_of_rules(tmp_path, config, capsys):
     main(["format", str(target)])
     rules_after = sum(len(cf.rules) for cf in load_workbook(target)["Plan"].conditional_formatting)
     assert rules_after == rules_before
+
+
+@pytest.mark.parametrize("shared_mode", [0o664, 0o660], ids=["664", "660"])
+def test_the_shared_workbook_keeps_its_mode_and_group(tmp_path, capsys, shared_mode):
+    """On a shared drive the team reads and writes the plan through its group: formatting it
+    in place (and backing it up) must not make it the business manager's alone."""
+    path = everything_workbook(tmp_path / "shared.xlsx", tmp_path)
+    path.chmod(shared_mode)
+    group = other_group(path)
+    if group is not None:
+        os.chown(path, -1, group)
+    gid = path.stat().st_gid
+    before = os.umask(0o077)                       # whatever the umask of the run
+    try:
+        assert main(["format", str(path)]) == 0
+    finally:
+        os.umask(before)
+    backup = next((tmp_path / "backups").glob("shared.*.xlsx"))
+    assert "backup" in capsys.readouterr().out
+    for written in (path, backup):
+        assert (oct(stat.S_IMODE(written.stat().st_mode)), written.stat().st_gid) == (oct(shared_mode), gid)
 
 
 def test_backups_are_kept_to_the_configured_number(tmp_path):

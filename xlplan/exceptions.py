@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from .action import Action
 from .config import Config
 from .plan import Plan
-from .status import ActionStatus, WeekStatus, day, week_status
+from .status import ActionStatus, WeekStatus, week_status
 from .template import row_height
 
 

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from .config import Config
 from .errors import XlplanError
-from .files import atomic_path, refuse_if_open
+from .files import atomic_path, keep_access, refuse_if_open
 from .formatting import DATE_MAX, DATE_MIN, SPARE_ROWS, Check, Layout, Rule, checks, inline_list, rules
 from .plan import read_plan
 from .source import check_xlsx, sheet_parts
@@ -129,6 +129,7 @@ def backup(path: Path, config: Config) -> Path:
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S-%f")
     copy = folder / f"{path.stem}.{stamp}{path.suffix}"
     shutil.copy2(path, copy)
+    keep_access(path, copy)                             # its mode and group, as the workbook's
     old = sorted(folder.glob(f"{path.stem}.*{path.suffix}"))
     for stale in old[:-keep] if keep > 0 else []:
         stale.unlink()

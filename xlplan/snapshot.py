@@ -19,7 +19,7 @@ from pathlib import Path
 
 from .config import Config
 from .errors import WorkbookError
-from .files import atomic_path, sweep_temporary, write_text
+from .files import atomic_path, sweep_temporary, umask, write_text
 from .source import check_xlsx
 
 _NAME = re.compile(r"^(?P<stem>.+)\.(?P<date>\d{4}-\d{2}-\d{2})(?:\.(?P<n>\d+))?\.xlsx$")
@@ -160,5 +160,5 @@ def take_snapshot(config: Config, *, workbook: Path | None = None, as_of: dt.dat
     sweep_temporary(folder)
     with atomic_path(target) as tmp:
         tmp.write_bytes(data)                           # read_settled checked every part of it
-    target.chmod(0o444)
+    target.chmod(0o444 & ~umask())                     # read-only, to those the umask lets read
     return SnapshotResult(Snapshot(as_of, target), True)

@@ -281,8 +281,8 @@ def add_summary_sheet(wb, summary: Summary, config: Config, name: str = "Summary
         for j, label in enumerate(summary.labels, start=1):
             f.put(ws, row + 1, j, label, f.rag(label))
         first = row + 2
-        for i, (day, counts) in enumerate(summary.trend, start=first):
-            ws.write_datetime(i, 0, dt.datetime.combine(day, dt.time()), f.date)
+        for i, (week, counts) in enumerate(summary.trend, start=first):
+            ws.write_datetime(i, 0, dt.datetime.combine(week, dt.time()), f.date)
             for j, label in enumerate(summary.labels, start=1):
                 ws.write_number(i, j, counts[label], f.number)
         last = first + len(summary.trend) - 1

@@ -12,7 +12,6 @@ import datetime as dt
 import functools
 import gc
 import shutil
-import tempfile
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,8 +21,8 @@ from .chase import ChaseList, add_chase_sheets, chase_list, send, write_drafts
 from .compare import Comparison, add_changes_sheet, compare
 from .config import Config
 from .exceptions import add_exceptions_sheet, exception_report
-from .files import sweep_temporary
 from .chaselog import chased_before
+from .files import make_temp_folder, sweep_run_folders
 from .history import Version, load_version, store_version, version_from_plan
 from .parallel import can_fork, start
 from .plan import read_plan
@@ -176,8 +175,8 @@ def run_weekly(config: Config, *, as_of: dt.date | None = None,
     final = reports / as_of.isoformat()
     outbox = config.folders["outbox"]
     reports.mkdir(parents=True, exist_ok=True)
-    sweep_temporary(reports)                  # a killed run's leftovers (the caller holds the run lock)
-    work = Path(tempfile.mkdtemp(prefix=f".{as_of.isoformat()}-", dir=reports))
+    sweep_run_folders(reports, config.folders["history"], outbox)   # what a killed run left (we hold the run lock)
+    work = make_temp_folder(f".{as_of.isoformat()}-", reports)
     sender = config.raw.get("chase", {}).get("sender", "")
     try:
         with start(_second_core, chase, config, outbox, sender, to_cache) if two_cores else nullcontext() as drafts:
