@@ -222,7 +222,7 @@ def project(tmp_path, monkeypatch):
     shutil.copytree(PROJECT / "workbooks", tmp_path / "workbooks", ignore=lambda folder, names: [
         n for n in names if Path(folder).name == "history" and n not in SHIPPED_HISTORY])
     for path in (tmp_path / "workbooks").rglob("*"):
-        path.chmod(0o644)
+        path.chmod(0o755 if path.is_dir() else 0o644)     # a folder needs its x bit for its owner
     monkeypatch.chdir(tmp_path)
     return tmp_path
 

@@ -78,7 +78,8 @@ class ChaseList:
     title: str
     as_of: dt.date
     leads: list[LeadChase] = field(default_factory=list)
-    sheet: str = ""                   # the sheet the actions were read from ("" = [workbook] sheet)
+    sheet: str | None = None          # the sheet the actions were read from (None: [workbook] sheet;
+                                      # "": not a workbook, so rows only)
 
     def actions(self) -> list[Action]:
         """The actions to chase, each once (a joint lead's action is in several leads' lists)."""
@@ -149,7 +150,8 @@ def chase_list(plan: Plan, config: Config, *, validation: Validation, as_of: dt.
         if reasons:
             add(a.lead, a, reasons)
 
-    result = ChaseList(str(plan.path), plan.title or plan.path.stem, as_of)
+    workbook = Path(plan.path).suffix.lower() in (".xlsx", ".xlsm")    # a sheet a lead can go to
+    result = ChaseList(str(plan.path), plan.title or plan.path.stem, as_of, sheet=plan.sheet if workbook else "")
     for key in sorted(by_lead):
         entry = by_lead[key]
         entry.email, entry.problem = _address(entry.lead, directory)
@@ -241,7 +243,7 @@ def workbook_location(chase: ChaseList, config: Config) -> str:
 
 
 def _sheet(chase: ChaseList, config: Config) -> str:
-    return chase.sheet or config.sheet
+    return chase.sheet if chase.sheet is not None else config.sheet
 
 
 def _where(action: Action, sheet: str) -> str:

@@ -407,7 +407,7 @@ def chase(plan, previous, leads, output, outbox, send, smtp, sender, history_dir
     config = _config(config_path)
     settings = config.raw.get("chase", {})
     if send:                                  # say so before any work is done
-        check_sender(sender or settings.get("sender", ""))
+        check_sender(sender or settings.get("sender", ""), config)
         if not (smtp or settings.get("smtp")):
             raise XlplanError("no SMTP server; pass --smtp HOST:PORT or set [chase] smtp")
     read = read_plan(plan, config, leads_file=leads)

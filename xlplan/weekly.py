@@ -191,6 +191,9 @@ def run_weekly(config: Config, *, as_of: dt.date | None = None,
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
+    if any(entry.draft for entry in chase.leads) and not config.chase.workbook_link:
+        notes.append(f"the chase emails send leads to {config.workbook}; if they open the plan somewhere "
+                     f"else (SharePoint, a shared drive), set [chase] workbook_link to that address")
     result = WeeklyResult(as_of, current.path, final / report_name(as_of), outbox / as_of.isoformat(),
                           previous.path if previous else None, validation, comparison, summary, chase, notes,
                           status=status)
