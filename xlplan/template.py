@@ -25,7 +25,9 @@ HOW_TO_UPDATE = (
     "Find your rows: filter the {lead} column (the arrow in its header) to your name. For each "
     "of your actions, write in {progress} what has happened since the last update: what was done, "
     "what is next, and anything blocking it. Write dates as dates (e.g. 30/06/2026). If nothing "
-    "has changed, say so and why: an empty {progress} is reported to the board as \"No data\".",
+    "has changed, say so and why, and put today's date in {updated}: an action left without an "
+    "update for several weeks, despite reminders, or without a rating, is reported to the board "
+    "as \"No data\".",
     "Then pick a rating in {rag} from the dropdown, using the key below, and put today's date in "
     "{updated}. The colours change as you type. If the action cannot be done by its {due} date, "
     "rate it Red and say in {progress} what new date you propose; do not change {due} yourself "
@@ -204,7 +206,7 @@ def _write_guide(wb, guide, config: Config, columns) -> None:
     row += 2
     guide.write_string(row, 0, "Colours on the Plan sheet", f_title)
     for text in (f"A {names['due']} date in red: the action is overdue and not complete.",
-                 f"A yellow {names['progress']} cell: no progress statement yet (reported as No data).",
+                 f"A yellow {names['progress']} cell: no progress statement yet.",
                  "Leave the Ref, Action and Theme columns as they are; the business manager keeps them."):
         row += 1
         guide.merge_range(row, 0, row, 2, text, f_para)
