@@ -216,6 +216,10 @@ def test_four_quiet_weeks(project, capsys):
     assert (project / "workbooks" / "history" / "plan.weeks.jsonl").read_text().count("\n") == 4
     assert len(list((project / "workbooks" / "history").glob("plan.*.xlsx"))) == 3     # no second copy
     assert weekly["by_rag"] == {"Green": 9, "No data": 19}
+    assert main(["weekly", "--as-of", "2026-12-21"]) == 0
+    assert capsys.readouterr().out.splitlines()[-1].startswith(
+        "28 actions (9 green, 19 no data; as last rated by their leads: 9 green, 2 amber/green, 10 amber, "
+        "1 amber/red, 4 red, 2 no data); 0 improved, 0 worsened; 7 chase drafts for 7 leads; report: ")
     red = next(a for a in weekly["no_data"] if a["ref"] == "4.12")
     assert red["last_rating"] == "Red" and red["note"].startswith("No data: last rated Red as of 09/11/2026")
     assert "despite chasing" in summary["narrative"] and "4 red" in summary["narrative"]

@@ -81,7 +81,10 @@ class WeeklyResult:
                 report = self.report.relative_to(root)
             except ValueError:
                 pass
-        ratings = ", ".join(f"{n} {label.lower()}" for label, n in self.summary.by_rag.items() if n)
+        words = lambda counts: ", ".join(f"{n} {label.lower()}" for label, n in counts.items() if n)
+        ratings = words(self.summary.by_rag)
+        if self.summary.as_rated != self.summary.by_rag:        # a rating hidden by No data stays in view
+            ratings += f"; as last rated by their leads: {words(self.summary.as_rated)}"
         return (f"{self.summary.actions} actions ({ratings}); {counts['improved']} improved, "
                 f"{counts['worsened']} worsened; {self.chase_line()}; report: {report}")
 
