@@ -50,6 +50,12 @@ def snapshots(folder: Path, stem: str | None = None) -> list[Snapshot]:
     return [Snapshot(d, p) for d, _, p in sorted(found)]
 
 
+def snapshot_stem(path: Path) -> str:
+    """The name of the workbook a snapshot was taken of: "plan" for plan.2026-11-23.xlsx."""
+    match = _NAME.match(Path(path).name)
+    return match["stem"] if match else Path(path).stem
+
+
 def latest_before(folder: Path, stem: str, day: dt.date) -> Snapshot | None:
     earlier = [s for s in weeks(folder, stem) if s.date < day]
     return earlier[-1] if earlier else None

@@ -25,6 +25,7 @@ from .config import Config
 from .errors import XlplanError
 from .history import Entry, Version, entries, load_version
 from .plan import Plan
+from .snapshot import snapshot_stem, snapshots, weeks
 
 NO_DATA = "No data"
 
@@ -287,14 +288,12 @@ def history_folder(config: Config, plan_path: Path | str, history: Path | None =
     """The snapshots that belong to this plan: those of the configured shared workbook when
     PLAN is that workbook (by its resolved path, never by a file name), or those in the folder
     given with --history. None: the plan has no history."""
-    from .snapshot import snapshots
-
     if history is not None:
         folder = Path(history)
         if not folder.is_dir():
             raise XlplanError(f"--history {folder}: there is no such folder; give the folder that holds "
                               f"the weekly snapshots (plan.<date>.xlsx)")
-        stems = sorted({_stem(s.path) for s in snapshots(folder)})
+        stems = sorted({snapshot_stem(s.path) for s in snapshots(folder)})
         if not stems:
             raise XlplanError(f"--history {folder}: the folder holds no snapshots (files named "
                               f"<plan>.<YYYY-MM-DD>.xlsx); take them with 'xlplan snapshot' or 'xlplan weekly'")
@@ -307,13 +306,6 @@ def history_folder(config: Config, plan_path: Path | str, history: Path | None =
     except OSError:
         same = False
     return (config.folders["history"], config.workbook.stem) if same else None
-
-
-def _stem(path: Path) -> str:
-    from .snapshot import _NAME
-
-    match = _NAME.match(path.name)
-    return match["stem"] if match else path.stem
 
 
 @dataclass
@@ -335,7 +327,6 @@ def read_week(plan: Plan, config: Config, *, as_of: dt.date | None = None, histo
     from .chaselog import chased_before
     from .compare import compare
     from .plan import read_plan
-    from .snapshot import weeks
 
     as_of = as_of or dt.date.today()
     found = history_folder(config, plan.path, history)
@@ -368,7 +359,6 @@ def history_of(config: Config, *, as_of: dt.date | None = None, history: Path | 
     (`xlplan history`): the configured shared workbook's, or those in the folder `history`."""
     from .chaselog import chased_before
     from .plan import read_plan
-    from .snapshot import weeks
 
     as_of = as_of or dt.date.today()
     folder, stem = history_folder(config, config.workbook, history) or (config.folders["history"], config.workbook.stem)
@@ -378,7 +368,9 @@ def history_of(config: Config, *, as_of: dt.date | None = None, history: Path | 
                           f"take one with 'xlplan snapshot' or run 'xlplan weekly'")
     latest = snaps[-1]
     plan = read_plan(latest.path, config)
-    shared = history is None or stem == config.workbook.stem
+    # the shared workbook's own history: its chase records apply
+    shared = history is None or (Path(history).resolve() == config.folders["history"].resolve()
+                                 and stem == config.workbook.stem)
     if shared:
         plan.path = config.workbook
     chased = chased_before(config.folders["outbox"], plan.path, latest.date) if shared else {}
