@@ -19,10 +19,11 @@ def test_drafts_written_are_the_record_of_chasing(tmp_path, capsys):
     one = plan(tmp_path, "one.xlsx", [["1.1", "a", "DCS", "Jan 09", "Red", None], ["1.2", "b", "HR Lead", "Jan 09", "Amber", "x"]])
     assert main(["chase", str(one), "--as-of", "2009-05-04", "--outbox", str(tmp_path / "out"), "--json"]) == 0
     capsys.readouterr()
-    chased = chased_before(tmp_path / "out", one, dt.date(2009, 5, 11))
+    chased, sent = chased_before(tmp_path / "out", one, dt.date(2009, 5, 11))
+    assert sent == {}                                                                  # drafts only
     assert chased == {"1.1": [dt.date(2009, 5, 4)], "1.2": [dt.date(2009, 5, 4)]}
-    assert chased_before(tmp_path / "out", one, dt.date(2009, 5, 4)) == {}            # not before that day
-    assert chased_before(tmp_path / "out", tmp_path / "copy" / "one.xlsx", dt.date(2009, 5, 11)) == {}  # another file
+    assert chased_before(tmp_path / "out", one, dt.date(2009, 5, 4))[0] == {}            # not before that day
+    assert chased_before(tmp_path / "out", tmp_path / "copy" / "one.xlsx", dt.date(2009, 5, 11))[0] == {}  # another file
 
 
 def test_another_plans_drafts_in_the_same_folder_are_kept(tmp_path, capsys):
@@ -36,8 +37,8 @@ def test_another_plans_drafts_in_the_same_folder_are_kept(tmp_path, capsys):
     names = sorted(p.name for p in (tmp_path / "out" / "2009-05-04").glob("*.eml"))
     assert names == ["DCS-2.eml", "DCS.eml"]
     later = dt.date(2009, 5, 11)
-    assert chased_before(tmp_path / "out", one, later) == {"1.1": [dt.date(2009, 5, 4)]}
-    assert chased_before(tmp_path / "out", two, later) == {"9.9": [dt.date(2009, 5, 4)]}
+    assert chased_before(tmp_path / "out", one, later)[0] == {"1.1": [dt.date(2009, 5, 4)]}
+    assert chased_before(tmp_path / "out", two, later)[0] == {"9.9": [dt.date(2009, 5, 4)]}
 
 
 def test_a_draft_listed_but_never_written_is_not_chasing(tmp_path):
@@ -50,7 +51,7 @@ def test_a_draft_listed_but_never_written_is_not_chasing(tmp_path):
         "../escape.eml": {"lead": "X", "refs": ["1.3"], "plan": key}}}))
     (folder / "DCS.eml").write_text("a draft")
     (tmp_path / "out" / "escape.eml").write_text("not in the folder")
-    assert chased_before(tmp_path / "out", tmp_path / "one.xlsx", dt.date(2009, 5, 11)) == {"1.1": [dt.date(2009, 5, 4)]}
+    assert chased_before(tmp_path / "out", tmp_path / "one.xlsx", dt.date(2009, 5, 11))[0] == {"1.1": [dt.date(2009, 5, 4)]}
 
 
 def test_messages_sent_count_and_damaged_lines_do_not(tmp_path):
@@ -60,4 +61,5 @@ def test_messages_sent_count_and_damaged_lines_do_not(tmp_path):
              '{"plan": "one.xlsx", "refs": [',
              json.dumps({"plan": "one.xlsx", "plan_path": "/elsewhere/one.xlsx", "refs": ["2.2"], "as_of": "2009-05-04"})]
     (tmp_path / "out" / SENT_LOG).write_text("\n".join(lines) + "\n")
-    assert chased_before(tmp_path / "out", tmp_path / "one.xlsx", dt.date(2009, 5, 11)) == {"2.1": [dt.date(2009, 5, 4)]}
+    assert chased_before(tmp_path / "out", tmp_path / "one.xlsx", dt.date(2009, 5, 11)) == (
+        {"2.1": [dt.date(2009, 5, 4)]}, {"2.1": [dt.date(2009, 5, 4)]})

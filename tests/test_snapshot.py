@@ -177,7 +177,8 @@ def test_history_shows_whole_ratings_and_refuses_an_unknown_ref(project, capsys)
     weeks(project, [ROWS, worse])
     config = ["--config", str(project / "config" / "xlplan.toml"), "--as-of", "2026-11-09"]
     assert main(["history", *config]) == 0
-    assert "Red Amber/Red" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "Red, Amber/Red" in out and "updated this week" in out
     assert main(["history", *config, "--ref", "9.99"]) == 2
     err = capsys.readouterr().err
     assert "no action 9.99" in err and err.count("\n") == 1

@@ -63,7 +63,8 @@ def test_missed_updates_alone_never_hide_a_rating(tmp_path, config):
     history = earlier(*[{"1.1": "Red", "1.4": "Blue"}] * 4)
     status = week_status(plan(tmp_path, config, ROWS), config, as_of=WEEK, earlier=history).by_ref()
     assert status["1.1"].missed_updates == 4 and status["1.1"].board == "Red"
-    assert status["1.1"].update_text == "no update for 4 weeks (last update 02/11/2026)"
+    # 02/11 is only when xlplan's versions begin: never called an update
+    assert status["1.1"].update_text == "no update for 4 weeks (none since 02/11/2026, the first weekly version xlplan holds)"
 
 
 def test_missed_updates_despite_chasing_are_no_data_with_the_last_rating(tmp_path, config):
@@ -73,7 +74,13 @@ def test_missed_updates_despite_chasing_are_no_data_with_the_last_rating(tmp_pat
     status = week.by_ref()
     red = status["1.1"]
     assert (red.board, red.no_data, red.last_rating, red.as_rated) == (NO_DATA, NO_UPDATE, "Red", "Red")
-    assert red.note == ("No data: last rated Red as of 02/11/2026, no update for 4 weeks, chased on 16/11/2026")
+    assert red.note == "No data: last rated Red as of 02/11/2026, no update for 4 weeks, a chase draft written on 16/11/2026"
+    emailed = week_status(plan(tmp_path, config, ROWS), config, as_of=WEEK, earlier=history, chased=chased,
+                          sent={"1.1": [dt.date(2016, 1, 1)]}).by_ref()["1.1"]
+    assert emailed.note.endswith("a chase draft written on 16/11/2026")          # sent on another day: not this chase
+    emailed = week_status(plan(tmp_path, config, ROWS), config, as_of=WEEK, earlier=history, chased=chased,
+                          sent=chased).by_ref()["1.1"]
+    assert emailed.note.endswith("chased by email on 16/11/2026")
     assert status["1.4"].board == "Blue"                                 # complete: never No data
     assert week.by_rag["Red"] == 0 and week.as_rated["Red"] == 1          # the Red is never out of view
     assert week.trend[-1][1] == week.by_rag
@@ -95,6 +102,7 @@ def test_a_chase_before_the_last_update_does_not_count(tmp_path, config):
                          chased={"1.1": [dt.date(2026, 10, 26)]}).by_ref()
     assert status["1.1"].missed_updates == 4 and status["1.1"].board == "Red"
     assert status["1.1"].last_rated == dt.date(2026, 11, 2) and status["1.1"].rated_seen
+    assert status["1.1"].update_text == "no update for 4 weeks (last update 02/11/2026)"
 
 
 def test_narrative_says_despite_chasing_only_of_the_chased(tmp_path, config):
@@ -107,7 +115,7 @@ def test_narrative_says_despite_chasing_only_of_the_chased(tmp_path, config):
     assert text == ("Of the 3 actions, 1 is marked amber indicating that most of the work has been completed but "
                     "further action is required; 1 is marked no data as, despite chasing, no information has been "
                     "provided by the lead officer (last rated 1 red by its lead); and 1 is marked no data as no "
-                    "update has been received since 02/11/2026.")
+                    "information has been provided by the lead officer.")
 
 
 def test_a_plan_with_no_rating_column_says_so(config):
@@ -175,6 +183,7 @@ def assert_outputs_agree(project, capsys, as_of):
     assert dict(Counter(a["rag"] for a in listed)) == {k: v for k, v in board.items() if k not in ("Green", "Blue")}
     exc_rows = [r for r in report["Exceptions"].iter_rows(min_row=4, values_only=True) if r[1]]
     assert sorted(r[0] for r in exc_rows) == sorted(a["ref"] for a in listed)
+    assert Counter(r[4].split(" (")[0] for r in exc_rows) == Counter(a["rag"] for a in listed)
     # Chase: the same leads and actions in the command, the weekly JSON and the sheet
     refs = {(l["lead"], r) for l in chase["leads"] for r in l["refs"]}
     sheet = {(r[0], r[2]) for r in report["Chase"].iter_rows(min_row=4, values_only=True) if r[0]}
@@ -219,7 +228,8 @@ def test_four_quiet_weeks(project, capsys):
     assert main(["weekly", "--as-of", "2026-12-21"]) == 0
     assert capsys.readouterr().out.splitlines()[-1].startswith(
         "28 actions (9 green, 19 no data; as last rated by their leads: 9 green, 2 amber/green, 10 amber, "
-        "1 amber/red, 4 red, 2 no data); 0 improved, 0 worsened; 7 chase drafts for 7 leads; report: ")
+        "1 amber/red, 4 red, 2 no data); 0 improved, 0 worsened; 2 newly reported as No data; "
+        "7 chase drafts for 7 leads; report: ")
     red = next(a for a in weekly["no_data"] if a["ref"] == "4.12")
     assert red["last_rating"] == "Red" and red["note"].startswith("No data: last rated Red as of 09/11/2026")
     assert "despite chasing" in summary["narrative"] and "4 red" in summary["narrative"]
@@ -227,7 +237,7 @@ def test_four_quiet_weeks(project, capsys):
     notes = [r[2] for r in report["Summary"].iter_rows(values_only=True) if r[0] and str(r[0]).startswith("4.12")]
     assert notes and "last rated Red" in notes[0]
     exc = {r[0]: r for r in report["Exceptions"].iter_rows(min_row=4, values_only=True) if r[1]}
-    assert exc["4.12"][4] == "No data" and "last rated Red" in exc["4.12"][8]
+    assert exc["4.12"][4] == "No data (Red)" and "last rated Red" in exc["4.12"][8]
 
 
 def _import_project(tmp_path, seed, *extra):
@@ -256,7 +266,10 @@ def test_every_seed_agrees_everywhere(tmp_path, monkeypatch, capsys, seed, extra
 
 def _summary(capsys, *args):
     assert main(["summary", *args, "--as-of", "2026-11-23", "--json"]) == 0, capsys.readouterr().err
-    return json.loads(capsys.readouterr().out)
+    captured = capsys.readouterr()
+    data = json.loads(captured.out)
+    assert [f"xlplan: note: {n}" for n in data["notes"]] == captured.err.splitlines()
+    return data
 
 
 def test_history_is_the_shared_workbooks_only(project, capsys):
@@ -269,6 +282,8 @@ def test_history_is_the_shared_workbooks_only(project, capsys):
     shutil.copy(project / "workbooks" / "plan.xlsx", copy)
     alone = _summary(capsys, str(copy))
     assert "trend" not in alone and "updates" not in alone          # a copy is not the shared workbook
+    assert "no weekly history used" in alone["notes"][0] and "--history" in alone["notes"][0]
+    assert shared["notes"] == []
     given = _summary(capsys, str(copy), "--history", "workbooks/history")
     assert given["trend"] == shared["trend"] and given["by_rag"] == shared["by_rag"]
 
@@ -294,3 +309,11 @@ def test_a_history_folder_that_cannot_be_used_is_one_sentence(project, capsys, m
     assert main(["summary", "workbooks/plan.xlsx", "--history", "given", "--as-of", "2026-11-23"]) == 2
     err = capsys.readouterr().err
     assert words in err and err.count("\n") == 1 and "Traceback" not in err
+
+
+def test_narrative_gives_the_date_of_an_update_it_saw(tmp_path, config):
+    rows = [["1.1", "a", "DCS", "Jun 27", "No data", "same"]]
+    history = earlier({"1.1": "No data"}, {"1.1": "No data"})
+    history[0].actions["1.1"] = entry("No data", progress="before")            # changed in the week after
+    text = summarise(week_status(plan(tmp_path, config, rows), config, as_of=WEEK, earlier=history), config).narrative
+    assert text == "Of the 1 action, 1 is marked no data as no update has been received since 23/11/2026."

@@ -133,11 +133,11 @@ def chase_list(plan: Plan, config: Config, *, validation: Validation, as_of: dt.
         reasons = []
         if "progress" in plan.columns and not a.progress.strip():
             reasons.append("no progress statement")
-        if s.updated is False:
-            reasons.append(s.update_text)
-        if s.no_data == NO_UPDATE:
+        if s.no_data == NO_UPDATE:                    # its note says how long without an update
             reasons.append(f"the board is told No data for it ({s.note.removeprefix('No data: ')})")
-        elif s.no_data == MARKED:
+        elif s.updated is False:
+            reasons.append(s.update_text)
+        if s.no_data == MARKED:
             last = f" (last rated {s.last_rating})" if s.last_rating else ""
             reasons.append(f"the rating says No data: please give a rating{last}")
         if a.due and a.due < as_of:
@@ -609,9 +609,11 @@ def _listing(entry: LeadChase, include_progress: bool, limit: int = MERGE_TEXT_L
 
 
 def chase_text(chase: ChaseList) -> str:
-    count = sum(len(l.items) for l in chase.leads)
-    lines = [f"{chase.plan}: {count} actions to chase, {len(chase.leads)} lead{'s' * (len(chase.leads) != 1)}, "
-             f"as of {chase.as_of.strftime('%d/%m/%Y')}"]
+    count = len(chase.actions())
+    shared = sum(len(l.items) for l in chase.leads) - count
+    joint = f" ({shared} of them listed for more than one lead: a joint lead)" if shared else ""
+    lines = [f"{chase.plan}: {count} action{'s' * (count != 1)} to chase{joint}, {len(chase.leads)} "
+             f"lead{'s' * (len(chase.leads) != 1)}, as of {chase.as_of.strftime('%d/%m/%Y')}"]
     for entry in chase.leads:
         where = entry.email or f"NOT EMAILED: {entry.problem}"
         lines += ["", f"{entry.lead} <{where}>" if entry.email else f"{entry.lead} ({where})"]

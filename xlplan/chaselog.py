@@ -27,12 +27,18 @@ def plan_key(plan: str | Path) -> str:
         return str(plan)
 
 
-def chased_before(outbox: Path, plan: str | Path, day: dt.date) -> dict[str, list[dt.date]]:
-    """ref -> the dates (before `day`) of the runs that chased it, oldest first."""
+Chased = dict[str, list[dt.date]]
+
+
+def chased_before(outbox: Path, plan: str | Path, day: dt.date) -> tuple[Chased, Chased]:
+    """For each ref, the dates (before `day`) of the runs that chased it, oldest first; and
+    of those, the dates on which xlplan sent the message (the rest were drafts, which the
+    business manager sends)."""
     outbox = Path(outbox)
     found: dict[str, set[dt.date]] = {}
+    sent: dict[str, set[dt.date]] = {}
     if not outbox.is_dir():
-        return {}
+        return {}, {}
     key = plan_key(plan)
     for folder in outbox.iterdir():
         if not _DATE_FOLDER.match(folder.name):
@@ -65,7 +71,9 @@ def chased_before(outbox: Path, plan: str | Path, day: dt.date) -> dict[str, lis
         if same_plan and when < day:
             for ref in refs:
                 found.setdefault(str(ref), set()).add(when)
-    return {ref: sorted(dates) for ref, dates in found.items()}
+                sent.setdefault(str(ref), set()).add(when)
+    ordered = lambda table: {ref: sorted(dates) for ref, dates in table.items()}
+    return ordered(found), ordered(sent)
 
 
 def _lines(path: Path) -> list[str]:

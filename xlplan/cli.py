@@ -321,7 +321,9 @@ HISTORY_OPTION = click.option(
 
 @cli.command(context_settings=CONTEXT)
 @click.option("--ref", "refs", multiple=True, help="Only these refs (repeat the option for more).")
-@HISTORY_OPTION
+@click.option("--history", "history_dir", type=click.Path(path_type=Path), metavar="DIR",
+              help="The folder of weekly snapshots to read (default: [folders] history of the config, "
+                   "the shared workbook's).")
 @common()
 def history(refs, history_dir, config_path, as_of, as_json):
     """For each action in the latest weekly version: when its progress or rating last changed,
@@ -345,11 +347,19 @@ def history(refs, history_dir, config_path, as_of, as_json):
         return
     click.echo(f"{len(result.weeks)} weekly versions, {result.weeks[0].strftime('%d/%m/%Y')} to "
                f"{result.weeks[-1].strftime('%d/%m/%Y')}; as of {result.as_of.strftime('%d/%m/%Y')}")
+    shown = min(len(result.weeks), 8)
+    click.echo(f"  {'ref':<10} what the board was told, the last {shown} week{'s' * (shown != 1)}")
     for s in chosen:
-        week = " ".join(f"{r or '-'}" for _, r, _ in s.weeks[-8:])
-        last = s.last_update.strftime("%d/%m/%Y") if s.last_update else "never"
-        click.echo(f"  {s.ref[:10]:<10} last update {last} ({s.days_since} days; "
-                   f"{s.missed_updates} missed)  {week}" + (f"  [{s.note}]" if s.note else ""))
+        week = ", ".join(s.board_text(r, b) or "-" for _, r, b in s.weeks[-8:])
+        click.echo(f"  {s.ref[:10]:<10} {week}")
+        about = s.note or ("complete" if s.complete else s.update_text) or "first week in the history"
+        click.echo(f"  {'':<10} {about}")
+
+
+def _notes(notes: list[str], as_json: bool) -> None:
+    """A command's notes, on stderr (with --json they are in the JSON too)."""
+    for note in notes:
+        click.echo(f"xlplan: note: {note}", err=True)
 
 
 def _warn_not_emailed(result) -> None:
@@ -416,6 +426,7 @@ def chase(plan, previous, leads, output, outbox, send, smtp, sender, history_dir
     validation = validate_plan(read, config, as_of=week.status.as_of)
     result = chase_list(read, config, validation=validation, status=week.status, previous=week.previous,
                         comparison=week.comparison)
+    _notes(week.notes, as_json)
     if outbox or send:
         write_drafts(result, config, outbox or config.folders["outbox"], sender or settings.get("sender", ""))
     if send:
@@ -423,7 +434,7 @@ def chase(plan, previous, leads, output, outbox, send, smtp, sender, history_dir
                  outbox=outbox or config.folders["outbox"])
     if output:
         write_workbook(output, lambda wb: add_chase_sheets(wb, result, config))
-    _show(as_json, result.to_dict(), chase_text(result), output, "chase list")
+    _show(as_json, {**result.to_dict(), "notes": week.notes}, chase_text(result), output, "chase list")
     failed = [e for e in result.leads if e.sent.startswith("failed")]
     raise click.exceptions.Exit(1 if failed else 0)
 
@@ -452,11 +463,12 @@ def summary(plan, previous, output, history_dir, config_path, as_of, as_json):
     old = read_plan(previous, config) if previous else None
     week = read_week(read, config, as_of=as_of, history=history_dir, previous=old)
     result = summarise(week.status, config, previous=week.previous, comparison=week.comparison)
+    _notes(week.notes, as_json)
     if output:
         groups = exception_report(week.status, config)
         write_workbook(output, lambda wb: (add_summary_sheet(wb, result, config),
                                            add_exceptions_sheet(wb, groups, config, result.as_of)))
-    _show(as_json, result.to_dict(), summary_text(result), output, "summary")
+    _show(as_json, {**result.to_dict(), "notes": week.notes}, summary_text(result), output, "summary")
 
 
 @cli.command(context_settings=CONTEXT)
@@ -479,10 +491,12 @@ def exceptions(plan, output, history_dir, config_path, as_of, as_json):
     week = read_week(read, config, as_of=as_of, history=history_dir)
     as_of = week.status.as_of
     groups = exception_report(week.status, config)
+    _notes(week.notes, as_json)
     if output:
         write_workbook(output, lambda wb: add_exceptions_sheet(wb, groups, config, as_of))
     if as_json:
-        _print_json({"plan": str(plan), "as_of": as_of.isoformat(), "groups": exceptions_dict(groups)})
+        _print_json({"plan": str(plan), "as_of": as_of.isoformat(), "groups": exceptions_dict(groups),
+                     "notes": week.notes})
         return
     for g in groups:
         click.echo(g.title)
@@ -571,7 +585,7 @@ def _weekly(config, as_of, *, quiet: bool):
 def weekly(config_path, as_of, as_json):
     """The scheduled job, the business manager's Monday: snapshot the shared workbook,
     validate it, compare it with the latest earlier snapshot, write the report workbook
-    (reports/<as-of>/: Summary, Exceptions, Changes, Chase, Findings, Trend) and one chase
+    (reports/<as-of>/: Summary, Exceptions, Changes, Chase, Mail merge, Findings, Trend) and one chase
     draft per lead (outbox/<as-of>/). Sends and re-formats only when the config says so.
 
     Run twice for one as-of date, it stores no second snapshot and sends nothing twice; a run

@@ -96,7 +96,8 @@ def add_exceptions_sheet(wb, groups: list[ExceptionGroup], config: Config, as_of
         for item in group.items:
             a = item.action
             f.row(ws, row, ((a.ref, f.text), (a.action, f.text), (a.lead, f.text), (a.progress, f.text),
-                            (item.status, f.rag(item.status)), (a.due, f.date) if a.due else (a.due_text, f.text),
+                            (item.week.board_text() if item.week else item.status, f.rag(item.status)),
+                            (a.due, f.date) if a.due else (a.due_text, f.text),
                             ("overdue", overdue) if item.overdue_days is not None else (None, f.text),
                             (item.days_since_update, f.number if item.days_since_update is not None else f.text),
                             (item.note, f.text)),

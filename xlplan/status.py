@@ -62,6 +62,8 @@ class ActionStatus:
     no_data: str = ""                   # why the board is told No data ("" when it is not)
     weeks: tuple[tuple[dt.date, str | None, str], ...] = ()   # (week, rating given, board) oldest first
     rated_seen: bool = True             # last_rated is when the rating was seen given (not just first seen)
+    update_seen: bool = True            # last_update is an update seen (not just the first version xlplan holds)
+    emailed: bool = False               # a chase in `chased` was sent by xlplan (not only a draft written)
 
     @property
     def ref(self) -> str:
@@ -80,7 +82,10 @@ class ActionStatus:
             return ""
         if self.updated:
             return "updated this week"
-        since = f" (last update {day(self.last_update)})" if self.last_update else ""
+        since = ""
+        if self.last_update:
+            since = (f" (last update {day(self.last_update)})" if self.update_seen else
+                     f" (none since {day(self.last_update)}, the first weekly version xlplan holds)")
         if self.missed_updates <= 1:
             return f"not updated this week{since}" if self.last_update else "not updated since the previous version"
         return f"no update for {weeks_text(self.missed_updates)}{since}"
@@ -104,11 +109,26 @@ class ActionStatus:
             parts.append("the rating cell is now empty")
         if self.missed_updates and self.updated is not None and self.last_update:
             parts.append(f"no update for {weeks_text(self.missed_updates)}")
-        if self.no_data == NO_UPDATE and self.chased:
-            n = len(self.chased)
-            parts.append(f"chased on {day(self.chased[0])}" if n == 1 else
-                         f"chased {n} times since {day(self.chased[0])}")
+        if self.chased:
+            parts.append(self.chased_text)
         return "No data: " + ", ".join(parts)
+
+    @property
+    def chased_text(self) -> str:
+        """'chased by email 3 times since 23/11/2026', or 'chase drafts written 3 times since
+        ...' when xlplan only wrote the drafts (the business manager sends them)."""
+        n = len(self.chased)
+        how = "chased by email" if self.emailed else "chase drafts written"
+        if n == 0:
+            return ""
+        if n == 1:
+            return f"{'chased by email' if self.emailed else 'a chase draft written'} on {day(self.chased[0])}"
+        return f"{how} {n} times since {day(self.chased[0])}"
+
+    def board_text(self, rating: str | None = None, board: str | None = None) -> str:
+        """What the board is told, with the rating it hides: 'No data (Red)'."""
+        rating, board = (self.rating, self.board) if board is None else (rating, board)
+        return f"{NO_DATA} ({rating})" if board == NO_DATA and rating and rating != NO_DATA else board
 
     def to_dict(self) -> dict:
         iso = lambda d: d.isoformat() if d else None
@@ -117,6 +137,7 @@ class ActionStatus:
                 "last_rated": iso(self.last_rated), "complete": self.complete, "updated": self.updated,
                 "last_update": iso(self.last_update), "days_since": self.days_since,
                 "missed_updates": self.missed_updates, "chased": [d.isoformat() for d in self.chased],
+                "emailed": self.emailed,
                 "no_data": self.no_data or None, "note": self.note or None}
 
 
@@ -184,21 +205,24 @@ class _Track:
     last_rating: str | None = None
     last_rated: dt.date | None = None
     rated_seen: bool = False
+    update_seen: bool = False
     weeks: list = field(default_factory=list)
 
 
 def week_status(plan: Plan, config: Config, *, as_of: dt.date | None = None, earlier: list[Version] = (),
                 chased: dict[str, list[dt.date]] | None = None, previous: Plan | None = None,
-                week: dt.date | None = None) -> WeekStatus:
+                week: dt.date | None = None, sent: dict[str, list[dt.date]] | None = None) -> WeekStatus:
     """The status of every action of `plan` for the week of `week` (default: the as-of date).
     `earlier` are the versions of the weeks before it (from the snapshots), `chased` the dates
-    each ref was chased (chaselog.chased_before); with no earlier weeks, `previous` (a plan
-    given by hand) says only whether each action was updated since."""
+    each ref was chased (chaselog.chased_before: a draft written or a message sent), `sent`
+    those on which a message was sent; with no earlier weeks, `previous` (a plan given by
+    hand) says only whether each action was updated since."""
     as_of = as_of or dt.date.today()
     week = week or as_of
     scale = config.scale
     threshold = config.no_data_after
     chased = chased or {}
+    sent = sent or {}
     labels = scale.labels if NO_DATA in scale.labels else (*scale.labels, NO_DATA)
     real = lambda rag: rag if rag and rag != NO_DATA else None
 
@@ -225,14 +249,16 @@ def week_status(plan: Plan, config: Config, *, as_of: dt.date | None = None, ear
             if t is None:
                 t = tracks[ref] = _Track(ref, e, version.date)
                 changed = True
+                if e.updated and e.updated <= version.date:     # the lead dated their last update
+                    t.last_update, t.update_seen = e.updated, True
             else:
                 changed = updated_since(t.entry, e)
                 if changed:
-                    t.last_update, t.missed = version.date, 0
+                    t.last_update, t.missed, t.update_seen = version.date, 0, True
                 else:
                     t.missed += 1
             if e.updated and t.last_update < e.updated <= version.date:
-                t.last_update = e.updated             # the lead's own date, when it is later
+                t.last_update, t.update_seen = e.updated, True   # the lead's own date, when it is later
             if real(e.rag) and (changed or t.last_rating is None):
                 t.last_rating, t.last_rated = e.rag, t.last_update
                 # seen given: it changed between two versions, or the lead dated the update
@@ -271,7 +297,8 @@ def week_status(plan: Plan, config: Config, *, as_of: dt.date | None = None, ear
             updated=updated, last_update=last_update,
             days_since=(as_of - last_update).days if last_update else None, missed_updates=missed,
             chased=window, board=board, no_data=why, weeks=(*history, (week, a.rag, board)),
-            rated_seen=t.rated_seen if t else True))
+            rated_seen=t.rated_seen if t else True, update_seen=t.update_seen if t else True,
+            emailed=any(d in sent.get(a.ref, ()) for d in window)))
     trend.append((week, {label: counts[label] for label in labels}))
     return WeekStatus(str(plan.path), as_of, week, labels, statuses, [v.date for v in versions], trend,
                       threshold, rated="rag" in plan.columns, history=len(versions) > 1)
@@ -317,6 +344,7 @@ class Week:
     versions: list[Version]
     previous: Plan | None = None
     comparison: object = None                      # compare.Comparison, when there is a previous
+    notes: list[str] = field(default_factory=list)
 
 
 def read_week(plan: Plan, config: Config, *, as_of: dt.date | None = None, history: Path | None = None,
@@ -337,10 +365,15 @@ def read_week(plan: Plan, config: Config, *, as_of: dt.date | None = None, histo
         earlier = _versions(snaps, config)
         if previous is None and snaps:
             previous = read_plan(snaps[-1].path, config)
-    chased = chased_before(outbox or config.folders["outbox"], plan.path, as_of) if found is not None else {}
-    status = week_status(plan, config, as_of=as_of, earlier=earlier, chased=chased, previous=previous)
+    chased, sent = chased_before(outbox or config.folders["outbox"], plan.path, as_of) if found is not None else ({}, {})
+    status = week_status(plan, config, as_of=as_of, earlier=earlier, chased=chased, sent=sent, previous=previous)
     comparison = compare(previous, plan, config, as_of=as_of) if previous is not None else None
-    return Week(plan, status, earlier, previous, comparison)
+    notes = []
+    if found is None and weeks(config.folders["history"], config.workbook.stem):
+        notes.append(f"no weekly history used: {plan.path} is not the shared workbook {config.workbook} "
+                     f"([workbook] path), so missed updates and No data for missed updates are not counted; "
+                     f"pass --history {config.folders['history']} if it is a copy of it")
+    return Week(plan, status, earlier, previous, comparison, notes)
 
 
 def _versions(snaps, config: Config) -> list[Version]:
@@ -373,8 +406,8 @@ def history_of(config: Config, *, as_of: dt.date | None = None, history: Path | 
                                  and stem == config.workbook.stem)
     if shared:
         plan.path = config.workbook
-    chased = chased_before(config.folders["outbox"], plan.path, latest.date) if shared else {}
+    chased, sent = chased_before(config.folders["outbox"], plan.path, latest.date) if shared else ({}, {})
     status = week_status(plan, config, as_of=as_of, earlier=_versions(snaps[:-1], config), chased=chased,
-                         week=latest.date)
+                         sent=sent, week=latest.date)
     status.snapshots = [s.path for s in snaps]
     return status

@@ -81,6 +81,11 @@ def summarise(plan_or_status: Plan | WeekStatus, config: Config, *, as_of: dt.da
             "new": changes.counts["added"],
         }
     if status.history:
+        boards = [(s.weeks[-2][2], s.board) for s in status.actions if len(s.weeks) > 1]
+        summary.movement = {**(summary.movement or {}),
+                            "to No data": sum(1 for before, now in boards if now == NO_DATA != before),
+                            "from No data": sum(1 for before, now in boards if before == NO_DATA != now)}
+    if status.history:
         summary.trend = list(status.trend)
     summary.narrative = narrative(summary, config)
     return summary
@@ -126,7 +131,7 @@ def narrative(summary: Summary, config: Config) -> str:
                      f"though progress is reported in words{_last_ratings(in_words, summary.labels)}")
     if quiet:
         since = max((s.last_update for s in quiet if s.last_update), default=None)
-        if since and all(s.last_update for s in quiet):
+        if since and all(s.last_update and s.update_seen for s in quiet):
             reason = f" as no update has been received since {day(since)}"
         else:
             reason = " as no information has been provided by the lead officer"
@@ -170,8 +175,12 @@ def summary_text(summary: Summary) -> str:
                       f"{u['not_updated_2_weeks_or_more']} of them for 2 weeks or more"]
     if summary.movement:
         m = summary.movement
-        lines += ["", f"  since the last version: {m['improved']} improved, {m['worsened']} worsened, "
-                      f"{m['unchanged']} unchanged, {m['new']} new"]
+        line = (f"  since the last version: {m['improved']} improved, {m['worsened']} worsened, "
+                f"{m['unchanged']} unchanged, {m['new']} new" if "improved" in m else "  since last week:")
+        if m.get("to No data") or m.get("from No data"):
+            line += (f"; {m['to No data']} newly reported as No data (no update despite chasing), "
+                     f"{m['from No data']} back from No data")
+        lines += ["", line]
     if summary.no_data:
         lines += ["", "  reported as No data:"]
         lines += [f"    {s.ref[:10]:<10} {s.note}" for s in summary.no_data[:NO_DATA_SHOWN]]
@@ -223,7 +232,16 @@ def add_summary_sheet(wb, summary: Summary, config: Config, name: str = "Summary
                         "border": {"color": "#7F7F7F"}} for l in shown],
             "data_labels": {"value": True},
         })
-        chart.set_title({"name": "Actions by rating (board)"})
+        chart.add_series({                      # the leads' own ratings beside: a Red never drops out of sight
+            "name": "As rated", "categories": [name, row + 2, 0, total_row - 1, 0],
+            "values": [name, row + 2, 2, total_row - 1, 2],
+            "points": [{"pattern": {"pattern": "wide_upward_diagonal",
+                                    "fg_color": f"#{config.scale.level(l).colour}" if _known(config, l) else "#7F7F7F",
+                                    "bg_color": "#FFFFFF"},
+                        "border": {"color": "#7F7F7F"}} for l in shown],
+            "data_labels": {"value": True},
+        })
+        chart.set_title({"name": "By rating: board (solid), as rated (hatched)", "name_font": {"size": 12}})
         chart.set_legend({"none": True})
         chart.set_size({"width": 480, "height": 260})
         ws.insert_chart(row, 4, chart)
@@ -270,8 +288,9 @@ def add_summary_sheet(wb, summary: Summary, config: Config, name: str = "Summary
     if summary.movement is not None:
         f.put(ws, row, 0, "Since the last version", bold)
         f.header_row_at(ws, row + 1, ["Movement", "Actions"])
+        words = {"to No data": "newly No data (no update despite chasing)", "from No data": "back from No data"}
         for i, (key, value) in enumerate(summary.movement.items(), start=row + 2):
-            f.put(ws, i, 0, key, f.direction(key))
+            f.put(ws, i, 0, words.get(key, key), f.direction(key))
             ws.write_number(i, 1, value, f.number)
         row += len(summary.movement) + 3
 

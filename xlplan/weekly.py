@@ -1,6 +1,6 @@
 """The weekly run: the business manager's Monday in one call. Snapshot the shared workbook,
 validate it, compare it with the latest earlier snapshot, and write one report workbook
-(Summary, Exceptions, Changes, Chase, Findings, Trend) and the outbox of chase drafts.
+(Summary, Exceptions, Changes, Chase, Mail merge, Findings, Trend) and the outbox of chase drafts.
 
 The report is written into a temporary folder and moved into reports/<as-of>/ only when it
 is complete, so a run that fails half-way leaves nothing half-written and the next run works.
@@ -28,7 +28,7 @@ from .parallel import can_fork, start
 from .plan import read_plan
 from .sheets import Formats, write_workbook
 from .snapshot import latest_before, take_snapshot, weeks
-from .status import NO_DATA, WeekStatus, week_status
+from .status import WeekStatus, week_status
 from .summary import Summary, add_summary_sheet, summarise
 from .template import row_height
 from .validate import Validation, add_findings_sheet, validate_plan
@@ -85,8 +85,10 @@ class WeeklyResult:
         ratings = words(self.summary.by_rag)
         if self.summary.as_rated != self.summary.by_rag:        # a rating hidden by No data stays in view
             ratings += f"; as last rated by their leads: {words(self.summary.as_rated)}"
+        newly = (self.summary.movement or {}).get("to No data", 0)
+        newly = f"; {newly} newly reported as No data" if newly else ""
         return (f"{self.summary.actions} actions ({ratings}); {counts['improved']} improved, "
-                f"{counts['worsened']} worsened; {self.chase_line()}; report: {report}")
+                f"{counts['worsened']} worsened{newly}; {self.chase_line()}; report: {report}")
 
     def to_dict(self) -> dict:
         return {
@@ -167,8 +169,8 @@ def run_weekly(config: Config, *, as_of: dt.date | None = None,
     to_cache = [parsed[p] for p in parsed if p in read]
     if current.path not in parsed:
         to_cache.append(version_from_plan(current, plan, config, store=False))
-    chased = chased_before(config.folders["outbox"], config.workbook, as_of)
-    status = week_status(plan, config, as_of=as_of, earlier=versions, chased=chased, previous=old)
+    chased, sent = chased_before(config.folders["outbox"], config.workbook, as_of)
+    status = week_status(plan, config, as_of=as_of, earlier=versions, chased=chased, sent=sent, previous=old)
 
     summary = summarise(status, config, previous=old, comparison=comparison)
     groups = exception_report(status, config)
@@ -280,7 +282,7 @@ def add_trend_sheet(wb, status: WeekStatus, config: Config, name: str = "Trend")
     dates = status.weeks
     f.put(ws, 0, 0, f"Ratings week by week, as the board was told ({len(dates)} weekly "
                     f"version{'s' * (len(dates) != 1)})", f.title)
-    columns = [("Ref", 9), ("Lead", 28)] + [(d.strftime("%d/%m/%Y"), 11) for d in dates] + \
+    columns = [("Ref", 9), ("Lead", 26)] + [(d.strftime("%d/%m/%Y"), 13) for d in dates] + \
               [("Last update", 12), ("Days since", 10), ("Missed updates", 10), ("This week", 30)]
     f.header_row(ws, 2, columns)
     heights: dict[tuple, float] = {}              # a few hundred leads, a row each for 100,000 actions
@@ -293,14 +295,13 @@ def add_trend_sheet(wb, status: WeekStatus, config: Config, name: str = "Trend")
                 cells.append(("", f.text))
                 continue
             rating, board = by_date[d]
-            if board == NO_DATA and rating and rating != NO_DATA:
-                cells.append((f"No data ({rating})", f.rag(NO_DATA)))
-            else:
-                cells.append((board, f.rag(board)))
-        note = s.note or s.update_text
-        key = (lead, len(note) // 30)
+            cells.append((s.board_text(rating, board), f.rag(board)))
+        # a complete action is not asked for updates: no missed updates to flag
+        note = s.note or ("complete" if s.complete else s.update_text)
+        missed = ("", f.text) if s.complete else (s.missed_updates, f.warning if s.missed_updates else f.number)
+        key = (lead, len(note), max((len(c[0]) for c in cells), default=0))   # what the height depends on
         f.row(ws, r, [(s.ref, f.text), (lead, f.text), *cells, (s.last_update, f.date) if s.last_update else ("", f.text),
-                      (s.days_since, f.number), (s.missed_updates, f.warning if s.missed_updates else f.number),
-                      (note, f.text)],
-              height=heights.get(key) or heights.setdefault(key, row_height([(lead, 28), (note, 30)])))
+                      (s.days_since, f.number), missed, (note, f.text)],
+              height=heights.get(key) or heights.setdefault(key, row_height([(lead, 26), (note, 30),
+                                                                             ("x" * key[2], 13)])))
     f.finish(ws, 2, len(status.actions), len(columns))
