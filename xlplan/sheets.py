@@ -48,7 +48,7 @@ class Formats:
                 level = self.config.scale.level(label)
                 self._rag[label] = self.wb.add_format({"bold": True, "bg_color": f"#{level.colour}",
                                                        "font_color": f"#{level.font}", "border": 1,
-                                                       "valign": "top"})
+                                                       "valign": "top", "text_wrap": True})
             except KeyError:
                 self._rag[label] = self.text
         return self._rag[label]

@@ -235,13 +235,12 @@ def add_summary_sheet(wb, summary: Summary, config: Config, name: str = "Summary
         chart.add_series({                      # the leads' own ratings beside: a Red never drops out of sight
             "name": "As rated", "categories": [name, row + 2, 0, total_row - 1, 0],
             "values": [name, row + 2, 2, total_row - 1, 2],
-            "points": [{"pattern": {"pattern": "wide_upward_diagonal",
-                                    "fg_color": f"#{config.scale.level(l).colour}" if _known(config, l) else "#7F7F7F",
-                                    "bg_color": "#FFFFFF"},
-                        "border": {"color": "#7F7F7F"}} for l in shown],
+            "points": [{"fill": {"color": f"#{config.scale.level(l).colour}" if _known(config, l) else "#7F7F7F",
+                                 "transparency": 60},
+                        "border": {"color": "#404040", "dash_type": "dash"}} for l in shown],
             "data_labels": {"value": True},
         })
-        chart.set_title({"name": "By rating: board (solid), as rated (hatched)", "name_font": {"size": 12}})
+        chart.set_title({"name": "By rating: board (solid), as rated by the leads (pale)", "name_font": {"size": 12}})
         chart.set_legend({"none": True})
         chart.set_size({"width": 480, "height": 260})
         ws.insert_chart(row, 4, chart)
