@@ -317,3 +317,17 @@ def test_narrative_gives_the_date_of_an_update_it_saw(tmp_path, config):
     history[0].actions["1.1"] = entry("No data", progress="before")            # changed in the week after
     text = summarise(week_status(plan(tmp_path, config, rows), config, as_of=WEEK, earlier=history), config).narrative
     assert text == "Of the 1 action, 1 is marked no data as no update has been received since 23/11/2026."
+
+
+def test_the_chase_says_which_rating_the_board_no_longer_sees(tmp_path, config):
+    from xlplan.chase import chase_list
+    from xlplan.validate import validate_plan
+
+    rows = [["1.1", "a", "DCS", "Jun 27", None, "same"], ["1.2", "b", "DCS", "Jun 27", "No data", "same"]]
+    history = earlier({"1.1": "Red", "1.2": "Amber"})
+    current = plan(tmp_path, config, rows)
+    week = week_status(current, config, as_of=WEEK, earlier=history)
+    chase = chase_list(current, config, validation=validate_plan(current, config, as_of=WEEK), status=week)
+    why = {i.action.ref: i.reasons for l in chase.leads for i in l.items}
+    assert any("rating has been removed" in r and "last rated Red" in r for r in why["1.1"])
+    assert any("says No data" in r and "last rated Amber" in r for r in why["1.2"])

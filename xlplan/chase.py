@@ -36,7 +36,7 @@ from .config import DEFAULT_LOCATION, Config
 from .errors import XlplanError
 from .leads import EMAIL, Directory
 from .plan import Plan
-from .status import MARKED, NO_UPDATE, WeekStatus, week_status
+from .status import MARKED, NO_RATING, NO_UPDATE, WeekStatus, week_status
 from .text import ELLIPSIS, counted, one_paragraph, shorten
 from .validate import Validation
 
@@ -138,8 +138,10 @@ def chase_list(plan: Plan, config: Config, *, validation: Validation, as_of: dt.
         elif s.updated is False:
             reasons.append(s.update_text)
         if s.no_data == MARKED:
-            last = f" (last rated {s.last_rating})" if s.last_rating else ""
+            last = f" ({s.note.removeprefix('No data: ')})" if s.last_rating else ""
             reasons.append(f"the rating says No data: please give a rating{last}")
+        elif s.no_data == NO_RATING and s.last_rating:
+            reasons.append(f"the rating has been removed: the board is told No data ({s.note.removeprefix('No data: ')})")
         if a.due and a.due < as_of:
             reasons.append(f"overdue since {a.due.strftime('%d/%m/%Y')}")
         reasons += findings.get(a.row, [])

@@ -33,7 +33,7 @@ class Formats:
         self.date = wb.add_format({"num_format": "dd/mm/yyyy", "valign": "top", "border": 1,
                                    "border_color": "#BFBFBF", "align": "left"})
         self.error = wb.add_format({"bold": True, "bg_color": "#FFC7CE", "font_color": "#9C0006", "border": 1})
-        self.warning = wb.add_format({"bg_color": "#FFEB9C", "font_color": "#9C5700", "border": 1})
+        self.warning = wb.add_format({"bg_color": "#FFEB9C", "font_color": "#9C5700", "border": 1, "valign": "top"})
         self._rag: dict[str, object] = {}
         self._directions = {
             "improved": wb.add_format({"font_color": "#006100", "bold": True, "border": 1}),
