@@ -118,10 +118,14 @@ def narrative(summary: Summary, config: Config) -> str:
         count = summary.by_rag.get(label, 0)
         if count and label != NO_DATA:
             parts.append(f"{count} {_are(count)} marked {label.lower()}{phrases.get(label, '')}")
-    chased = [s for s in summary.no_data if s.no_data == NO_UPDATE or s.chased]
-    in_words = [s for s in summary.no_data if s not in chased and s.no_data == NO_RATING
-                and s.action.progress.strip()]
-    quiet = [s for s in summary.no_data if s not in chased and s not in in_words]
+    chased, in_words, quiet = [], [], []           # one pass: 100,000 actions can be No data
+    for s in summary.no_data:
+        if s.no_data == NO_UPDATE or s.chased:
+            chased.append(s)
+        elif s.no_data == NO_RATING and s.action.progress.strip():
+            in_words.append(s)
+        else:
+            quiet.append(s)
     if chased:
         parts.append(f"{len(chased)} {_are(len(chased))} marked no data"
                      f"{phrases.get(NO_DATA) or ' as, despite chasing, no information has been provided by the lead officer'}"
