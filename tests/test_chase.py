@@ -17,7 +17,7 @@ from conftest import write_rows
 from xlplan.chase import chase_list
 from xlplan.cli import main
 from xlplan.plan import read_plan
-from xlplan.validate import validate_plan
+from xlplan.findings import validate_plan
 
 AS_OF = dt.date(2009, 5, 31)
 HEADER = ["Ref", "Action", "Lead", "Due", "RAG", "Progress"]

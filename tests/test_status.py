@@ -321,7 +321,7 @@ def test_narrative_gives_the_date_of_an_update_it_saw(tmp_path, config):
 
 def test_the_chase_says_which_rating_the_board_no_longer_sees(tmp_path, config):
     from xlplan.chase import chase_list
-    from xlplan.validate import validate_plan
+    from xlplan.findings import validate_plan
 
     rows = [["1.1", "a", "DCS", "Jun 27", None, "same"], ["1.2", "b", "DCS", "Jun 27", "No data", "same"]]
     history = earlier({"1.1": "Red", "1.2": "Amber"})

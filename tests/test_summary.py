@@ -7,7 +7,7 @@ from openpyxl import load_workbook
 
 from conftest import SEED_000, scrutiny_counts, seed_000_workbook, write_rows
 from xlplan.cli import main
-from xlplan.exceptions import exception_report
+from xlplan.exception_list import exception_report
 from xlplan.plan import read_plan
 from xlplan.summary import summarise
 

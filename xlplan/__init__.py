@@ -1,6 +1,67 @@
 """xlplan: run an improvement or action plan out of one shared Excel workbook.
 
-The library never prints; the command line (xlplan.cli) renders what it returns.
+    import xlplan
+    plan = xlplan.read_plan("workbooks/plan.xlsx")      # config found as the CLI finds it
+    report = xlplan.validate(plan)                      # findings, as data
+    changes = xlplan.compare(xlplan.read_plan("workbooks/history/plan.2026-11-16.xlsx"), plan)
+    frame = plan.to_frame()                             # a pandas DataFrame of the actions
+
+The library never prints; the command line (xlplan.cli) renders what it returns. Names are
+loaded on first use, so `import xlplan` (and every command) stays quick.
 """
 
+from __future__ import annotations
+
+import importlib
+
 __version__ = "0.1.0"
+
+# public name -> (module, name in it)
+_EXPORTS = {
+    "load_config": ("config", "load_config"),
+    "Config": ("config", "Config"),
+    "read_plan": ("plan", "read_plan"),
+    "Plan": ("plan", "Plan"),
+    "Action": ("action", "Action"),
+    "import_plan": ("importer", "import_plan"),
+    "ImportReport": ("importer", "ImportReport"),
+    "validate": ("findings", "validate_plan"),
+    "Validation": ("findings", "Validation"),
+    "Finding": ("findings", "Finding"),
+    "compare": ("changes", "compare"),
+    "Comparison": ("changes", "Comparison"),
+    "Change": ("changes", "Change"),
+    "week_status": ("status", "week_status"),
+    "read_week": ("status", "read_week"),
+    "WeekStatus": ("status", "WeekStatus"),
+    "ActionStatus": ("status", "ActionStatus"),
+    "summarise": ("summary", "summarise"),
+    "Summary": ("summary", "Summary"),
+    "exception_report": ("exception_list", "exception_report"),
+    "ExceptionGroup": ("exception_list", "ExceptionGroup"),
+    "chase_list": ("chase", "chase_list"),
+    "ChaseList": ("chase", "ChaseList"),
+    "run_weekly": ("weekly", "run_weekly"),
+    "WeeklyResult": ("weekly", "WeeklyResult"),
+    "RagScale": ("rag", "RagScale"),
+    "XlplanError": ("errors", "XlplanError"),
+    "ConfigError": ("errors", "ConfigError"),
+    "WorkbookError": ("errors", "WorkbookError"),
+    "RunFailed": ("errors", "RunFailed"),
+}
+
+__all__ = ["__version__", *_EXPORTS]
+
+
+def __getattr__(name: str):
+    try:
+        module, attr = _EXPORTS[name]
+    except KeyError:
+        raise AttributeError(f"module 'xlplan' has no attribute {name!r}") from None
+    value = getattr(importlib.import_module(f".{module}", __name__), attr)
+    globals()[name] = value                       # looked up once
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_EXPORTS))

@@ -32,13 +32,14 @@ from typing import Iterator
 
 from .action import Action
 from .chaselog import DRAFTS_MANIFEST, SENT_LOG, plan_key
+from .dates import as_day
 from .config import DEFAULT_LOCATION, Config
 from .errors import XlplanError
 from .leads import EMAIL, Directory
 from .plan import Plan
 from .status import MARKED, NO_RATING, NO_UPDATE, WeekStatus, week_status
 from .text import ELLIPSIS, counted, one_paragraph, shorten
-from .validate import Validation
+from .findings import Validation
 
 # Findings only the lead can put right.
 LEAD_RULES = {"missing-rag": "no rating", "unknown-rag": "the rating is not one xlplan knows",
@@ -102,7 +103,7 @@ def chase_list(plan: Plan, config: Config, *, validation: Validation, as_of: dt.
     (status.read_week; worked out here from `previous` alone when it is not given). An action
     with a joint lead ("HSCB Chair / Business Manager") is listed for each person named, when
     the leads directory knows each of them."""
-    as_of = (status.as_of if status is not None else None) or as_of or dt.date.today()
+    as_of = status.as_of if status is not None else as_day(as_of)
     if status is None:
         status = week_status(plan, config, as_of=as_of, previous=previous)
     directory = directory if directory is not None else plan.directory
@@ -112,7 +113,7 @@ def chase_list(plan: Plan, config: Config, *, validation: Validation, as_of: dt.
             findings.setdefault(f.row, []).append(f"{LEAD_RULES[f.rule]}: {f.message}")
     handed: dict[str, str] = {}                       # new ref -> old lead
     if previous is not None:
-        from .compare import compare
+        from .changes import compare
 
         for c in (comparison or compare(previous, plan, config, as_of=as_of)).changes:
             if c.change == "lead" and c.old:

@@ -221,7 +221,7 @@ def validate(plan, leads, output, sheet, plan_date, config_path, as_of, as_json)
     """
     from .plan import read_plan
     from .sheets import write_workbook
-    from .validate import add_findings_sheet, findings_text, validate_plan
+    from .findings import add_findings_sheet, findings_text, validate_plan
 
     config = _config(config_path)
     read = read_plan(plan, config, sheet=sheet, plan_date=plan_date, leads_file=leads)
@@ -280,7 +280,7 @@ def compare(old, new, output, config_path, as_of, as_json):
     and open actions with no update (progress and rating unchanged, and no newer date in a
     "last updated" column). Exit 0.
     """
-    from .compare import add_changes_sheet, compare as compare_plans, comparison_text
+    from .changes import add_changes_sheet, compare as compare_plans, comparison_text
     from .plan import read_plan
     from .sheets import write_workbook
 
@@ -409,7 +409,7 @@ def chase(plan, previous, leads, output, outbox, send, smtp, sender, history_dir
     from .chase import add_chase_sheets, chase_list, chase_text, send as send_all, write_drafts
     from .plan import read_plan
     from .sheets import write_workbook
-    from .validate import validate_plan
+    from .findings import validate_plan
 
     from .chase import check_sender
     from .status import read_week
@@ -451,7 +451,7 @@ def summary(plan, previous, output, history_dir, config_path, as_of, as_json):
     """Counts by rating, by theme and by lead, movement since the previous version, the trend
     week by week (from the snapshots), and a paragraph to paste into a board or scrutiny
     report: "Of the 28 actions, 9 are marked green, as completed; ..."."""
-    from .exceptions import add_exceptions_sheet, exception_report
+    from .exception_list import add_exceptions_sheet, exception_report
     from .plan import read_plan
     from .sheets import write_workbook
     from .summary import add_summary_sheet, summarise, summary_text
@@ -480,7 +480,7 @@ def summary(plan, previous, output, history_dir, config_path, as_of, as_json):
 def exceptions(plan, output, history_dir, config_path, as_of, as_json):
     """The exception report: every action not complete and not green, grouped by the month it
     is due, overdue ones marked, with days since the last update where snapshots exist."""
-    from .exceptions import add_exceptions_sheet, exception_report, exceptions_dict
+    from .exception_list import add_exceptions_sheet, exception_report, exceptions_dict
     from .plan import read_plan
     from .sheets import write_workbook
 

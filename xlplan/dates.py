@@ -203,3 +203,22 @@ def date_in_title(text: str) -> dt.date | None:
     """A full date written in a title line ("... Action Plan 22 March 2011")."""
     m = _TITLE_DATE.search(one_line(text))
     return _safe_date(int(m[3]), MONTHS[m[2][:3].lower()], int(m[1])) if m else None
+
+
+def as_day(value: dt.date | str | None) -> dt.date:
+    """An as-of date as callers of the library give it: a date (a datetime's day), an ISO
+    string "2026-11-23", or "23/11/2026" as people in England write it; None is today."""
+    if value is None:
+        return dt.date.today()
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    text = str(value).strip()
+    match = re.fullmatch(r"(\d{1,2})/(\d{1,2})/(\d{4})", text)
+    try:
+        if match:
+            return dt.date(int(match[3]), int(match[2]), int(match[1]))
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise ValueError(f"{value!r} is not a date like 2026-11-23 or 23/11/2026") from None

@@ -82,9 +82,14 @@ def _looks_like_people(text: str) -> bool:
     return bool(text) and ("/" in text or len(text.split()) == 1) and not re.search(r"\b(of|and|for|the)\b", text)
 
 
-def import_plan(source: str | Path, config: Config, *, sheet: str | None = None,
+def import_plan(source: str | Path, config: Config | None = None, *, sheet: str | None = None,
                 plan_date: dt.date | None = None) -> tuple[Plan, ImportReport]:
+    """A legacy plan (Word text, CSV, .xlsx, .docx) read and tidied for a shared workbook:
+    lead cells split from work streams, rating dates and comments taken apart, what could not
+    be read reported. Returns the plan and the import report; `template.write_plan_workbook`
+    writes them (as `xlplan import` does)."""
     plan = read_plan(source, config, sheet=sheet, plan_date=plan_date)
+    config = plan.config
     report = ImportReport(Path(source), actions=len(plan.actions), skipped=list(plan.skipped),
                           plan_date=plan.plan_date)
     streams = tuple(config.raw.get("import", {}).get("work_streams", ()))

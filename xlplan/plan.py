@@ -44,11 +44,30 @@ class Plan:
     directory: Directory | None = None
     notes: list[str] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)   # lines that are not actions, and why
+    config: Config | None = field(default=None, repr=False, compare=False)   # the config it was read with
+
+    def to_frame(self):
+        """The actions as a pandas DataFrame, one row an action, the export's columns (dates
+        as datetime64, no rating as None). For notebooks and Power BI; pandas is imported
+        here only, so no command pays for it."""
+        from .frames import frame
+
+        return frame([a.to_dict() for a in self.actions], dates=("due", "updated", "rag_date"))
 
 
-def read_plan(path: str | Path, config: Config, *, sheet: str | None = None,
+def read_plan(path: str | Path, config: Config | None = None, *, sheet: str | None = None,
               plan_date: dt.date | None = None, leads_file: str | Path | None = None) -> Plan:
-    """Read the plan in an .xlsx workbook, a CSV file, or tab-separated text."""
+    """Read the plan in an .xlsx workbook, a Word .docx, a CSV file, or tab-separated text,
+    however it has been filled in (see the README, "How xlplan reads a plan").
+
+    `config` defaults to the one the command line would use (config/xlplan.toml found from
+    the working directory, else the built-in defaults). Raises WorkbookError (one sentence
+    saying what and where) when the file cannot be read as a plan; a bad row is never an
+    error here: it is read as it is, and `validate` reports it."""
+    if config is None:
+        from .config import load_config
+
+        config = load_config()
     path = Path(path)
     if path.suffix.lower() in TEXT_SUFFIXES:
         plan = parse_grid(text_grid(path), config, plan_date=plan_date)
@@ -64,6 +83,7 @@ def read_plan(path: str | Path, config: Config, *, sheet: str | None = None,
             plan.directory = directory_from_rows(book.rows(config.leads_sheet), f"sheet {config.leads_sheet!r} of {path}")
     if leads_file is not None:
         plan.directory = load_leads_file(Path(leads_file), config)
+    plan.config = config
     return plan
 
 

@@ -20,7 +20,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .action import Action
-from .compare import updated_since
+from .changes import updated_since
+from .dates import as_day
 from .config import Config
 from .errors import XlplanError
 from .history import Entry, Version, entries, load_version
@@ -189,6 +190,19 @@ class WeekStatus:
             out.setdefault(s.ref, s)
         return out
 
+    def to_frame(self):
+        """Each action's week as a pandas DataFrame (the fields of ActionStatus.to_dict)."""
+        from .frames import frame
+
+        return frame([s.to_dict() for s in self.actions], dates=("last_rated", "last_update"))
+
+    def trend_frame(self):
+        """What the board was told week by week: one row a week, one column a rating."""
+        from .frames import frame
+
+        return frame([{"week": d.isoformat(), **counts} for d, counts in self.trend],
+                     columns=("week", *self.labels), dates=("week",))
+
     def to_dict(self) -> dict:
         return {"plan": self.plan, "as_of": self.as_of.isoformat(), "weeks": [d.isoformat() for d in self.weeks],
                 "threshold": self.threshold, "actions": [s.to_dict() for s in self.actions]}
@@ -209,7 +223,7 @@ class _Track:
     weeks: list = field(default_factory=list)
 
 
-def week_status(plan: Plan, config: Config, *, as_of: dt.date | None = None, earlier: list[Version] = (),
+def week_status(plan: Plan, config: Config | None = None, *, as_of: dt.date | None = None, earlier: list[Version] = (),
                 chased: dict[str, list[dt.date]] | None = None, previous: Plan | None = None,
                 week: dt.date | None = None, sent: dict[str, list[dt.date]] | None = None) -> WeekStatus:
     """The status of every action of `plan` for the week of `week` (default: the as-of date).
@@ -217,8 +231,9 @@ def week_status(plan: Plan, config: Config, *, as_of: dt.date | None = None, ear
     each ref was chased (chaselog.chased_before: a draft written or a message sent), `sent`
     those on which a message was sent; with no earlier weeks, `previous` (a plan given by
     hand) says only whether each action was updated since."""
-    as_of = as_of or dt.date.today()
-    week = week or as_of
+    config = _config_of(plan, config)
+    as_of = as_day(as_of)
+    week = as_day(week) if week else as_of
     scale = config.scale
     threshold = config.no_data_after
     chased = chased or {}
@@ -304,6 +319,17 @@ def week_status(plan: Plan, config: Config, *, as_of: dt.date | None = None, ear
                       threshold, rated="rag" in plan.columns, history=len(versions) > 1)
 
 
+def _config_of(plan: Plan, config: Config | None) -> Config:
+    """The config given, else the one the plan was read with, else the project's."""
+    if config is not None:
+        return config
+    if plan.config is not None:
+        return plan.config
+    from .config import load_config
+
+    return load_config()
+
+
 def _chased_since(chased: dict[str, list[dt.date]], t: _Track, when: dt.date) -> bool:
     """Was the action chased after its last update and before the week `when`?"""
     return any(t.last_update <= d < when for d in chased.get(t.ref, ()))
@@ -347,16 +373,17 @@ class Week:
     notes: list[str] = field(default_factory=list)
 
 
-def read_week(plan: Plan, config: Config, *, as_of: dt.date | None = None, history: Path | None = None,
-              previous: Plan | None = None, outbox: Path | None = None) -> Week:
+def read_week(plan: Plan, config: Config | None = None, *, as_of: dt.date | None = None,
+              history: Path | None = None, previous: Plan | None = None, outbox: Path | None = None) -> Week:
     """Everything a command needs to say about this week of `plan`: its history (when it has
     one: `history_folder`), who was chased, every action's status, and the comparison with
     `previous` (default: the version of the latest earlier week)."""
     from .chaselog import chased_before
-    from .compare import compare
+    from .changes import compare
     from .plan import read_plan
 
-    as_of = as_of or dt.date.today()
+    config = _config_of(plan, config)
+    as_of = as_day(as_of)
     found = history_folder(config, plan.path, history)
     earlier: list[Version] = []
     if found is not None:
@@ -393,7 +420,7 @@ def history_of(config: Config, *, as_of: dt.date | None = None, history: Path | 
     from .chaselog import chased_before
     from .plan import read_plan
 
-    as_of = as_of or dt.date.today()
+    as_of = as_day(as_of)
     folder, stem = history_folder(config, config.workbook, history) or (config.folders["history"], config.workbook.stem)
     snaps = [s for s in weeks(folder, stem) if s.date <= as_of]
     if not snaps:

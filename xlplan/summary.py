@@ -34,6 +34,13 @@ class Summary:
     rated: bool = True                            # the plan has a rating column
     narrative: str = ""
 
+    def trend_frame(self):
+        """The trend as a pandas DataFrame: one row a weekly run, one column a rating."""
+        from .frames import frame
+
+        return frame([{"week": d.isoformat(), **counts} for d, counts in self.trend],
+                     columns=("week", *self.labels), dates=("week",))
+
     def to_dict(self) -> dict:
         nonzero = lambda counts: {k: v for k, v in counts.items() if v}
         out = {"workbook": self.workbook, "as_of": self.as_of.isoformat(), "actions": self.actions,
@@ -52,10 +59,14 @@ class Summary:
         return out
 
 
-def summarise(plan_or_status: Plan | WeekStatus, config: Config, *, as_of: dt.date | None = None,
+def summarise(plan_or_status: Plan | WeekStatus, config: Config | None = None, *, as_of: dt.date | None = None,
               previous: Plan | None = None, comparison=None) -> Summary:
-    """The summary of a week. Given a plan alone (no history), its status is worked out here;
-    the weekly run and the commands pass the week's status, read once (status.read_week)."""
+    """What a board is told: counts by rating (the board's and as rated by the leads), by
+    theme and by lead, the week's updates, movement since `previous`, the trend, and the
+    narrative paragraph. Given a plan alone (no history), its week is worked out here; the
+    weekly run and the commands pass the week's status, read once (status.read_week)."""
+    if config is None:
+        config = plan_or_status.config if isinstance(plan_or_status, Plan) and plan_or_status.config else _config()
     if isinstance(plan_or_status, WeekStatus):
         status = plan_or_status
     else:
@@ -70,7 +81,7 @@ def summarise(plan_or_status: Plan | WeekStatus, config: Config, *, as_of: dt.da
     if status.history or previous is not None:
         summary.updates = status.updates
     if previous is not None:
-        from .compare import compare
+        from .changes import compare
 
         changes = comparison or compare(previous, _plan_of(status, previous), config, as_of=status.as_of)
         moved = {c.ref for c in changes.changes if c.change == "rag"}
@@ -89,6 +100,12 @@ def summarise(plan_or_status: Plan | WeekStatus, config: Config, *, as_of: dt.da
         summary.trend = list(status.trend)
     summary.narrative = narrative(summary, config)
     return summary
+
+
+def _config() -> Config:
+    from .config import load_config
+
+    return load_config()
 
 
 def _plan_of(status: WeekStatus, previous: Plan) -> Plan:

@@ -18,9 +18,9 @@ from pathlib import Path
 from typing import Callable
 
 from .chase import ChaseList, add_chase_sheets, chase_list, send, write_drafts
-from .compare import Comparison, add_changes_sheet, compare
+from .changes import Comparison, add_changes_sheet, compare
 from .config import Config
-from .exceptions import add_exceptions_sheet, exception_report
+from .exception_list import add_exceptions_sheet, exception_report
 from .chaselog import chased_before
 from .files import make_temp_folder, sweep_run_folders
 from .history import Version, load_version, store_version, version_from_plan
@@ -31,7 +31,7 @@ from .snapshot import latest_before, take_snapshot, weeks
 from .status import WeekStatus, week_status
 from .summary import Summary, add_summary_sheet, summarise
 from .template import row_height
-from .validate import Validation, add_findings_sheet, validate_plan
+from .findings import Validation, add_findings_sheet, validate_plan
 
 
 @dataclass

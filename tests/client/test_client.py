@@ -168,7 +168,7 @@ def test_compare_reports_exactly_a_leads_edits_made_in_libreoffice(tmp_path):
         if os.environ.get("XLPLAN_REQUIRE_LIBREOFFICE"):
             raise RuntimeError("python3-uno is needed for this test (apt-get install python3-uno)")
         pytest.skip("python3-uno is not installed")
-    from xlplan.compare import compare
+    from xlplan.changes import compare
 
     config = load_config(PROJECT / "config" / "xlplan.toml")
     original = PROJECT / "workbooks" / "plan.xlsx"

@@ -7,7 +7,7 @@ from openpyxl import load_workbook
 
 from conftest import write_rows
 from xlplan.cli import main
-from xlplan.compare import compare
+from xlplan.changes import compare
 from xlplan.plan import read_plan
 
 AS_OF = dt.date(2009, 5, 31)
@@ -142,7 +142,7 @@ def test_rewording_is_judged_the_same_with_or_without_the_regular_expression():
     import random
     import re
 
-    from xlplan.compare import _text_key
+    from xlplan.changes import _text_key
 
     rng = random.Random(1)
     alphabet = list("abcXYZ019 .,;:-_\n\t!?()/&") + ["é", "ß", "\u00a0"]

@@ -9,7 +9,7 @@ from openpyxl import load_workbook
 from conftest import SEED_000, SEED_001, write_rows
 from xlplan.cli import main
 from xlplan.plan import read_plan
-from xlplan.validate import RULES, validate_plan
+from xlplan.findings import RULES, validate_plan
 
 AS_OF = dt.date(2009, 5, 31)          # the date of seed 000's exception report
 HEADER = ["Ref", "Action", "Lead officer", "By when", "RAG rating", "Progress statement"]
@@ -208,7 +208,7 @@ def test_reviewer_patterns_of_any_shape_still_fire(tmp_path, pattern, text, join
     """The reviewer patterns are searched first as one joined pattern (most statements match
     none); patterns that cannot be joined are still searched one by one."""
     from xlplan.config import load_config
-    from xlplan.validate import _any_of
+    from xlplan.findings import _any_of
 
     (tmp_path / "c.toml").write_text(f"[rules.reviewer]\npatterns = ['{pattern}']\n")
     config = load_config(tmp_path / "c.toml")
@@ -224,7 +224,7 @@ def test_the_words_every_reviewer_match_starts_with(tmp_path):
     import random
 
     from xlplan.config import load_config
-    from xlplan.validate import _mentions_any, _words_needed
+    from xlplan.findings import _mentions_any, _words_needed
 
     config = load_config(None)
     patterns = config.reviewer_patterns

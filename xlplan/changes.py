@@ -10,6 +10,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
+from .dates import as_day
 from .config import Config
 from .plan import Plan
 
@@ -51,6 +52,13 @@ class Comparison:
                 "removed": kinds["removed"], "renumbered": kinds["renumbered"], "progress": kinds["progress"],
                 "due": kinds["due"], "lead": kinds["lead"], "duplicate-ref": kinds["duplicate-ref"]}
 
+    def to_frame(self):
+        """The changes as a pandas DataFrame: ref, change, old, new, direction, lead, row."""
+        from .frames import frame
+
+        return frame([{**c.to_dict(), "direction": c.direction} for c in self.changes],
+                     columns=("ref", "change", "old", "new", "direction", "lead", "row"))
+
     def refs(self, kind: str) -> list[str]:
         return [c.ref for c in self.changes if c.change == kind]
 
@@ -84,8 +92,17 @@ def updated_since(old, new) -> bool:
     return bool(new.updated and (old.updated is None or new.updated > old.updated))
 
 
-def compare(old: Plan, new: Plan, config: Config, *, as_of: dt.date | None = None) -> Comparison:
-    as_of = as_of or dt.date.today()
+def compare(old: Plan, new: Plan, config: Config | None = None, *, as_of: dt.date | None = None) -> Comparison:
+    """What changed between two versions of a plan, matched by ref whatever the row order:
+    the contract's changes (rag with its direction, progress, due, lead, added, removed,
+    no-update) and xlplan's own (renumbered, action, duplicate-ref). `config` defaults to the
+    one the new version was read with; `as_of` (default today) decides what is complete."""
+    config = config or new.config or old.config
+    if config is None:
+        from .config import load_config
+
+        config = load_config()
+    as_of = as_day(as_of)
     result = Comparison(str(old.path), str(new.path), as_of)
     old_count = Counter(a.ref for a in old.actions if a.ref)
     new_count = Counter(a.ref for a in new.actions if a.ref)

@@ -37,10 +37,19 @@ class ExceptionGroup:
     items: list[ExceptionItem] = field(default_factory=list)
 
 
-def exception_report(plan_or_status: Plan | WeekStatus, config: Config, *, as_of: dt.date | None = None,
-                     histories=None) -> list[ExceptionGroup]:
-    status = plan_or_status if isinstance(plan_or_status, WeekStatus) else \
-        week_status(plan_or_status, config, as_of=as_of)
+def exception_report(plan_or_status: Plan | WeekStatus, config: Config | None = None, *,
+                     as_of: dt.date | None = None) -> list[ExceptionGroup]:
+    """The exception report: every action neither complete nor reported Green, grouped by
+    the month it is due (no due date last), each with what the board is told, how long it is
+    overdue and since its last update. Given a plan alone, its week is worked out here."""
+    if isinstance(plan_or_status, WeekStatus):
+        status = plan_or_status
+    else:
+        if config is None:
+            from .config import load_config
+
+            config = plan_or_status.config or load_config()
+        status = week_status(plan_or_status, config, as_of=as_of)
     as_of = status.as_of
     groups: dict[dt.date | None, ExceptionGroup] = {}
     for s in status.actions:

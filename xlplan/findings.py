@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 from .action import Action
+from .dates import as_day
 from .config import Config
 from .leads import Directory
 from .plan import Plan
@@ -51,6 +52,13 @@ class Validation:
     @property
     def errors(self) -> int:
         return sum(f.severity == "error" for f in self.findings)
+
+    def to_frame(self):
+        """The findings as a pandas DataFrame: ref, row, field, rule, severity, message, lead."""
+        from .frames import frame
+
+        return frame([f.to_dict() for f in self.findings],
+                     columns=("ref", "row", "field", "rule", "severity", "message", "lead"))
 
     @property
     def warnings(self) -> int:
@@ -291,10 +299,14 @@ CHECKS: tuple[Callable, ...] = (_missing, _duplicate, _unknown_lead, _due, _rati
                                 _overdue, _conflict, _reviewer, _links)
 
 
-def validate_plan(plan: Plan, config: Config, *, as_of: dt.date | None = None,
+def validate_plan(plan: Plan, config: Config | None = None, *, as_of: dt.date | None = None,
                   directory: Directory | None = None) -> Validation:
-    """Every finding for every action, in row order."""
-    as_of = as_of or dt.date.today()
+    """Every finding for every action, in row order: each rule of the contract (missing-ref,
+    overdue, rag-conflict, ...) as a Finding (ref, row, field, rule, severity, message, lead).
+    A bad row is data, never an exception. `config` defaults to the one the plan was read
+    with; `as_of` to today (it decides what is overdue)."""
+    config = config or plan.config or _default_config()
+    as_of = as_day(as_of)
     refs = Counter(a.ref for a in plan.actions if a.ref)
     first_row: dict[str, int] = {}
     for a in plan.actions:
@@ -351,3 +363,9 @@ def add_findings_sheet(wb, result: Validation, config: Config, name: str = "Find
                       (finding.severity, f.error if finding.severity == "error" else f.warning),
                       (finding.message, f.text)))
     f.finish(ws, 2, len(rows), len(columns))
+
+
+def _default_config():
+    from .config import load_config
+
+    return load_config()
