@@ -87,7 +87,7 @@ def import_plan(source: str | Path, config: Config, *, sheet: str | None = None,
     plan = read_plan(source, config, sheet=sheet, plan_date=plan_date)
     report = ImportReport(Path(source), actions=len(plan.actions), skipped=list(plan.skipped),
                           plan_date=plan.plan_date)
-    streams = tuple(config.raw.get("import", {}).get("work_streams", ()))
+    streams = config.import_.work_streams
     for action in plan.actions:
         _tidy(action, streams, report)
     report.unrated = sum(a.rag is None for a in plan.actions)
