@@ -38,6 +38,29 @@ SEED_000_COLOUR_ONLY = {
 }
 SYMBOLS = {"★": "Green", "●": "Amber", "● / ★": "Amber/Green", "▲": "Red", "No data": "No data"}
 
+# Progress statements, mostly as the seeds' leads wrote them, and whether they say the work
+# is done. One reading decides it for a Green action's completeness and for the rag-conflict
+# rule (tests/test_rag.py, tests/test_validate.py).
+SAYS_DONE = [
+    ("Completed", True),                                                             # seed 001
+    ("This has been completed and signed off", True),
+    ("Agreed and implemented – 3 rd March 2009", True),                              # seed 000, 3.5
+    ("Retention policy in place.", True),                                            # seed 000
+    ("Training issues identified. Performance Management now in place.", True),      # seed 000
+    ("Chronologies are in place and give a concise overview of the history of the case", True),  # seed 001
+    ("Initial Action Completed Further work continuing with partners", True),       # seed 004
+    ("We will have completed it by June", False),                                    # issue 14
+    ("to be completed by the end of May", False),
+    ("Once completed, the procedure will be shared with every team", False),
+    ("Currently the aim is to have these completed by the end of May 2009", False),  # seed 000, 1.2
+    ("HSCB performance data set to be finalised and implemented", False),            # seed 001
+    ("Lone working policy to be refreshed and implemented by teams", False),         # seed 001
+    ("Audit tool to be implemented by end of June 2011.", False),                    # seed 004
+    ("Not possible until EDRMS implemented.", False),                                # seed 000, 4.12
+    ("Tasks and outcomes are on track, milestones met but not completed.", False),   # seed 001's key
+    ("", False),
+]
+
 
 @pytest.fixture
 def config(tmp_path):

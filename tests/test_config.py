@@ -1,13 +1,17 @@
 """Config: built-in defaults, the project's file, and errors that name the key and the file."""
 
+import dataclasses
 import datetime as dt
+import json
+import re
 import tomllib
 
 import pytest
 
 from conftest import PROJECT, SEED_000
 from xlplan.cli import main
-from xlplan.config import default_text, load_config
+from xlplan.config import (FormatSettings, HistorySettings, ImportSettings, LimitsSettings, ScheduleSettings,
+                           WeeklySettings, default_text, load_config)
 from xlplan.errors import ConfigError
 
 
@@ -29,11 +33,35 @@ def test_project_config_is_found_from_a_subfolder(tmp_path):
     assert config.folders["history"] == tmp_path.resolve() / "workbooks" / "history"
 
 
-def test_shipped_config_matches_the_built_in_defaults():
-    """config/xlplan.toml documents every setting; it must not drift from the defaults."""
-    shipped = tomllib.loads((PROJECT / "config" / "xlplan.toml").read_text(encoding="utf-8"))
-    built_in = tomllib.loads((PROJECT / "xlplan" / "defaults.toml").read_text(encoding="utf-8"))
-    assert shipped == built_in
+def _leaves(table: dict, path: tuple = ()):
+    """(section, ..., key) and value of every key that is not a table ([[rag.levels]]: one value)."""
+    for key, value in table.items():
+        if isinstance(value, dict):
+            yield from _leaves(value, (*path, key))
+        else:
+            yield (*path, key), value
+
+
+# What a team sets, and so all the shipped config/xlplan.toml holds.
+TEAM_KEYS = {("workbook", "path"), ("workbook", "sheet"),
+             ("folders", "history"), ("folders", "reports"), ("folders", "outbox"), ("folders", "logs"),
+             ("chase", "sender"), ("chase", "sender_name"), ("chase", "workbook_link"), ("chase", "cc"),
+             ("schedule", "day"), ("schedule", "time"), ("history", "no_data_after_missed_updates")}
+
+
+def test_shipped_config_holds_only_what_a_team_sets_and_the_rest_is_the_defaults():
+    """config/xlplan.toml is not a copy of the defaults (a team that edited a copy would
+    freeze every default list): it sets the team's keys, and everything else is the default."""
+    path = PROJECT / "config" / "xlplan.toml"
+    shipped = dict(_leaves(tomllib.loads(path.read_text(encoding="utf-8"))))
+    defaults = dict(_leaves(tomllib.loads(default_text())))
+    assert set(shipped) <= set(defaults), set(shipped) - set(defaults)     # only keys that exist
+    assert set(shipped) == TEAM_KEYS
+    effective = dict(_leaves(load_config(path).raw))
+    assert set(effective) == set(defaults)
+    assert effective == {key: shipped.get(key, default) for key, default in defaults.items()}
+    # As shipped, the team's keys hold the defaults' values: the embedded default runs as it did.
+    assert {key: shipped[key] for key in TEAM_KEYS} == {key: defaults[key] for key in TEAM_KEYS}
 
 
 def test_a_partial_file_overrides_only_what_it_names(tmp_path):
@@ -129,6 +157,10 @@ def assert_refused(code, err, path, key):
     ('[[rag.levels]]\nlabel = "Red"\norder = "6"\n', "[[rag.levels]] 'Red' order must be a whole number"),
     ('[[rag.levels]]\nlabel = "Red"\ncolur = "FF0000"\n', "[[rag.levels]] 'Red' has an unknown key 'colur'"),
     ('[rag]\nlevels = ["Red"]\n', "[[rag.levels]] table"),
+    ("[[rag.levels]]\nlabel = 5\n", "[[rag.levels]] number 1 label must be text in quotes"),
+    ('[columns.lead]\nfill_down = "yes"\n', "[columns.lead] fill_down must be true or false"),
+    ('[rules.severity]\noverdue = "loud"\n', '[rules.severity] overdue must be "error", "warning" or "off"'),
+    ("[chase]\ntimeout_seconds = 4000\n", "[chase] timeout_seconds must be more than 0 and at most 3600"),
 ])
 def test_a_wrong_value_is_exit_2_naming_the_key_and_the_file(tmp_path, capsys, text, key):
     path = tmp_path / "xlplan.toml"
@@ -146,7 +178,11 @@ def _scalar_keys(table: dict, section: str = ""):
             yield section, key, value
 
 
-SCALAR_KEYS = list(_scalar_keys(tomllib.loads(default_text())))
+DEFAULTS = tomllib.loads(default_text())
+# Every [columns.*] table may hold every key any of them has (fill_down on Lead as on Theme).
+COLUMN_KEYS = {key: value for spec in reversed(list(DEFAULTS["columns"].values())) for key, value in spec.items()}
+SCALAR_KEYS = [(s, k, d) for s, k, d in _scalar_keys(DEFAULTS) if not s.startswith("columns.")] + [
+    (f"columns.{name}", key, default) for name in DEFAULTS["columns"] for key, default in COLUMN_KEYS.items()]
 
 
 def _wrong(default):
@@ -164,6 +200,11 @@ def _wrong(default):
 def test_the_sweep_covers_every_kind_of_key():
     kinds = {type(d) for _, _, d in SCALAR_KEYS}
     assert kinds == {str, int, float, bool, list} and len(SCALAR_KEYS) > 50
+    swept = {(s, k) for s, k, _ in SCALAR_KEYS}
+    assert {(s, k) for s, k, _ in _scalar_keys(DEFAULTS)} <= swept          # every key of the defaults
+    assert {s.split(".")[0] for s, _ in swept} == set(DEFAULTS)                 # every section
+    assert {(f"columns.{name}", "fill_down") for name in DEFAULTS["columns"]} <= swept
+    assert {key for key, _ in LEVEL_KEYS} | {"label"} == {k for level in DEFAULTS["rag"]["levels"] for k in level}
 
 
 @pytest.mark.parametrize("section, key, default", SCALAR_KEYS, ids=[f"{s}.{k}" for s, k, _ in SCALAR_KEYS])
@@ -211,3 +252,117 @@ def test_chase_settings_are_read_once_and_typed(tmp_path):
     assert chase.cc == "bm@example.org" and chase.reply_days == 3
     assert chase.closed_days == (dt.date(2026, 12, 24), dt.date(2026, 12, 31))
     assert load_config(search_from=tmp_path).chase.workbook_link == ""
+
+
+# -- typed sections ------------------------------------------------------------------------------
+
+TYPED = {"weekly": "weekly", "schedule": "schedule", "history": "history", "format": "format",
+         "limits": "limits", "import": "import_", "chase": "chase"}
+
+
+@pytest.mark.parametrize("section, attribute", TYPED.items())
+def test_every_key_of_a_section_is_a_field_of_its_frozen_settings(config, section, attribute):
+    settings = getattr(config, attribute)
+    assert dataclasses.is_dataclass(settings) and type(settings).__dataclass_params__.frozen
+    assert {f.name for f in dataclasses.fields(settings)} == set(DEFAULTS[section])
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        setattr(settings, dataclasses.fields(settings)[0].name, None)
+
+
+def test_the_typed_settings_are_the_defaults_without_a_file(config):
+    assert config.weekly == WeeklySettings(send=False, format=False, parallel=True, parallel_min_mb=1.0)
+    assert config.schedule == ScheduleSettings(day="monday", time=dt.time(7, 0)) and config.schedule.weekday == 0
+    assert config.history == HistorySettings(no_data_after_missed_updates=4) and config.no_data_after == 4
+    assert config.format == FormatSettings(backup_folder="backups", backups=10)
+    assert config.limits == LimitsSettings(max_unpacked_mb=500.0, max_rows=200_000, stale_lock_hours=12.0)
+    assert config.import_ == ImportSettings(tuple(DEFAULTS["import"]["work_streams"]))
+    assert (config.chase.smtp, config.chase.starttls, config.chase.timeout_seconds, config.chase.username,
+            config.chase.password_env) == ("", False, 30.0, "", "")
+
+
+def test_the_typed_settings_hold_what_the_file_says(tmp_path):
+    path = tmp_path / "xlplan.toml"
+    path.write_text("[weekly]\nsend = true\nformat = true\nparallel = false\nparallel_min_mb = 3\n"
+                    '[schedule]\nday = " Friday "\ntime = 18:30:00\n'
+                    "[history]\nno_data_after_missed_updates = 0\n"
+                    '[format]\nbackup_folder = "old copies"\nbackups = 0\n'
+                    "[limits]\nmax_unpacked_mb = 50\nmax_rows = 1000\nstale_lock_hours = 2\n"
+                    '[import]\nwork_streams = ["Practice"]\n'
+                    '[chase]\nsmtp = "mail.example.org:587"\nstarttls = true\ntimeout_seconds = 5\n'
+                    'username = "bm"\npassword_env = "XLPLAN_SMTP_PASSWORD"\n'
+                    "[columns.lead]\nfill_down = true\n")
+    config = load_config(path)
+    assert config.weekly == WeeklySettings(send=True, format=True, parallel=False, parallel_min_mb=3.0)
+    assert config.schedule == ScheduleSettings(day="friday", time=dt.time(18, 30)) and config.schedule.weekday == 4
+    assert config.history.no_data_after_missed_updates == 0 == config.no_data_after
+    assert config.format == FormatSettings(backup_folder="old copies", backups=0)
+    assert config.limits == LimitsSettings(max_unpacked_mb=50.0, max_rows=1000, stale_lock_hours=2.0)
+    assert config.max_unpacked_bytes == 50 * 1024 * 1024 and config.max_rows == 1000
+    assert config.import_.work_streams == ("Practice",)
+    assert (config.chase.smtp, config.chase.starttls, config.chase.timeout_seconds, config.chase.username,
+            config.chase.password_env) == ("mail.example.org:587", True, 5.0, "bm", "XLPLAN_SMTP_PASSWORD")
+    assert all(isinstance(v, float) for v in (config.weekly.parallel_min_mb, config.limits.stale_lock_hours,
+                                               config.limits.max_unpacked_mb, config.chase.timeout_seconds))
+    assert config.columns["lead"].fill_down and not config.columns["ref"].fill_down
+
+
+def test_nothing_outside_config_reads_the_raw_settings():
+    """Every setting is read through its typed field; `raw` is only the merged data."""
+    readers = [p.relative_to(PROJECT).as_posix() for p in (PROJECT / "xlplan").rglob("*.py")
+               if p.name != "config.py" and re.search(r"config\.raw\b", p.read_text(encoding="utf-8"))]
+    assert readers == []
+
+
+def test_the_fingerprint_follows_the_settings_not_the_file(tmp_path):
+    one, two, other = tmp_path / "one.toml", tmp_path / "two.toml", tmp_path / "other.toml"
+    one.write_text('[workbook]\nsheet = "Plan"\n')
+    two.write_text('# the same settings, written differently\n[schedule]\nday = "monday"\n')
+    other.write_text('[columns.ref]\nheader = "No."\n')
+    assert load_config(one).fingerprint() == load_config(two).fingerprint() == load_config(search_from=tmp_path).fingerprint()
+    assert load_config(other).fingerprint() != load_config(one).fingerprint()
+
+
+# -- xlplan config ------------------------------------------------------------------------------
+
+def test_config_defaults_prints_the_full_reference(capsys):
+    assert main(["config", "--defaults"]) == 0
+    out = capsys.readouterr().out
+    assert out == default_text()
+    assert "[[rag.levels]]" in out and "done_words" in out and "# " in out
+
+
+def test_config_prints_the_settings_in_effect_as_toml_that_reads_back_the_same(tmp_path, capsys):
+    path = tmp_path / "xlplan.toml"
+    path.write_text('[workbook]\nplan_date = 2011-03-22\n[schedule]\ntime = 07:30:00\n'
+                    '[chase]\nclosed_days = [2026-12-24]\nsender_name = "Jo \\"BM\\" Smith \u00e9"\n'
+                    '[import]\nwork_streams = ["Q\\u007fA", "\\\\server"]\n'
+                    '[[rag.levels]]\nlabel = "Done"\ncomplete = true\nfills = []\n', encoding="utf-8")
+    assert main(["config", "--config", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert str(path.resolve()) in out.splitlines()[0]
+    again = tmp_path / "again.toml"
+    again.write_text(out, encoding="utf-8")
+    assert load_config(again).settings() == load_config(path).settings()
+    assert load_config(again).scale == load_config(path).scale
+
+
+def test_config_json_gives_the_file_and_the_settings(tmp_path, capsys):
+    path = tmp_path / "xlplan.toml"
+    path.write_text('[schedule]\nday = "friday"\n[workbook]\nplan_date = 2011-03-22\n')
+    assert main(["config", "--config", str(path), "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["file"] == str(path.resolve())
+    assert data["settings"]["schedule"] == {"day": "friday", "time": "07:00"}
+    assert data["settings"]["workbook"]["plan_date"] == "2011-03-22"
+    assert data["settings"]["columns"]["ref"]["header"] == "Ref"
+    assert main(["config", "--defaults", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["file"] is None and data["settings"] == json.loads(json.dumps(DEFAULTS, default=str))
+
+
+def test_config_refuses_a_bad_file_like_every_command(tmp_path, capsys):
+    path = tmp_path / "xlplan.toml"
+    path.write_text("[weekly]\nsend = 1\n")
+    assert main(["config", "--config", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert "[weekly] send must be true or false" in err and str(path) in err

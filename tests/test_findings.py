@@ -6,7 +6,7 @@ import json
 import pytest
 from openpyxl import load_workbook
 
-from conftest import SEED_000, SEED_001, write_rows
+from conftest import SAYS_DONE, SEED_000, SEED_001, write_rows
 from xlplan.cli import main
 from xlplan.plan import read_plan
 from xlplan.findings import RULES, validate_plan
@@ -241,3 +241,17 @@ def test_the_words_every_reviewer_match_starts_with(tmp_path):
         matched += expected
         assert _mentions_any(patterns, text) or not expected, text
     assert matched > 100                         # enough statements a pattern matches to mean something
+
+
+@pytest.mark.parametrize("progress, done", SAYS_DONE, ids=[p[:40] or "empty" for p, _ in SAYS_DONE])
+def test_the_conflict_rule_and_completeness_read_the_words_alike(tmp_path, config, progress, done):
+    """One reading of "the work is done": the words contradict an Amber rating exactly when
+    they make a Green action not yet due complete."""
+    rows = [["1.1", "Integrate safeguarding into the delivery plans", "DCS", "Dec 09", "Amber", progress],
+            ["1.2", "Integrate safeguarding into the delivery plans", "DCS", "Dec 09", "Green", progress]]
+    found = findings(tmp_path, config, rows)
+    green = next(a for a in read_plan(tmp_path / "p.xlsx", config).actions if a.ref == "1.2")
+    assert green.due > AS_OF                              # not yet due: only its words can make it complete
+    conflict = "rag-conflict" in rules_for(found, "1.1")
+    assert conflict is done
+    assert config.scale.is_complete(green.rag, green.due, green.progress, AS_OF) is conflict

@@ -4,6 +4,8 @@ import datetime as dt
 
 import pytest
 
+from conftest import SAYS_DONE
+from xlplan.rag import done_word
 from xlplan.source import apply_tint
 
 
@@ -101,3 +103,13 @@ def test_direction_follows_the_scale_order(config, old, new, direction):
 ])
 def test_open_and_complete(config, label, due, progress, complete):
     assert config.scale.is_complete(label, due, progress, dt.date(2026, 11, 23)) is complete
+
+
+@pytest.mark.parametrize("progress, done", SAYS_DONE, ids=[p[:40] or "empty" for p, _ in SAYS_DONE])
+def test_a_green_action_due_later_is_complete_only_when_its_words_say_done(config, progress, done):
+    """Issue 14: "We will have completed it by June" made a Green action due in 2027 complete
+    (never chased, never overdue) while the rag-conflict rule read it as not done."""
+    scale = config.scale
+    assert scale.says_done(progress) is done
+    assert scale.is_complete("Green", dt.date(2027, 6, 30), progress, dt.date(2026, 11, 23)) is done
+    assert (done_word(scale.done_words, progress) is not None) is done

@@ -132,7 +132,8 @@ def test_two_weekly_runs_never_overlap(project, capsys):
 
 def test_weekly_formats_the_workbook_only_when_safe(project, capsys):
     config_file = project / "config" / "xlplan.toml"
-    config_file.write_text(config_file.read_text().replace("format = false", "format = true"))
+    config_file.write_text(config_file.read_text() + "\n[weekly]\nformat = true\n")
+    assert load_config(config_file).weekly.format
     (project / "workbooks" / "~$plan.xlsx").write_bytes(b"\x05Alice")
     before = (project / "workbooks" / "plan.xlsx").read_bytes()
     code, out = weekly(capsys)
@@ -153,10 +154,9 @@ def test_schedule_once_runs_weekly_when_due(project, capsys):
 
 def _set_weekly(project, parallel, min_mb):
     path = project / "config" / "xlplan.toml"
-    text, n = re.subn(r"\nparallel = \w+\nparallel_min_mb = [\d.]+ ",
-                      f"\nparallel = {parallel}\nparallel_min_mb = {min_mb} ", path.read_text())
-    assert n == 1
-    path.write_text(text)
+    text = re.sub(r"\n\[weekly\]\n.*", "", path.read_text(), flags=re.DOTALL)    # this helper's table, at the end
+    path.write_text(f"{text}\n[weekly]\nparallel = {parallel}\nparallel_min_mb = {min_mb}\n")
+    assert (load_config(path).weekly.parallel, load_config(path).weekly.parallel_min_mb) == (parallel == "true", min_mb)
 
 
 def _report_values(project):

@@ -529,7 +529,7 @@ def _already_sent(log: Path) -> dict[str, str]:
 def send(chase: ChaseList, config: Config, *, smtp: str, sender: str, outbox: Path) -> None:
     """Deliver one message per lead. The log in the outbox records every message sent, so a
     re-run (or a run after a failure half-way) never sends the same lead the same chase twice."""
-    settings = config.raw.get("chase", {})
+    settings = config.chase
     check_sender(sender, config)
     host, _, port = (smtp or "").rpartition(":")
     if not host or not port.isdigit():
@@ -546,15 +546,15 @@ def send(chase: ChaseList, config: Config, *, smtp: str, sender: str, outbox: Pa
     if not pending:
         return
     try:
-        with smtplib.SMTP(host, int(port), timeout=float(settings.get("timeout_seconds", 30))) as server:
-            if settings.get("starttls"):
+        with smtplib.SMTP(host, int(port), timeout=settings.timeout_seconds) as server:
+            if settings.starttls:
                 server.starttls()
-            if settings.get("password_env"):
-                password = os.environ.get(settings["password_env"])
+            if settings.password_env:
+                password = os.environ.get(settings.password_env)
                 if password is None:
-                    raise XlplanError(f"the environment variable {settings['password_env']} "
+                    raise XlplanError(f"the environment variable {settings.password_env} "
                                       f"([chase] password_env) is not set")
-                server.login(settings.get("username") or sender, password)
+                server.login(settings.username or sender, password)
             for entry in pending:
                 msg = message(entry, chase, config, sender)
                 del msg["X-Unsent"]

@@ -120,7 +120,7 @@ def _check_new_plan(path: Path, config, force: bool) -> None:
 
     if path.suffix.lower() != ".xlsx":
         raise XlplanError(f"{path}: the plan workbook must be an .xlsx file; give it an .xlsx name")
-    _warn(refuse_if_open(path, config.raw["limits"]["stale_lock_hours"]))
+    _warn(refuse_if_open(path, config.limits.stale_lock_hours))
     if path.exists() and not force:
         raise XlplanError(f"{path} already exists; xlplan will not overwrite a plan "
                           f"(use --force to replace it, or choose another name)")
@@ -415,10 +415,10 @@ def chase(plan, previous, leads, output, outbox, send, smtp, sender, history_dir
     from .status import read_week
 
     config = _config(config_path)
-    settings = config.raw.get("chase", {})
+    settings = config.chase
     if send:                                  # say so before any work is done
-        check_sender(sender or settings.get("sender", ""), config)
-        if not (smtp or settings.get("smtp")):
+        check_sender(sender or settings.sender, config)
+        if not (smtp or settings.smtp):
             raise XlplanError("no SMTP server; pass --smtp HOST:PORT or set [chase] smtp")
     read = read_plan(plan, config, leads_file=leads)
     old = read_plan(previous, config) if previous else None
@@ -428,9 +428,9 @@ def chase(plan, previous, leads, output, outbox, send, smtp, sender, history_dir
                         comparison=week.comparison)
     _notes(week.notes, as_json)
     if outbox or send:
-        write_drafts(result, config, outbox or config.folders["outbox"], sender or settings.get("sender", ""))
+        write_drafts(result, config, outbox or config.folders["outbox"], sender or settings.sender)
     if send:
-        send_all(result, config, smtp=smtp or settings.get("smtp", ""), sender=sender or settings.get("sender", ""),
+        send_all(result, config, smtp=smtp or settings.smtp, sender=sender or settings.sender,
                  outbox=outbox or config.folders["outbox"])
     if output:
         write_workbook(output, lambda wb: add_chase_sheets(wb, result, config))
@@ -641,9 +641,36 @@ def schedule(once, config_path):
             raise click.exceptions.Exit(0 if scheduler.run_once() else 1)
         click.echo("the weekly run is not due")
         return
-    click.echo(f"xlplan schedule: weekly runs on {config.raw['schedule']['day']} at "
-               f"{config.raw['schedule']['time']}; Ctrl-C to stop", err=True)
+    click.echo(f"xlplan schedule: weekly runs on {config.schedule.day} at "
+               f"{config.schedule.time:%H:%M}; Ctrl-C to stop", err=True)
     scheduler.forever()
+
+
+@cli.command(name="config", context_settings=CONTEXT)
+@click.option("--defaults", "show_defaults", is_flag=True,
+              help="Print the built-in defaults as shipped, with what each setting means: the full "
+                   "reference of what a config file may set.")
+@common(as_of=False, json_flag=True)
+def config_(show_defaults, config_path, as_json):
+    """Print the settings in effect: the config file's keys over the built-in defaults.
+
+    Printed as TOML (a config file that reads back the same), or with --json as one JSON
+    object: the config file read ("file", null for none) and the settings. The config file
+    need only hold the keys a team changes; every value is checked when it is read.
+    """
+    from .config import built_in_config, default_text, toml_text
+
+    if show_defaults and not as_json:
+        click.echo(default_text(), nl=False)
+        return
+    config = built_in_config() if show_defaults else _config(config_path)
+    if as_json:
+        _print_json({"file": str(config.source) if config.source else None, "settings": config.to_dict()})
+        return
+    where = config.source or "none found, so the built-in defaults alone"
+    click.echo(f"# The settings in effect. Config file: {where}.\n"
+               f"# 'xlplan config --defaults' prints the built-in defaults with what each key means.\n")
+    click.echo(toml_text(config.settings()), nl=False)
 
 
 # -- one place that prints errors --------------------------------------------------------

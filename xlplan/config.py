@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 import fnmatch
+import hashlib
+import json
 import math
 import re
 import tomllib
@@ -42,6 +44,68 @@ class ChaseSettings:
     reply_days: int = 5                  # working days after the as-of date
     closed_days: tuple[dt.date, ...] = ()   # council closure days, on top of bank holidays
     include_progress: bool = True
+    smtp: str = ""                       # HOST:PORT for sending
+    starttls: bool = False
+    timeout_seconds: float = 30.0        # give up on a server that does not answer
+    username: str = ""                   # "" = the sender's address
+    password_env: str = ""               # the environment variable holding the password
+
+
+# The other sections, typed. Their values come from the merged config (defaults.toml under the
+# project's file), checked on loading, so these classes restate no default.
+
+@dataclass(frozen=True)
+class WeeklySettings:
+    """[weekly]: what `xlplan weekly` does besides the snapshot, the report and the drafts."""
+
+    send: bool                           # send the chase emails
+    format: bool                         # re-apply the formatting to the shared workbook when safe
+    parallel: bool                       # use a second core for a large workbook, where it can fork
+    parallel_min_mb: float               # ...from this workbook size
+
+
+@dataclass(frozen=True)
+class ScheduleSettings:
+    """[schedule]: when `xlplan schedule` runs `weekly`, local time."""
+
+    day: str                             # monday ... sunday, lower case
+    time: dt.time
+
+    @property
+    def weekday(self) -> int:
+        """Monday 0 ... Sunday 6."""
+        return _DAYS.index(self.day)
+
+
+@dataclass(frozen=True)
+class HistorySettings:
+    """[history]."""
+
+    no_data_after_missed_updates: int    # 0: never
+
+
+@dataclass(frozen=True)
+class FormatSettings:
+    """[format]: the backups `xlplan format` keeps of the shared workbook."""
+
+    backup_folder: str                   # relative to the workbook's own folder
+    backups: int                         # newest copies kept; 0 keeps every copy
+
+
+@dataclass(frozen=True)
+class LimitsSettings:
+    """[limits]: what xlplan refuses to read, and when a lock file is taken as left behind."""
+
+    max_unpacked_mb: float
+    max_rows: int
+    stale_lock_hours: float
+
+
+@dataclass(frozen=True)
+class ImportSettings:
+    """[import]."""
+
+    work_streams: tuple[str, ...]        # written after a lead's name: split into a Stream column
 
 
 @dataclass(frozen=True)
@@ -59,6 +123,12 @@ class Config:
     group_sections: tuple[re.Pattern, ...]
     scale: RagScale
     max_unpacked_bytes: int
+    weekly: WeeklySettings
+    schedule: ScheduleSettings
+    history: HistorySettings
+    format: FormatSettings
+    limits: LimitsSettings
+    import_: ImportSettings              # [import] ("import" is a Python keyword)
     max_rows: int = 200_000
     severity: dict[str, str] = field(default_factory=dict)       # rule -> error | warning | off
     conflict: dict[str, tuple[str, ...]] = field(default_factory=dict)
@@ -70,7 +140,82 @@ class Config:
     def no_data_after(self) -> int:
         """[history] no_data_after_missed_updates: weekly runs without an update, despite
         chasing, after which the board is told No data (0: never)."""
-        return int(self.raw.get("history", {}).get("no_data_after_missed_updates", 4))
+        return self.history.no_data_after_missed_updates
+
+    def settings(self) -> dict:
+        """The settings in effect, as tables: the defaults with the file's keys over them, the
+        conflict rules naming only ratings of the scale (as they are applied)."""
+        rules = self.raw.get("rules", {})
+        conflict = {**rules.get("conflict", {}), **{k: list(v) for k, v in self.conflict.items()}}
+        return {**self.raw, "rules": {**rules, "conflict": conflict}}
+
+    def to_dict(self) -> dict:
+        """The settings in effect, as JSON can hold them: dates and times as ISO text."""
+        return _plain(self.settings())
+
+    def fingerprint(self) -> str:
+        """A digest of the settings in effect (not of the file): the same for two config files
+        that set the same values, whatever their comments or layout."""
+        text = json.dumps(self.raw, sort_keys=True, default=str)
+        return hashlib.sha256(text.encode()).hexdigest()
+
+
+def toml_text(data: dict) -> str:
+    """Settings (the merged tables of a config) written as TOML that reads back the same:
+    each table's keys, then its sub-tables, then [[rag.levels]] and any other list of tables."""
+    out: list[str] = []
+
+    def table(values: dict, name: str) -> None:
+        scalars = {k: v for k, v in values.items() if not _is_table(v) and not _is_tables(v)}
+        if scalars or not values:
+            out.append(f"\n[{name}]")
+            out.extend(f"{_toml_key(k)} = {_toml_value(v)}" for k, v in scalars.items())
+        for key, value in values.items():
+            if _is_table(value):
+                table(value, f"{name}.{_toml_key(key)}")
+            elif _is_tables(value):
+                for item in value:
+                    out.append(f"\n[[{name}.{_toml_key(key)}]]")
+                    out.extend(f"{_toml_key(k)} = {_toml_value(v)}" for k, v in item.items())
+
+    for key, value in data.items():
+        table(value, _toml_key(key))
+    return "\n".join(out).lstrip("\n") + "\n"
+
+
+def _is_table(value) -> bool:
+    return isinstance(value, dict)
+
+
+def _is_tables(value) -> bool:
+    return isinstance(value, list) and bool(value) and all(isinstance(v, dict) for v in value)
+
+
+def _toml_key(key: str) -> str:
+    return key if re.fullmatch(r"[A-Za-z0-9_-]+", key) else _toml_value(key)
+
+
+def _toml_value(value) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return repr(value)
+    if isinstance(value, (dt.date, dt.time)):
+        return value.isoformat()
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    # A JSON string is a TOML basic string, but for DEL, which TOML wants escaped.
+    return json.dumps(str(value), ensure_ascii=False).replace("\x7f", "\\u007f")
+
+
+def _plain(value):
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, (dt.date, dt.time)):
+        return value.isoformat()
+    return value
 
 
 def default_text() -> str:
@@ -112,11 +257,18 @@ def load_config(path: str | Path | None = None, *, search_from: Path | None = No
         raise ConfigError(f"config file {found} is not valid TOML ({exc}); fix that line") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"config file {found} cannot be read ({exc})") from None
-    _check_known_keys(user, defaults, found)
-    _check_values(user, defaults, found)
+    schema = _schema(defaults)
+    _check_known_keys(user, schema, found)
+    _check_values(user, schema, found)
     found = found.resolve()
     root = found.parent.parent if found.parent.name == "config" else found.parent
     return build_config(_merge(defaults, user), source=found, root=root, user=user)
+
+
+def built_in_config(root: Path | None = None) -> Config:
+    """The built-in defaults alone (xlplan/defaults.toml), paths relative to `root` (default:
+    the working directory)."""
+    return build_config(tomllib.loads(default_text()), source=None, root=(root or Path.cwd()).resolve())
 
 
 def _merge(base: dict, over: dict) -> dict:
@@ -129,13 +281,24 @@ def _merge(base: dict, over: dict) -> dict:
     return out
 
 
+def _schema(defaults: dict) -> dict:
+    """The keys a config file may set, each with a value of its kind: the defaults, where every
+    [columns.*] table takes every key any of them has (fill_down on Lead as on Theme)."""
+    columns = defaults.get("columns", {})
+    keys: dict = {}
+    for spec in columns.values():
+        for key, value in spec.items():
+            keys.setdefault(key, value)
+    return {**defaults, "columns": {name: {**keys, **spec} for name, spec in columns.items()}}
+
+
 def _check_known_keys(user: dict, defaults: dict, path: Path, prefix: str = "") -> None:
     """A misspelt key would otherwise be ignored silently; say which one it is."""
     for key, value in user.items():
         name = f"{prefix}{key}"
         if key not in defaults:
             hint = (f"the fields are {', '.join(FIELDS)}" if prefix == "columns."
-                    else "check its spelling against xlplan/defaults.toml")
+                    else "check its spelling against the built-in defaults ('xlplan config --defaults')")
             raise ConfigError(f"config file {path}: unknown key {name!r}; {hint}")
         if isinstance(value, dict) and isinstance(defaults[key], dict):
             _check_known_keys(value, defaults[key], path, f"{name}.")
@@ -345,6 +508,23 @@ def build_config(data: dict, *, source: Path | None, root: Path, user: dict | No
                               f"folder {root}; give an absolute path if that is really meant")
         return root / path
 
+    def number(section: str, key: str) -> float:
+        return float(get(section, key, (int, float)))
+
+    day = get("schedule", "day", str).strip().lower()
+    if day not in _DAYS:
+        raise ConfigError(f"config file {where}: [schedule] day must be a day of the week such as monday, not {day!r}")
+    at = get("schedule", "time", (str, dt.time))
+    if isinstance(at, str):
+        try:
+            at = dt.time.fromisoformat(at.strip())
+        except ValueError:
+            raise ConfigError(f"config file {where}: [schedule] time must be a 24-hour time such as 07:00, "
+                              f"not {at!r}") from None
+    streams = get("import", "work_streams", list)
+    if not all(isinstance(s, str) for s in streams):
+        raise ConfigError(f"config file {where}: [import] work_streams must be a list of texts in quotes")
+
     return Config(
         source=source, root=root,
         workbook=inside("workbook", "path"),
@@ -358,6 +538,16 @@ def build_config(data: dict, *, source: Path | None, root: Path, user: dict | No
         scale=scale, max_unpacked_bytes=int(max_mb * 1024 * 1024), max_rows=get("limits", "max_rows", int),
         severity=severity, conflict=conflict, reviewer_patterns=tuple(reviewer), raw=data,
         chase=_chase_settings(data.get("chase", {}), where),
+        weekly=WeeklySettings(send=get("weekly", "send", bool), format=get("weekly", "format", bool),
+                              parallel=get("weekly", "parallel", bool),
+                              parallel_min_mb=number("weekly", "parallel_min_mb")),
+        schedule=ScheduleSettings(day=day, time=at),
+        history=HistorySettings(get("history", "no_data_after_missed_updates", int)),
+        format=FormatSettings(backup_folder=get("format", "backup_folder", str), backups=get("format", "backups", int)),
+        limits=LimitsSettings(max_unpacked_mb=number("limits", "max_unpacked_mb"),
+                              max_rows=get("limits", "max_rows", int),
+                              stale_lock_hours=number("limits", "stale_lock_hours")),
+        import_=ImportSettings(tuple(streams)),
     )
 
 
@@ -399,10 +589,16 @@ def _chase_settings(chase: dict, where: str) -> ChaseSettings:
         except ValueError:
             raise ConfigError(f"config file {where}: [chase] closed_days must list dates like \"2026-12-24\", "
                               f"not {day!r}") from None
+    timeout = chase.get("timeout_seconds", ChaseSettings.timeout_seconds)
+    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not 0 < timeout <= 3600:
+        raise ConfigError(f"config file {where}: [chase] timeout_seconds must be a number more than 0 and "
+                          f"at most 3600, not {timeout!r}")
     return ChaseSettings(template=value("template", str), sender=value("sender", str).strip(),
                          sender_name=value("sender_name", str), cc=value("cc", str).strip(), workbook_link=link,
                          reply_days=reply_days, closed_days=tuple(sorted(set(closed))),
-                         include_progress=value("include_progress", bool))
+                         include_progress=value("include_progress", bool), smtp=value("smtp", str).strip(),
+                         starttls=value("starttls", bool), timeout_seconds=float(timeout),
+                         username=value("username", str), password_env=value("password_env", str).strip())
 
 
 def _build_scale(rag: dict, where: str) -> RagScale:

@@ -17,7 +17,7 @@ from .dates import as_day
 from .config import Config
 from .leads import Directory
 from .plan import Plan
-from .text import words_pattern
+from .rag import done_word
 
 RULES = ("missing-ref", "duplicate-ref", "missing-action", "missing-lead", "unknown-lead",
          "missing-due", "unparsed-due", "missing-rag", "unknown-rag", "missing-progress",
@@ -149,25 +149,6 @@ def _overdue(action: Action, ctx: _Context) -> Iterator[tuple[str, str, str]]:
                                  f"and rated {action.rag or 'nothing'}")
 
 
-def _says(words: tuple[str, ...], text: str) -> str | None:
-    """The first of `words` that the text asserts: not negated, not a plan for the future
-    ("to be completed", "will be in place"), not a target ("completed by the end of May")."""
-    lowered = text.casefold()
-    if lowered.isascii() and not any(w.casefold() in lowered for w in words):
-        return None                                     # (quicker than the pattern's search)
-    for m in words_pattern(tuple(words)).finditer(lowered):
-        before = lowered[max(0, m.start() - 40):m.start()]
-        clause = re.split(r"[.;:\n]", before)[-1]
-        if _NOT_ASSERTED.search(clause) or lowered[m.end():m.end() + 4].startswith(" by"):
-            continue
-        return m.group(0)
-    return None
-
-
-_NOT_ASSERTED = re.compile(r"\b(not|never|to be|will|would|should|once|when|until|unless|aim|plan|expect\w*|"
-                           r"due to|hope\w*|to have|yet to)\b")
-
-
 @functools.lru_cache(maxsize=16)
 def _phrases(phrases: tuple[str, ...]) -> tuple[re.Pattern, ...]:
     return tuple(re.compile(rf"\b{re.escape(p)}\b", re.IGNORECASE) for p in phrases)
@@ -242,7 +223,7 @@ def _conflict(action: Action, ctx: _Context) -> Iterator[tuple[str, str, str]]:
     conflict = ctx.config.conflict
     text = action.progress
     if action.rag in conflict.get("done_contradicts", ()):
-        word = _says(ctx.config.scale.done_words, text)
+        word = done_word(ctx.config.scale.done_words, text)      # as RagScale.says_done reads it
         if word:
             yield "rag", "rag-conflict", f"rated {action.rag} but the progress says {word!r}"
             return

@@ -112,7 +112,7 @@ def format_plan(path: str | Path, config: Config, *, copy_to: str | Path | None 
 
 
 def _stale_hours(config: Config) -> float:
-    return float(config.raw.get("limits", {}).get("stale_lock_hours", 12))
+    return config.limits.stale_lock_hours
 
 
 def _writable(path: Path) -> bool:
@@ -122,9 +122,8 @@ def _writable(path: Path) -> bool:
 
 def backup(path: Path, config: Config) -> Path:
     """Copy the workbook into its backup folder and keep the newest N copies."""
-    settings = config.raw.get("format", {})
-    folder = path.parent / settings.get("backup_folder", "backups")
-    keep = int(settings.get("backups", 10))
+    folder = path.parent / config.format.backup_folder
+    keep = config.format.backups
     folder.mkdir(parents=True, exist_ok=True)
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S-%f")
     copy = folder / f"{path.stem}.{stamp}{path.suffix}"

@@ -42,7 +42,7 @@ class Version:
 
 
 def _fingerprint(config: Config) -> str:
-    text = json.dumps(config.raw, sort_keys=True, default=str) + __version__
+    text = config.fingerprint() + __version__
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 

@@ -92,7 +92,7 @@ def import_plan(source: str | Path, config: Config | None = None, *, sheet: str 
     config = plan.config
     report = ImportReport(Path(source), actions=len(plan.actions), skipped=list(plan.skipped),
                           plan_date=plan.plan_date)
-    streams = tuple(config.raw.get("import", {}).get("work_streams", ()))
+    streams = config.import_.work_streams
     for action in plan.actions:
         _tidy(action, streams, report)
     report.unrated = sum(a.rag is None for a in plan.actions)

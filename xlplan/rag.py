@@ -13,7 +13,29 @@ from functools import cached_property
 from .dates import day_first
 from .text import words_pattern
 
-_NOT_DONE = re.compile(r"\b(not|yet to be|to be|once|when|until)\s+(yet\s+)?(been\s+)?$")
+# Before a done word, in its clause: the work is not said to be done ("not yet completed",
+# "to be completed", "will have completed", "once completed", "we aim to have it in place").
+_NOT_ASSERTED = re.compile(r"\b(not|never|to be|will|would|should|once|when|until|unless|aim|plan|expect\w*|"
+                           r"due to|hope\w*|to have|yet to)\b")
+_CLAUSE = re.compile(r"[.;:\n]")
+
+
+def done_word(words: tuple[str, ...], text: str) -> str | None:
+    """The first of `words` that the text asserts, as it is written there (lower case); None
+    when the text does not say the work is done. A word does not count when its clause says
+    otherwise before it (negated, "to be completed", "will have completed", "once completed")
+    or when "by" follows it, a target ("completed by the end of May", "in place by June").
+    The one reading of "these words say the work is done": a Green action's completeness
+    (RagScale.says_done) and the rag-conflict rule both use it."""
+    lowered = (text or "").casefold()
+    if lowered.isascii() and not any(w.casefold() in lowered for w in words):
+        return None                                     # (quicker than the pattern's search)
+    for m in words_pattern(tuple(words)).finditer(lowered):
+        clause = _CLAUSE.split(lowered[max(0, m.start() - 40):m.start()])[-1]
+        if _NOT_ASSERTED.search(clause) or lowered[m.end():m.end() + 4].startswith(" by"):
+            continue
+        return m.group(0)
+    return None
 
 # "21.11.12", "07/01/2013": the date a rating was given, written after the status.
 _RATING_DATE = re.compile(r"(\d{1,2})[./-](\d{1,2})[./-](\d{4}|\d{2})\b")
@@ -167,14 +189,8 @@ class RagScale:
         return "improved" if b < a else "worsened" if b > a else "same"
 
     def says_done(self, progress: str) -> bool:
-        text = (progress or "").casefold()
-        if text.isascii() and not any(w.casefold() in text for w in self.done_words):
-            return False                                # (quicker than the pattern's search)
-        for m in words_pattern(self.done_words).finditer(text):
-            before = text[max(0, m.start() - 12):m.start()]
-            if not _NOT_DONE.search(before):
-                return True
-        return False
+        """The progress statement says the work is done ([rag] done_words; see done_word)."""
+        return done_word(self.done_words, progress) is not None
 
     def is_complete(self, label: str | None, due: dt.date | None, progress: str,
                     as_of: dt.date | None) -> bool:

@@ -15,7 +15,6 @@ import time
 from typing import Callable
 
 from .config import Config
-from .errors import ConfigError
 from .files import held_lock, write_text
 
 DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -24,15 +23,8 @@ log = logging.getLogger("xlplan")
 
 
 def slot(config: Config) -> tuple[int, dt.time]:
-    settings = config.raw.get("schedule", {})
-    day = str(settings.get("day", "monday")).strip().lower()
-    if day not in DAYS:
-        raise ConfigError(f"[schedule] day must be a day of the week such as monday, not {day!r}")
-    try:
-        at = dt.time.fromisoformat(str(settings.get("time", "07:00")))
-    except ValueError:
-        raise ConfigError(f"[schedule] time must be a 24-hour time such as 07:00, not {settings.get('time')!r}") from None
-    return DAYS.index(day), at
+    """[schedule]: the weekday (Monday 0) and the time, checked when the config was read."""
+    return config.schedule.weekday, config.schedule.time
 
 
 def latest_slot(now: dt.datetime, weekday: int, at: dt.time) -> dt.datetime:

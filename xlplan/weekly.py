@@ -182,7 +182,7 @@ def run_weekly(config: Config, *, as_of: dt.date | None = None,
     reports.mkdir(parents=True, exist_ok=True)
     sweep_run_folders(reports, config.folders["history"], outbox)   # what a killed run left (we hold the run lock)
     work = make_temp_folder(f".{as_of.isoformat()}-", reports)
-    sender = config.raw.get("chase", {}).get("sender", "")
+    sender = config.chase.sender
     try:
         with start(_second_core, chase, config, outbox, sender, to_cache) if two_cores else nullcontext() as drafts:
             progress("writing the report")
@@ -202,17 +202,17 @@ def run_weekly(config: Config, *, as_of: dt.date | None = None,
     result = WeeklyResult(as_of, current.path, final / report_name(as_of), outbox / as_of.isoformat(),
                           previous.path if previous else None, validation, comparison, summary, chase, notes,
                           status=status)
-    settings = config.raw.get("weekly", {})
-    if settings.get("send"):
+    settings = config.weekly
+    if settings.send:
         progress("sending the chase emails")
-        chase_settings = config.raw.get("chase", {})
+        chase_settings = config.chase
         try:
-            send(chase, config, smtp=chase_settings.get("smtp", ""), sender=chase_settings.get("sender", ""),
+            send(chase, config, smtp=chase_settings.smtp, sender=chase_settings.sender,
                  outbox=outbox)
         except Exception as exc:           # the report is written; say what did not finish
             result.problems.append(f"sending failed: {exc}")
         result.problems += [f"{l.lead}: {l.sent}" for l in chase.leads if l.sent.startswith("failed")]
-    if settings.get("format"):
+    if settings.format:
         progress("re-applying the formatting to the shared workbook")
         from .errors import XlplanError
         from .format import format_plan
@@ -230,9 +230,9 @@ def run_weekly(config: Config, *, as_of: dt.date | None = None,
 def _two_cores(config: Config, workbook: Path) -> bool:
     """Read last week's version and write the drafts on a second core: for a large workbook,
     where the system can fork ([weekly] parallel and parallel_min_mb)."""
-    settings = config.raw.get("weekly", {})
-    large = workbook.stat().st_size >= float(settings.get("parallel_min_mb", 1)) * 1024 * 1024
-    return bool(settings.get("parallel", True)) and large and can_fork()
+    settings = config.weekly
+    large = workbook.stat().st_size >= settings.parallel_min_mb * 1024 * 1024
+    return settings.parallel and large and can_fork()
 
 
 def _second_core(chase: ChaseList, config: Config, outbox: Path, sender: str, versions) -> list[Path | None]:
