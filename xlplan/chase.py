@@ -34,7 +34,7 @@ from .action import Action
 from .chaselog import DRAFTS_MANIFEST, SENT_LOG, plan_key
 from .dates import as_day
 from .config import DEFAULT_LOCATION, Config
-from .errors import XlplanError
+from .errors import ConfigError, DeliveryFailed
 from .leads import EMAIL, Directory
 from .plan import Plan
 from .status import MARKED, NO_RATING, NO_UPDATE, WeekStatus, week_status
@@ -59,17 +59,16 @@ class LeadChase:
     email: str = ""
     items: list[ChaseItem] = field(default_factory=list)
     problem: str = ""                 # why no email can go to this lead
-    draft: Path | None = None
-    sent: str = ""                    # "sent", "already sent ...", "failed: ..."
 
     @property
     def refs(self) -> list[str]:
         return [i.action.ref for i in self.items]
 
-    def to_dict(self) -> dict:
+    def to_dict(self, draft: Path | None = None, sent: str = "") -> dict:
+        """The lead's entry, with the draft written for them and what sending did, if anything."""
         return {"lead": self.lead, "email": self.email, "refs": self.refs,
-                "draft": str(self.draft) if self.draft else None, "problem": self.problem or None,
-                "sent": self.sent or None,
+                "draft": str(draft) if draft else None, "problem": self.problem or None,
+                "sent": sent or None,
                 "actions": [{"ref": i.action.ref, "row": i.action.row, "reasons": list(i.reasons)} for i in self.items]}
 
 
@@ -90,22 +89,113 @@ class ChaseList:
                 seen.setdefault(id(item.action), item.action)
         return list(seen.values())
 
-    def to_dict(self) -> dict:
-        return {"plan": self.plan, "as_of": self.as_of.isoformat(), "leads": [l.to_dict() for l in self.leads],
+    def to_dict(self, drafts: dict[str, Path] | None = None, sent: dict[str, str] | None = None) -> dict:
+        drafts, sent = drafts or {}, sent or {}
+        return {"plan": self.plan, "as_of": self.as_of.isoformat(),
+                "leads": [l.to_dict(drafts.get(l.lead), sent.get(l.lead, "")) for l in self.leads],
                 "actions": len(self.actions()),
                 "not_emailed": [l.lead for l in self.leads if l.problem]}
 
 
-def chase_list(plan: Plan, config: Config, *, validation: Validation, as_of: dt.date | None = None,
-               previous: Plan | None = None, status: WeekStatus | None = None,
-               directory: Directory | None = None, comparison=None, histories=None) -> ChaseList:
+@dataclass(frozen=True)
+class Delivery:
+    """What sending did for one lead: "sent", "already sent <when>" or "failed: <why>"."""
+
+    lead: str
+    email: str
+    outcome: str
+
+    @property
+    def failed(self) -> bool:
+        return self.outcome.startswith("failed")
+
+
+@dataclass(frozen=True)
+class ChaseResult:
+    """`xlplan chase`: the chase list, the notes about the week it was read from, the drafts
+    written (lead -> file; a draft left as it was counts) and what sending did."""
+
+    chase: ChaseList
+    notes: list[str] = field(default_factory=list)
+    drafts: dict[str, Path] = field(default_factory=dict)
+    deliveries: list[Delivery] = field(default_factory=list)
+
+    @property
+    def sent(self) -> dict[str, str]:
+        return {d.lead: d.outcome for d in self.deliveries}
+
+    @property
+    def failed(self) -> list[Delivery]:
+        return [d for d in self.deliveries if d.failed]
+
+    def to_dict(self) -> dict:
+        return {**self.chase.to_dict(self.drafts, self.sent), "notes": self.notes}
+
+    def raise_for_delivery(self) -> None:
+        """Raise DeliveryFailed when an email could not be sent (the rest of the work is done)."""
+        failed = self.failed
+        if not failed:
+            return
+        first = failed[0]
+        why = f"{first.lead}: {first.outcome.removeprefix('failed: ')}"
+        why += f"; and {len(failed) - 1} more" if len(failed) > 1 else ""
+        if len(failed) == len(self.deliveries):
+            raise DeliveryFailed(f"no chase email could be sent ({why}); the drafts are written, and running "
+                                 f"the command again sends them")
+        raise DeliveryFailed(f"{len(failed)} of {len(self.deliveries)} chase emails could not be sent ({why}); "
+                             f"the others went, and running the command again sends only those")
+
+
+def chase_plan(path: Path, config: Config, *, as_of: dt.date | None = None, previous: Path | None = None,
+               leads: Path | None = None, history: Path | None = None, outbox: Path | None = None,
+               send: bool = False, smtp: str | None = None, sender: str | None = None) -> ChaseResult:
+    """`xlplan chase`: read the plan at `path` (leads from its Leads sheet or the file
+    `leads`), its week (history, `previous` or last week's version, who was chased) and its
+    findings; list who must update what; write one draft per lead into `outbox` (or, to
+    send, the configured outbox); with `send`, deliver them over SMTP (`smtp`, `sender`, else
+    [chase] in the config). A missing sender or server is refused before any work is done."""
+    from .plan import read_plan
+    from .status import read_week
+    from .findings import validate_plan
+
+    sender = sender or config.chase.sender
+    smtp = smtp or config.chase.smtp
+    if send:                                  # say so before any work is done
+        check_sender(sender, config)
+        if not smtp:
+            raise ConfigError("no SMTP server; pass --smtp HOST:PORT or set [chase] smtp")
+    plan = read_plan(path, config, leads_file=leads)
+    old = read_plan(previous, config) if previous else None
+    week = read_week(plan, config, as_of=as_of, history=history, previous=old, outbox=outbox)
+    validation = validate_plan(plan, config, as_of=week.status.as_of)
+    chase = chase_list(plan, config, validation=validation, status=week.status, previous=week.previous,
+                       comparison=week.comparison)
+    drafts, deliveries = {}, []
+    if outbox or send:
+        drafts = write_drafts(chase, config, outbox or config.folders["outbox"], sender)
+    if send:
+        deliveries = _deliver(chase, config, smtp=smtp, sender=sender, outbox=outbox or config.folders["outbox"])
+    return ChaseResult(chase, week.notes, drafts, deliveries)
+
+
+def chase_list(plan: Plan, config: Config | None = None, *, validation: Validation | None = None,
+               as_of: dt.date | None = None, previous: Plan | None = None, status: WeekStatus | None = None,
+               directory: Directory | None = None, comparison=None) -> ChaseList:
     """For each lead, the open actions that need them and why, read from the week's status
     (status.read_week; worked out here from `previous` alone when it is not given). An action
     with a joint lead ("HSCB Chair / Business Manager") is listed for each person named, when
     the leads directory knows each of them."""
+    if config is None:
+        from .config import load_config
+
+        config = plan.config or load_config()
     as_of = status.as_of if status is not None else as_day(as_of)
     if status is None:
         status = week_status(plan, config, as_of=as_of, previous=previous)
+    if validation is None:
+        from .findings import validate_plan
+
+        validation = validate_plan(plan, config, as_of=as_of)
     directory = directory if directory is not None else plan.directory
     findings: dict[int, list[str]] = {}
     for f in validation.findings:
@@ -419,10 +509,10 @@ def check_sender(sender: str, config: Config | None = None) -> str:
         where = str(config.source)
     what = (f"the sender address {sender!r} is not one plain email address" if sender
             else "no sender address for sending")
-    raise XlplanError(f"{what}: set [chase] sender in {where} or pass --sender ADDRESS")
+    raise ConfigError(f"{what}: set [chase] sender in {where} or pass --sender ADDRESS")
 
 
-def write_drafts(chase: ChaseList, config: Config, outbox: Path, sender: str = "") -> None:
+def write_drafts(chase: ChaseList, config: Config, outbox: Path, sender: str = "") -> dict[str, Path]:
     """One .eml per lead with an address, in OUTBOX/<as-of>/, named after the lead ("DCS.eml";
     a second lead whose name reduces to the same letters gets "-2"); file names keep only
     letters, digits and "-", so nothing is written outside the outbox.
@@ -430,7 +520,9 @@ def write_drafts(chase: ChaseList, config: Config, outbox: Path, sender: str = "
     Run again for the same date, it leaves a lead's draft as it is (not even rewritten) when
     its content has not changed, and removes the drafts it wrote earlier for that date that
     are no longer wanted. Which files xlplan wrote is kept in the folder's .drafts.json: a
-    file xlplan did not write is never replaced or removed."""
+    file xlplan did not write is never replaced or removed.
+
+    Returns the draft of each lead who has one (lead -> file), those left as they were too."""
     from .files import write_text
 
     if sender:
@@ -441,7 +533,7 @@ def write_drafts(chase: ChaseList, config: Config, outbox: Path, sender: str = "
     earlier = _read_manifest(manifest)
     mine = {name: r for name, r in earlier.items() if r.get("plan", plan) == plan}
     others = {name: r for name, r in earlier.items() if name not in mine}     # another plan's drafts: kept
-    records, taken, drafted = {}, {name.casefold() for name in others}, []
+    records, taken, drafted = {}, {name.casefold() for name in others}, {}
     for entry in chase.leads:
         if entry.problem:
             continue
@@ -451,27 +543,27 @@ def write_drafts(chase: ChaseList, config: Config, outbox: Path, sender: str = "
             name = f"{_slug(entry.lead)}-{n}.eml"
         taken.add(name.casefold())
         records[name] = {"lead": entry.lead, "email": entry.email, "refs": entry.refs, "plan": plan}
-        entry.draft = folder / name
-        drafted.append(entry)
+        drafted[entry.lead] = (entry, folder / name)
     if not records and not mine:
-        return
+        return {}
     # Say which files are about to be written before writing them: a run killed half-way
     # leaves a list that still names every draft it may have written.
     _write_manifest(manifest, chase, {**others, **mine, **records})
-    for entry in drafted:
-        text = _draft_to_write(entry, chase, config, sender)
+    for entry, path in drafted.values():
+        text = _draft_to_write(entry, path, chase, config, sender)
         if text is not None:
-            write_text(entry.draft, text)
+            write_text(path, text)
     for name in mine.keys() - records.keys():
         (folder / name).unlink(missing_ok=True)
     _write_manifest(manifest, chase, {**others, **records})
+    return {lead: path for lead, (_, path) in drafted.items()}
 
 
-def _draft_to_write(entry: LeadChase, chase: ChaseList, config: Config, sender: str) -> str | None:
-    """The draft to write for this lead, or None when the file there already holds it: the
-    same content, given the Date and Message-ID it was written with."""
+def _draft_to_write(entry: LeadChase, path: Path, chase: ChaseList, config: Config, sender: str) -> str | None:
+    """The draft to write for this lead at `path`, or None when the file there already holds
+    it: the same content, given the Date and Message-ID it was written with."""
     try:
-        data = entry.draft.read_bytes()
+        data = path.read_bytes()
     except OSError:
         return draft_text(entry, chase, config, sender)
     old = email.parser.BytesHeaderParser().parsebytes(data)
@@ -526,25 +618,28 @@ def _already_sent(log: Path) -> dict[str, str]:
     return sent
 
 
-def send(chase: ChaseList, config: Config, *, smtp: str, sender: str, outbox: Path) -> None:
-    """Deliver one message per lead. The log in the outbox records every message sent, so a
-    re-run (or a run after a failure half-way) never sends the same lead the same chase twice."""
+def send(chase: ChaseList, config: Config, *, smtp: str, sender: str, outbox: Path) -> list[Delivery]:
+    """Deliver one message per lead who can be emailed, and say what happened to each. The log
+    in the outbox records every message sent, so a re-run (or a run after a failure half-way)
+    never sends the same lead the same chase twice. A message that could not go is a failed
+    Delivery, not an exception: the others still go."""
     settings = config.chase
     check_sender(sender, config)
     host, _, port = (smtp or "").rpartition(":")
     if not host or not port.isdigit():
-        raise XlplanError(f"no SMTP server ({smtp!r}); pass --smtp HOST:PORT or set [chase] smtp")
+        raise ConfigError(f"no SMTP server ({smtp!r}); pass --smtp HOST:PORT or set [chase] smtp")
     log = Path(outbox) / SENT_LOG
     log.parent.mkdir(parents=True, exist_ok=True)
     sent = _already_sent(log)
-    pending = [e for e in chase.leads if not e.problem]
-    for entry in pending:
+    emailed = [e for e in chase.leads if not e.problem]
+    outcome: dict[str, str] = {}                      # lead -> what happened
+    for entry in emailed:
         key = _key(entry, chase)
         if key in sent:
-            entry.sent = f"already sent {sent[key]}"
-    pending = [e for e in pending if not e.sent]
+            outcome[entry.lead] = f"already sent {sent[key]}"
+    pending = [e for e in emailed if e.lead not in outcome]
     if not pending:
-        return
+        return [Delivery(e.lead, e.email, outcome[e.lead]) for e in emailed]
     try:
         with smtplib.SMTP(host, int(port), timeout=settings.timeout_seconds) as server:
             if settings.starttls:
@@ -552,7 +647,7 @@ def send(chase: ChaseList, config: Config, *, smtp: str, sender: str, outbox: Pa
             if settings.password_env:
                 password = os.environ.get(settings.password_env)
                 if password is None:
-                    raise XlplanError(f"the environment variable {settings.password_env} "
+                    raise ConfigError(f"the environment variable {settings.password_env} "
                                       f"([chase] password_env) is not set")
                 server.login(settings.username or sender, password)
             for entry in pending:
@@ -561,13 +656,13 @@ def send(chase: ChaseList, config: Config, *, smtp: str, sender: str, outbox: Pa
                 try:
                     refused = server.send_message(msg)
                 except smtplib.SMTPException as exc:
-                    entry.sent = f"failed: {exc}"
+                    outcome[entry.lead] = f"failed: {exc}"
                     continue
                 lead_refused = [why for address, why in refused.items() if address.casefold() == entry.email.casefold()]
                 if lead_refused:          # only the copy ([chase] cc) went: the lead is still to be sent theirs
-                    entry.sent = f"failed: the server refused {entry.email} {lead_refused[0]}"
+                    outcome[entry.lead] = f"failed: the server refused {entry.email} {lead_refused[0]}"
                     continue
-                entry.sent = "sent"
+                outcome[entry.lead] = "sent"
                 with log.open("a", encoding="utf-8") as f:
                     f.write(json.dumps({"key": _key(entry, chase), "lead": entry.lead, "email": entry.email,
                                         "plan": Path(chase.plan).name, "plan_path": plan_key(chase.plan),
@@ -577,7 +672,11 @@ def send(chase: ChaseList, config: Config, *, smtp: str, sender: str, outbox: Pa
                     os.fsync(f.fileno())
     except (OSError, smtplib.SMTPException) as exc:
         for entry in pending:
-            entry.sent = entry.sent or f"failed: could not reach {smtp} ({exc})"
+            outcome.setdefault(entry.lead, f"failed: could not reach {smtp} ({exc})")
+    return [Delivery(e.lead, e.email, outcome[e.lead]) for e in emailed]
+
+
+_deliver = send                       # chase_plan's `send` is a flag
 
 
 # -- rendering ----------------------------------------------------------------------------------
@@ -611,7 +710,9 @@ def _listing(entry: LeadChase, include_progress: bool, limit: int = MERGE_TEXT_L
     return shorten("\n".join(_block(entry.items[0], include_progress, sheet)), limit)
 
 
-def chase_text(chase: ChaseList) -> str:
+def chase_text(chase: ChaseList, drafts: dict[str, Path] | None = None, sent: dict[str, str] | None = None) -> str:
+    """The chase list for a terminal, with each lead's draft and what sending did."""
+    drafts, sent = drafts or {}, sent or {}
     count = len(chase.actions())
     shared = sum(len(l.items) for l in chase.leads) - count
     joint = f" ({shared} of them listed for more than one lead: a joint lead)" if shared else ""
@@ -622,10 +723,10 @@ def chase_text(chase: ChaseList) -> str:
         lines += ["", f"{entry.lead} <{where}>" if entry.email else f"{entry.lead} ({where})"]
         for item in entry.items:
             lines.append(f"  {item.action.ref[:10]:<10} {'; '.join(item.reasons)}")
-        if entry.draft:
-            lines.append(f"  draft: {entry.draft}")
-        if entry.sent:
-            lines.append(f"  {entry.sent}")
+        if drafts.get(entry.lead):
+            lines.append(f"  draft: {drafts[entry.lead]}")
+        if sent.get(entry.lead):
+            lines.append(f"  {sent[entry.lead]}")
     return "\n".join(lines) + "\n"
 
 

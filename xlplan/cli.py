@@ -12,7 +12,7 @@ from pathlib import Path
 import click
 
 from . import __version__
-from .errors import RunFailed, XlplanError
+from .errors import OutputError, XlplanError, os_error_behind
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
@@ -99,44 +99,26 @@ def init(plan, source, title, plan_date, sheet, force, config_path, as_json):
     fed from the Leads sheet, date checks on Due and Updated, live RAG colours, overdue and
     missing-progress highlighting, print set-up, and a Guide sheet with the RAG key.
     """
-    from .template import write_plan_workbook
+    from .template import new_plan
 
-    config = _config(config_path)
-    _check_new_plan(plan, config, force)
-    if source is not None:
-        _import(source, plan, config, sheet=sheet, plan_date=plan_date, title=title, as_json=as_json)
+    result = new_plan(plan, _config(config_path), source=source, sheet=sheet, plan_date=plan_date, title=title,
+                      force=force)
+    _show_new_plan(result, as_json)
+
+
+def _show_new_plan(result, as_json: bool) -> None:
+    """A new plan: any warning, and what was imported into it (or that it is empty)."""
+    for warning in result.warnings:
+        _warn(warning)
+    if result.report is None:
+        _show(as_json, {"workbook": str(result.workbook), "actions": 0},
+              f"wrote {result.workbook}: an empty plan; open it in Excel or LibreOffice, add actions, "
+              f"and leads with their emails on the Leads sheet, then share it\n", None, "")
         return
-    write_plan_workbook(plan, config, [], title=title or "", plan_date=plan_date)
-    if as_json:
-        _print_json({"workbook": str(plan), "actions": 0})
-    else:
-        click.echo(f"wrote {plan}: an empty plan; open it in Excel or LibreOffice, add actions, "
-                   f"and leads with their emails on the Leads sheet, then share it")
+    from .importer import report_text
 
-
-def _check_new_plan(path: Path, config, force: bool) -> None:
-    """A new plan workbook: an .xlsx name, not open anywhere, and no plan overwritten unasked."""
-    from .files import refuse_if_open
-
-    if path.suffix.lower() != ".xlsx":
-        raise XlplanError(f"{path}: the plan workbook must be an .xlsx file; give it an .xlsx name")
-    _warn(refuse_if_open(path, config.limits.stale_lock_hours))
-    if path.exists() and not force:
-        raise XlplanError(f"{path} already exists; xlplan will not overwrite a plan "
-                          f"(use --force to replace it, or choose another name)")
-
-
-def _import(source: Path, target: Path, config, *, sheet, plan_date, title, as_json) -> None:
-    from .importer import import_plan, report_text
-    from .template import write_plan_workbook
-
-    plan, report = import_plan(source, config, sheet=sheet, plan_date=plan_date)
-    write_plan_workbook(target, config, plan.actions, title=title or plan.title, directory=plan.directory,
-                        plan_date=plan.plan_date, report=report.rows())
-    if as_json:
-        _print_json({"workbook": str(target), **report.to_dict()})
-    else:
-        click.echo(report_text(report, target), nl=False)
+    _show(as_json, {"workbook": str(result.workbook), **result.report.to_dict()},
+          report_text(result.report, result.workbook), None, "")
 
 
 @cli.command(context_settings=CONTEXT)
@@ -191,9 +173,11 @@ def import_(source, output, plan_date, sheet, title, force, config_path, as_json
     workbook is the one 'init' makes, plus an Import report sheet; the same report is printed.
     No rating is ever invented: an action with no rating is left empty.
     """
-    config = _config(config_path)
-    _check_new_plan(output, config, force)
-    _import(source, output, config, sheet=sheet, plan_date=plan_date, title=title, as_json=as_json)
+    from .template import new_plan
+
+    result = new_plan(output, _config(config_path), source=source, sheet=sheet, plan_date=plan_date, title=title,
+                      force=force)
+    _show_new_plan(result, as_json)
 
 
 @cli.command(context_settings=CONTEXT)
@@ -298,13 +282,9 @@ def snapshot(plan, config_path, as_of, as_json):
     """Copy the shared workbook (PLAN, default [workbook] path) into the history folder, named
     by the as-of date. Safe while a lead has it open: the workbook is only read. A copy
     identical to the latest snapshot is not stored twice; stored snapshots are read-only."""
-    from .scheduler import run_lock
-    from .snapshot import take_snapshot
+    from .snapshot import snapshot_job
 
-    config = _config(config_path)
-    _check_can_start(config, plan)
-    with run_lock(config):                 # never beside a weekly run (it sweeps temporary files)
-        result = take_snapshot(config, workbook=plan, as_of=as_of)
+    result = snapshot_job(_config(config_path), workbook=plan, as_of=as_of)
     if as_json:
         _print_json({"snapshot": str(result.snapshot.path), "stored": result.stored, "reason": result.reason})
     elif result.stored:
@@ -329,31 +309,10 @@ def history(refs, history_dir, config_path, as_of, as_json):
     """For each action in the latest weekly version: when its progress or rating last changed,
     how many days ago, how many weekly updates in a row it has missed (quiet weeks count), its
     rating week by week, and what the board is told (No data with the last rating)."""
-    from .status import history_of
+    from .status import history_report, history_text
 
-    config = _config(config_path)
-    result = history_of(config, as_of=as_of, history=history_dir)
-    chosen = [s for s in result.actions if not refs or s.ref in refs]
-    missing = [r for r in refs if r not in {s.ref for s in result.actions}]
-    if missing:
-        raise XlplanError(f"no action {', '.join(missing)} in {result.plan} as of "
-                          f"{result.week.strftime('%d/%m/%Y')}; 'xlplan history' lists them all")
-    if as_json:
-        data = result.to_dict()
-        data["actions"] = [{**s.to_dict(), "ratings": [{"date": d.isoformat(), "rag": r, "board": b}
-                                                       for d, r, b in s.weeks]} for s in chosen]
-        data["snapshots"] = [str(p) for p in dict.fromkeys(result.snapshots)]
-        _print_json(data)
-        return
-    click.echo(f"{len(result.weeks)} weekly versions, {result.weeks[0].strftime('%d/%m/%Y')} to "
-               f"{result.weeks[-1].strftime('%d/%m/%Y')}; as of {result.as_of.strftime('%d/%m/%Y')}")
-    shown = min(len(result.weeks), 8)
-    click.echo(f"  {'ref':<10} what the board was told, the last {shown} week{'s' * (shown != 1)}")
-    for s in chosen:
-        week = ", ".join(s.board_text(r, b) or "-" for _, r, b in s.weeks[-8:])
-        click.echo(f"  {s.ref[:10]:<10} {week}")
-        about = s.note or ("complete" if s.complete else s.update_text) or "first week in the history"
-        click.echo(f"  {'':<10} {about}")
+    result = history_report(_config(config_path), as_of=as_of, history=history_dir, refs=refs)
+    _show(as_json, result.to_dict(), history_text(result), None, "history")
 
 
 def _notes(notes: list[str], as_json: bool) -> None:
@@ -367,7 +326,7 @@ def _warn_not_emailed(result) -> None:
     missing = result.not_emailed
     if not missing:
         return
-    if not any(l.draft for l in result.chase.leads):
+    if not result.drafts:
         _warn(f"no chase email could be written: none of the {len(missing)} leads to chase has a usable email "
               f"address; add them with their emails to the Leads sheet (see the report's Chase sheet)")
     else:
@@ -404,39 +363,20 @@ def chase(plan, previous, leads, output, outbox, send, smtp, sender, history_dir
 
     Each lead's draft holds only their own actions. A lead whose name or address could carry
     a mail header trick is refused and reported. With --send, a message is never sent twice
-    for the same lead, plan and as-of date, however often the command runs.
+    for the same lead, plan and as-of date, however often the command runs; exit 1 when one
+    could not be sent (the others went, and a re-run sends only those).
     """
-    from .chase import add_chase_sheets, chase_list, chase_text, send as send_all, write_drafts
-    from .plan import read_plan
+    from .chase import add_chase_sheets, chase_plan, chase_text
     from .sheets import write_workbook
-    from .findings import validate_plan
-
-    from .chase import check_sender
-    from .status import read_week
 
     config = _config(config_path)
-    settings = config.chase
-    if send:                                  # say so before any work is done
-        check_sender(sender or settings.sender, config)
-        if not (smtp or settings.smtp):
-            raise XlplanError("no SMTP server; pass --smtp HOST:PORT or set [chase] smtp")
-    read = read_plan(plan, config, leads_file=leads)
-    old = read_plan(previous, config) if previous else None
-    week = read_week(read, config, as_of=as_of, history=history_dir, previous=old, outbox=outbox)
-    validation = validate_plan(read, config, as_of=week.status.as_of)
-    result = chase_list(read, config, validation=validation, status=week.status, previous=week.previous,
-                        comparison=week.comparison)
-    _notes(week.notes, as_json)
-    if outbox or send:
-        write_drafts(result, config, outbox or config.folders["outbox"], sender or settings.sender)
-    if send:
-        send_all(result, config, smtp=smtp or settings.smtp, sender=sender or settings.sender,
-                 outbox=outbox or config.folders["outbox"])
+    result = chase_plan(plan, config, as_of=as_of, previous=previous, leads=leads, history=history_dir,
+                        outbox=outbox, send=send, smtp=smtp, sender=sender)
+    _notes(result.notes, as_json)
     if output:
-        write_workbook(output, lambda wb: add_chase_sheets(wb, result, config))
-    _show(as_json, {**result.to_dict(), "notes": week.notes}, chase_text(result), output, "chase list")
-    failed = [e for e in result.leads if e.sent.startswith("failed")]
-    raise click.exceptions.Exit(1 if failed else 0)
+        write_workbook(output, lambda wb: add_chase_sheets(wb, result.chase, config))
+    _show(as_json, result.to_dict(), chase_text(result.chase, result.drafts, result.sent), output, "chase list")
+    result.raise_for_delivery()                  # exit 1: the rest is done and shown
 
 
 @cli.command(context_settings=CONTEXT)
@@ -451,24 +391,17 @@ def summary(plan, previous, output, history_dir, config_path, as_of, as_json):
     """Counts by rating, by theme and by lead, movement since the previous version, the trend
     week by week (from the snapshots), and a paragraph to paste into a board or scrutiny
     report: "Of the 28 actions, 9 are marked green, as completed; ..."."""
-    from .exception_list import add_exceptions_sheet, exception_report
-    from .plan import read_plan
+    from .exception_list import add_exceptions_sheet
     from .sheets import write_workbook
-    from .summary import add_summary_sheet, summarise, summary_text
-
-    from .status import read_week
+    from .summary import add_summary_sheet, summarise_plan, summary_text
 
     config = _config(config_path)
-    read = read_plan(plan, config)
-    old = read_plan(previous, config) if previous else None
-    week = read_week(read, config, as_of=as_of, history=history_dir, previous=old)
-    result = summarise(week.status, config, previous=week.previous, comparison=week.comparison)
-    _notes(week.notes, as_json)
+    result = summarise_plan(plan, config, as_of=as_of, previous=previous, history=history_dir)
+    _notes(result.notes, as_json)
     if output:
-        groups = exception_report(week.status, config)
-        write_workbook(output, lambda wb: (add_summary_sheet(wb, result, config),
-                                           add_exceptions_sheet(wb, groups, config, result.as_of)))
-    _show(as_json, {**result.to_dict(), "notes": week.notes}, summary_text(result), output, "summary")
+        write_workbook(output, lambda wb: (add_summary_sheet(wb, result.summary, config),
+                                           add_exceptions_sheet(wb, result.exceptions, config, result.summary.as_of)))
+    _show(as_json, result.to_dict(), summary_text(result.summary), output, "summary")
 
 
 @cli.command(context_settings=CONTEXT)
@@ -480,104 +413,15 @@ def summary(plan, previous, output, history_dir, config_path, as_of, as_json):
 def exceptions(plan, output, history_dir, config_path, as_of, as_json):
     """The exception report: every action not complete and not green, grouped by the month it
     is due, overdue ones marked, with days since the last update where snapshots exist."""
-    from .exception_list import add_exceptions_sheet, exception_report, exceptions_dict
-    from .plan import read_plan
+    from .exception_list import add_exceptions_sheet, exceptions_text, report_exceptions
     from .sheets import write_workbook
 
-    from .status import read_week
-
     config = _config(config_path)
-    read = read_plan(plan, config)
-    week = read_week(read, config, as_of=as_of, history=history_dir)
-    as_of = week.status.as_of
-    groups = exception_report(week.status, config)
-    _notes(week.notes, as_json)
+    result = report_exceptions(plan, config, as_of=as_of, history=history_dir)
+    _notes(result.notes, as_json)
     if output:
-        write_workbook(output, lambda wb: add_exceptions_sheet(wb, groups, config, as_of))
-    if as_json:
-        _print_json({"plan": str(plan), "as_of": as_of.isoformat(), "groups": exceptions_dict(groups),
-                     "notes": week.notes})
-        return
-    for g in groups:
-        click.echo(g.title)
-        for i in g.items:
-            late = f", overdue since {i.action.due.strftime('%d/%m/%Y')}" if i.overdue_days is not None else ""
-            note = f"  [{i.week.note}]" if i.week is not None and i.week.note else ""
-            click.echo(f"  {i.action.ref[:10]:<10} {i.status:<11} {i.action.lead[:30]}{late}{note}")
-    if output:
-        click.echo(f"wrote the exception report to {output}")
-
-
-def _logging(config):
-    """The log file for unattended runs: logs/xlplan.log in the configured folder."""
-    import logging
-
-    logger = logging.getLogger("xlplan")
-    logger.setLevel(logging.INFO)
-    path = config.folders["logs"] / "xlplan.log"
-    if not any(getattr(h, "baseFilename", None) == str(path) for h in logger.handlers):
-        path.parent.mkdir(parents=True, exist_ok=True)
-        handler = logging.FileHandler(path, encoding="utf-8")
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
-        logger.addHandler(handler)
-    return logger
-
-
-def _check_can_start(config, workbook: Path | None = None, *, only_without_config: bool = False) -> None:
-    """A weekly run, the scheduler or a snapshot that cannot start writes nothing (no log, no
-    run lock): the workbook it copies must be there, and with no config file found, the user
-    is told that, where xlplan looked, and what to do. `only_without_config`: check only
-    that last case (the scheduler, whose workbook may be on a share not there yet)."""
-    from .config import DEFAULT_LOCATION, searched_folders
-    from .errors import ConfigError
-    from .source import check_xlsx
-
-    path = Path(workbook) if workbook is not None else config.workbook
-    if path.is_file() or (path.exists() and not path.is_dir()):
-        return
-    if workbook is None and config.source is None and not path.exists():
-        folders = [str(f) for f in searched_folders(config.root)]
-        where = folders[0] if len(folders) == 1 else f"{', '.join(folders[:-1])} and {folders[-1]}"
-        raise ConfigError(f"no config file found (looked for {DEFAULT_LOCATION} in {where}) and the built-in "
-                          f"default workbook {path} does not exist; run xlplan from the project folder, "
-                          f"create {DEFAULT_LOCATION} there with [workbook] path naming the shared workbook, "
-                          f"or pass --config PATH")
-    if not only_without_config:
-        check_xlsx(path, config.max_unpacked_bytes)          # says it does not exist, or is a folder
-
-
-def _weekly(config, as_of, *, quiet: bool):
-    from .scheduler import record_run, run_lock
-    from .weekly import run_weekly
-
-    _check_can_start(config)
-    logger = _logging(config)
-    as_of = as_of or dt.date.today()
-    tty = sys.stderr.isatty() and not quiet
-
-    def progress(step: str) -> None:
-        logger.info("%s: %s", as_of, step)
-        if tty:
-            click.echo(f"xlplan weekly: {step}", err=True)
-
-    try:
-        with run_lock(config):
-            result = run_weekly(config, as_of=as_of, progress=progress)
-    except XlplanError as exc:
-        logger.error("%s: weekly run failed: %s", as_of, exc)
-        raise
-    except OSError as exc:                 # disk full, folder read-only, ...
-        logger.error("%s: weekly run failed: %s", as_of, exc)
-        raise RunFailed(f"the weekly run for {as_of} could not finish ({exc.strerror or exc}"
-                        f"{': ' + str(exc.filename) if exc.filename else ''}); no report was written; "
-                        f"run it again when that is put right") from None
-    record_run(config, as_of)
-    for note in result.notes:
-        logger.info("%s: %s", as_of, note)
-    for problem in result.problems:
-        logger.warning("%s: %s", as_of, problem)
-    logger.info("%s: %s", as_of, result.last_line())
-    return result
+        write_workbook(output, lambda wb: add_exceptions_sheet(wb, result.groups, config, result.as_of))
+    _show(as_json, result.to_dict(), exceptions_text(result), output, "exception report")
 
 
 @cli.command(context_settings=CONTEXT)
@@ -592,8 +436,15 @@ def weekly(config_path, as_of, as_json):
     that fails half-way leaves no half-written report. Progress goes to the terminal and to
     logs/xlplan.log. Exit 1 when part of the work could not finish (for example sending).
     """
-    config = _config(config_path)
-    result = _weekly(config, as_of, quiet=as_json)
+    from .weekly import weekly_job
+
+    tty = sys.stderr.isatty() and not as_json
+
+    def progress(step: str) -> None:
+        if tty:
+            click.echo(f"xlplan weekly: {step}", err=True)
+
+    result = weekly_job(_config(config_path), as_of=as_of, progress=progress)
     if as_json:
         _print_json(result.to_dict())
     else:
@@ -620,25 +471,14 @@ def schedule(once, config_path):
     second 'xlplan schedule' on the same config is refused; a run missed while the machine
     was off is caught up once at start.
     """
-    from .scheduler import Scheduler, slot
-    from .weekly import run_weekly
+    from .weekly import weekly_scheduler
 
     config = _config(config_path)
-    slot(config)                                     # a bad day or time is a config error now
-    _check_can_start(config, only_without_config=True)
-    logger = _logging(config)
-
-    def run(as_of: dt.date) -> None:
-        result = run_weekly(config, as_of=as_of, progress=lambda step: logger.info("%s: %s", as_of, step))
-        logger.info("%s: %s", as_of, result.last_line())
-        click.echo(result.last_line(Path.cwd()))
-        if result.problems:
-            raise XlplanError("; ".join(result.problems))
-
-    scheduler = Scheduler(config, run)
+    scheduler = weekly_scheduler(config, done=lambda result: click.echo(result.last_line(Path.cwd())))
     if once:
-        if scheduler.due():
-            raise click.exceptions.Exit(0 if scheduler.run_once() else 1)
+        ran = scheduler.run_if_due()
+        if ran is not None:
+            raise click.exceptions.Exit(0 if ran else 1)
         click.echo("the weekly run is not due")
         return
     click.echo(f"xlplan schedule: weekly runs on {config.schedule.day} at "
@@ -724,28 +564,16 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:
         if debug:
             raise
-        system = _os_error(exc)
+        system = os_error_behind(exc)
         if system is not None:             # a full disk, a read-only folder, a share gone away
-            where = f": {system.filename}" if system.filename else ""
-            click.echo(f"xlplan: could not finish ({system.strerror or system}{where}); files already "
-                       f"written are whole, the rest were not written", err=True)
-            return 2
+            error = OutputError.unfinished(system)
+            click.echo(f"xlplan: {error}", err=True)
+            return error.exit_code
         # A bug: still one sentence, no traceback; 70 (EX_SOFTWARE) tells a scheduler it is
         # not a bad file.
         click.echo(f"xlplan: could not finish ({type(exc).__name__}: {exc}); run again with "
                    f"--debug for the details and report it", err=True)
         return INTERNAL_ERROR
-
-
-def _os_error(exc: BaseException) -> OSError | None:
-    """The operating system's error behind `exc`: itself, or the one xlsxwriter wraps in its
-    FileCreateError when it cannot write (a full disk, a read-only folder)."""
-    if isinstance(exc, OSError):
-        return exc
-    if type(exc).__name__ == "FileCreateError" and type(exc).__module__.startswith("xlsxwriter"):
-        inner = exc.args[0] if exc.args else exc.__context__
-        return inner if isinstance(inner, OSError) else None
-    return None
 
 
 if __name__ == "__main__":

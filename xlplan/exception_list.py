@@ -66,6 +66,43 @@ def exception_report(plan_or_status: Plan | WeekStatus, config: Config | None = 
     return [groups[k] for k in sorted(groups, key=lambda m: (m is None, m or dt.date.min))]
 
 
+@dataclass(frozen=True)
+class ExceptionReport:
+    """`xlplan exceptions`: the exception report of the plan at `plan`, and the notes about the
+    week it was read from."""
+
+    plan: str
+    as_of: dt.date
+    groups: list[ExceptionGroup]
+    notes: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        return {"plan": self.plan, "as_of": self.as_of.isoformat(), "groups": exceptions_dict(self.groups),
+                "notes": self.notes}
+
+
+def report_exceptions(path, config: Config, *, as_of: dt.date | None = None, history=None) -> ExceptionReport:
+    """Read the plan at `path` and its week (`history` as for summary) and make its exception
+    report."""
+    from .plan import read_plan
+    from .status import read_week
+
+    week = read_week(read_plan(path, config), config, as_of=as_of, history=history)
+    return ExceptionReport(str(path), week.status.as_of, exception_report(week.status, config), week.notes)
+
+
+def exceptions_text(report: ExceptionReport) -> str:
+    """For a terminal: each due month's actions, overdue ones and the No data line marked."""
+    lines = []
+    for g in report.groups:
+        lines.append(g.title)
+        for i in g.items:
+            late = f", overdue since {i.action.due.strftime('%d/%m/%Y')}" if i.overdue_days is not None else ""
+            note = f"  [{i.week.note}]" if i.week is not None and i.week.note else ""
+            lines.append(f"  {i.action.ref[:10]:<10} {i.status:<11} {i.action.lead[:30]}{late}{note}")
+    return "".join(f"{line}\n" for line in lines)
+
+
 def exceptions_dict(groups: list[ExceptionGroup]) -> list[dict]:
     out = []
     for g in groups:

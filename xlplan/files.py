@@ -12,7 +12,7 @@ import stat
 import tempfile
 from pathlib import Path
 
-from .errors import XlplanError
+from .errors import Busy, OutputError, WorkbookBusy, os_error_behind
 
 
 def lock_file(path: Path) -> Path | None:
@@ -58,8 +58,8 @@ def refuse_if_open(path: Path, stale_hours: float = 12) -> str:
     if age > dt.timedelta(hours=stale_hours):
         return (f"{lock.name} says {owner} opened {path.name} on {since:%d/%m/%Y at %H:%M}, {age.days} days and "
                 f"{age.seconds // 3600} hours ago; treating it as left behind by a crash")
-    raise XlplanError(f"{path} is open in a spreadsheet program by {owner} since {since:%d/%m/%Y %H:%M} "
-                      f"(lock file {lock.name}); ask them to save and close it, then run xlplan again")
+    raise WorkbookBusy(f"{path} is open in a spreadsheet program by {owner} since {since:%d/%m/%Y %H:%M} "
+                       f"(lock file {lock.name}); ask them to save and close it, then run xlplan again")
 
 
 def umask() -> int:
@@ -107,14 +107,16 @@ def make_temp_folder(prefix: str, dir: Path) -> Path:
 def atomic_path(path: Path):
     """Yield a temporary path beside `path`; on success it replaces `path` in one step, on
     failure it is removed and `path` is left as it was. The result keeps the permissions and
-    group of the file it replaces; a new file gets the umask's permissions."""
+    group of the file it replaces; a new file gets the umask's permissions. The system's
+    refusal to write (a full disk, a read-only folder) is raised as an OutputError."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    # The real suffix last: openpyxl (and people) judge a file by it.
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".tmp" + path.suffix, dir=path.parent)
-    os.close(fd)
-    tmp_path = Path(tmp)
+    tmp_path = None
     try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # The real suffix last: openpyxl (and people) judge a file by it.
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".tmp" + path.suffix, dir=path.parent)
+        os.close(fd)
+        tmp_path = Path(tmp)
         yield tmp_path
         try:
             if path.exists():
@@ -124,8 +126,13 @@ def atomic_path(path: Path):
         except OSError:
             pass                    # a share without Unix permissions refuses chmod: write all the same
         os.replace(tmp_path, path)
+    except Exception as exc:
+        system = os_error_behind(exc)
+        if system is None:
+            raise
+        raise OutputError.writing(path, system) from exc
     finally:
-        if tmp_path.exists():
+        if tmp_path is not None and tmp_path.exists():
             tmp_path.unlink()
 
 
@@ -181,7 +188,7 @@ def write_text(path: Path, text: str) -> None:
 @contextlib.contextmanager
 def held_lock(path: Path, what: str):
     """An exclusive lock on `path` for as long as the block runs, released even if the process
-    dies (the operating system drops it). Raises XlplanError at once if someone holds it."""
+    dies (the operating system drops it). Raises Busy at once if someone holds it."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     handle = open(path, "a+")
@@ -197,7 +204,7 @@ def held_lock(path: Path, what: str):
 
                 fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:
-            raise XlplanError(f"{what} is already running (lock {path}); wait for it to finish") from None
+            raise Busy(f"{what} is already running (lock {path}); wait for it to finish") from None
         handle.seek(0)
         handle.truncate()
         handle.write(f"{os.getpid()}\n")

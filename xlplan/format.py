@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .config import Config
-from .errors import XlplanError
+from .errors import InputError, OutputError
 from .files import atomic_path, keep_access, refuse_if_open
 from .formatting import DATE_MAX, DATE_MIN, SPARE_ROWS, Check, Layout, Rule, checks, inline_list, rules
 from .plan import read_plan
@@ -63,12 +63,12 @@ def format_plan(path: str | Path, config: Config, *, copy_to: str | Path | None 
     stale = _stale_hours(config)
     warning = refuse_if_open(path, stale)
     if copy_to is None and not _writable(path):
-        raise XlplanError(f"{path} is read-only; xlplan will not change it (use --copy OUT.xlsx to "
+        raise OutputError(f"{path} is read-only; xlplan will not change it (use --copy OUT.xlsx to "
                           f"write a formatted copy beside it)")
     if copy_to is not None:
         refuse_if_open(target, stale)
         if target.resolve() == path.resolve():
-            raise XlplanError(f"--copy {target} is the workbook itself; name another file")
+            raise InputError(f"--copy {target} is the workbook itself; name another file")
 
     plan = read_plan(path, config, sheet=sheet)
     last = max([r for a in plan.actions for r in a.rows], default=plan.header_row + 1)
@@ -104,9 +104,12 @@ def format_plan(path: str | Path, config: Config, *, copy_to: str | Path | None 
         with atomic_path(target) as tmp:
             _write_package(path, tmp, {sheet_part: new_sheet, styles_part: new_styles})
             _verify(path, tmp, names, {sheet_part, styles_part})
-    except OSError as exc:
-        reason = "the disk is full" if exc.errno == errno.ENOSPC else (exc.strerror or str(exc))
-        raise XlplanError(f"could not write {target} ({reason}); {path} is unchanged") from None
+    except OutputError as exc:
+        system = exc.os_error
+        if system is None:                              # the check of the copy failed: said so already
+            raise
+        reason = "the disk is full" if system.errno == errno.ENOSPC else (system.strerror or str(system))
+        raise OutputError(f"could not write {target} ({reason}); {path} is unchanged") from None
     result.written = target
     return result
 
@@ -309,18 +312,18 @@ def _verify(original: Path, written: Path, names: list[str], replaced: set[str])
 
     with zipfile.ZipFile(original) as a, zipfile.ZipFile(written) as b:
         if b.namelist() != names:
-            raise XlplanError(f"formatting {original} changed its list of parts; nothing was replaced")
+            raise OutputError(f"formatting {original} changed its list of parts; nothing was replaced")
         for name in names:
             if name not in replaced and a.read(name) != b.read(name):
-                raise XlplanError(f"formatting {original} changed its part {name}; nothing was replaced")
+                raise OutputError(f"formatting {original} changed its part {name}; nothing was replaced")
     before = openpyxl.load_workbook(original, read_only=True)
     after = openpyxl.load_workbook(written, read_only=True)
     try:
         if before.sheetnames != after.sheetnames:
-            raise XlplanError(f"formatting {original} changed its sheets; nothing was replaced")
+            raise OutputError(f"formatting {original} changed its sheets; nothing was replaced")
         for name in before.sheetnames:
             if list(before[name].iter_rows(values_only=True)) != list(after[name].iter_rows(values_only=True)):
-                raise XlplanError(f"formatting {original} changed values on sheet {name!r}; nothing was replaced")
+                raise OutputError(f"formatting {original} changed values on sheet {name!r}; nothing was replaced")
     finally:
         before.close()
         after.close()

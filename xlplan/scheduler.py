@@ -34,6 +34,19 @@ def latest_slot(now: dt.datetime, weekday: int, at: dt.time) -> dt.datetime:
     return moment if moment <= now else moment - dt.timedelta(days=7)
 
 
+def open_log(config: Config) -> logging.Logger:
+    """The log of unattended runs, logs/xlplan.log in the configured folder: the logger every
+    weekly run and the scheduler write to."""
+    log.setLevel(logging.INFO)
+    path = config.folders["logs"] / "xlplan.log"
+    if not any(getattr(h, "baseFilename", None) == str(path) for h in log.handlers):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handler = logging.FileHandler(path, encoding="utf-8")
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+        log.addHandler(handler)
+    return log
+
+
 def run_lock(config: Config):
     return held_lock(config.folders["reports"] / ".weekly.lock", "a weekly run")
 
@@ -83,6 +96,11 @@ class Scheduler:
         except Exception as exc:               # keep going: next week may work
             log.error("weekly run for %s failed: %s", as_of, exc)
             return False
+
+    def run_if_due(self) -> bool | None:
+        """One due check (`xlplan schedule --once`): None when the run is not due, else
+        whether the run it did succeeded."""
+        return self.run_once() if self.due() else None
 
     def catch_up(self) -> bool:
         """At start: a run missed while the machine was off is done once, now."""

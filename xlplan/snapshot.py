@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .config import Config
-from .errors import WorkbookError
+from .errors import ConfigError, WorkbookBusy
 from .files import atomic_path, sweep_temporary, umask, write_text
 from .source import check_xlsx
 
@@ -129,8 +129,8 @@ def read_settled(path: Path, attempts: int = 4, pause: float = 0.5) -> bytes:
             last = "it was missing (being saved?)"
         if attempt < attempts - 1:
             time.sleep(pause * (2 ** attempt))
-    raise WorkbookError(f"could not take a snapshot of {path}: {last} on each of {attempts} tries; "
-                        f"run again in a minute")
+    raise WorkbookBusy(f"could not take a snapshot of {path}: {last} on each of {attempts} tries; "
+                       f"run again in a minute")
 
 
 def _whole(data: bytes) -> bool:
@@ -168,3 +168,34 @@ def take_snapshot(config: Config, *, workbook: Path | None = None, as_of: dt.dat
         tmp.write_bytes(data)                           # read_settled checked every part of it
     target.chmod(0o444 & ~umask())                     # read-only, to those the umask lets read
     return SnapshotResult(Snapshot(as_of, target), True)
+
+
+def snapshot_job(config: Config, *, workbook: Path | None = None, as_of: dt.date | None = None) -> SnapshotResult:
+    """`xlplan snapshot`: a snapshot taken by hand, once it can start (`check_can_start`),
+    under the run lock, never beside a weekly run (which sweeps temporary files)."""
+    from .scheduler import run_lock
+
+    check_can_start(config, workbook)
+    with run_lock(config):
+        return take_snapshot(config, workbook=workbook, as_of=as_of)
+
+
+def check_can_start(config: Config, workbook: Path | None = None, *, only_without_config: bool = False) -> None:
+    """A weekly run, the scheduler or a snapshot that cannot start writes nothing (no log, no
+    run lock): the workbook it copies must be there, and with no config file found, the user
+    is told that, where xlplan looked, and what to do. `only_without_config`: check only
+    that last case (the scheduler, whose workbook may be on a share not there yet)."""
+    from .config import DEFAULT_LOCATION, searched_folders
+
+    path = Path(workbook) if workbook is not None else config.workbook
+    if path.is_file() or (path.exists() and not path.is_dir()):
+        return
+    if workbook is None and config.source is None and not path.exists():
+        folders = [str(f) for f in searched_folders(config.root)]
+        where = folders[0] if len(folders) == 1 else f"{', '.join(folders[:-1])} and {folders[-1]}"
+        raise ConfigError(f"no config file found (looked for {DEFAULT_LOCATION} in {where}) and the built-in "
+                          f"default workbook {path} does not exist; run xlplan from the project folder, "
+                          f"create {DEFAULT_LOCATION} there with [workbook] path naming the shared workbook, "
+                          f"or pass --config PATH")
+    if not only_without_config:
+        check_xlsx(path, config.max_unpacked_bytes)          # says it does not exist, or is a folder

@@ -23,7 +23,7 @@ from .action import Action
 from .changes import updated_since
 from .dates import as_day
 from .config import Config
-from .errors import XlplanError
+from .errors import InputError
 from .history import Entry, Version, entries, load_version
 from .plan import Plan
 from .snapshot import snapshot_stem, snapshots, weeks
@@ -344,15 +344,15 @@ def history_folder(config: Config, plan_path: Path | str, history: Path | None =
     if history is not None:
         folder = Path(history)
         if not folder.is_dir():
-            raise XlplanError(f"--history {folder}: there is no such folder; give the folder that holds "
-                              f"the weekly snapshots (plan.<date>.xlsx)")
+            raise InputError(f"--history {folder}: there is no such folder; give the folder that holds "
+                             f"the weekly snapshots (plan.<date>.xlsx)")
         stems = sorted({snapshot_stem(s.path) for s in snapshots(folder)})
         if not stems:
-            raise XlplanError(f"--history {folder}: the folder holds no snapshots (files named "
-                              f"<plan>.<YYYY-MM-DD>.xlsx); take them with 'xlplan snapshot' or 'xlplan weekly'")
+            raise InputError(f"--history {folder}: the folder holds no snapshots (files named "
+                             f"<plan>.<YYYY-MM-DD>.xlsx); take them with 'xlplan snapshot' or 'xlplan weekly'")
         if len(stems) > 1:
-            raise XlplanError(f"--history {folder}: the folder holds snapshots of {len(stems)} workbooks "
-                              f"({', '.join(stems)}); give a folder that holds one workbook's snapshots")
+            raise InputError(f"--history {folder}: the folder holds snapshots of {len(stems)} workbooks "
+                             f"({', '.join(stems)}); give a folder that holds one workbook's snapshots")
         return folder, stems[0]
     try:
         same = Path(plan_path).resolve() == config.workbook.resolve()
@@ -424,7 +424,7 @@ def history_of(config: Config, *, as_of: dt.date | None = None, history: Path | 
     folder, stem = history_folder(config, config.workbook, history) or (config.folders["history"], config.workbook.stem)
     snaps = [s for s in weeks(folder, stem) if s.date <= as_of]
     if not snaps:
-        raise XlplanError(f"no snapshots of {stem}.xlsx in {folder} on or before {as_of.strftime('%d/%m/%Y')}; "
+        raise InputError(f"no snapshots of {stem}.xlsx in {folder} on or before {as_of.strftime('%d/%m/%Y')}; "
                           f"take one with 'xlplan snapshot' or run 'xlplan weekly'")
     latest = snaps[-1]
     plan = read_plan(latest.path, config)
@@ -438,3 +438,46 @@ def history_of(config: Config, *, as_of: dt.date | None = None, history: Path | 
                          sent=sent, week=latest.date)
     status.snapshots = [s.path for s in snaps]
     return status
+
+
+@dataclass(frozen=True)
+class HistoryReport:
+    """`xlplan history`: the status of the latest weekly version, for the refs asked for."""
+
+    status: WeekStatus
+    actions: list[ActionStatus]                     # the refs asked for (all, when none were)
+
+    def to_dict(self) -> dict:
+        data = self.status.to_dict()
+        data["actions"] = [{**s.to_dict(), "ratings": [{"date": d.isoformat(), "rag": r, "board": b}
+                                                       for d, r, b in s.weeks]} for s in self.actions]
+        data["snapshots"] = [str(p) for p in dict.fromkeys(self.status.snapshots)]
+        return data
+
+
+def history_report(config: Config, *, as_of: dt.date | None = None, history: Path | None = None,
+                   refs: tuple[str, ...] = ()) -> HistoryReport:
+    """`history_of`, for the actions `refs` (every action when none are given); a ref the
+    plan does not have is refused."""
+    status = history_of(config, as_of=as_of, history=history)
+    known = {s.ref for s in status.actions}
+    missing = [r for r in refs if r not in known]
+    if missing:
+        raise InputError(f"no action {', '.join(missing)} in {status.plan} as of "
+                         f"{status.week.strftime('%d/%m/%Y')}; 'xlplan history' lists them all")
+    return HistoryReport(status, [s for s in status.actions if not refs or s.ref in refs])
+
+
+def history_text(report: HistoryReport) -> str:
+    """For a terminal: per action, what the board was told the last 8 weeks, and its update."""
+    status = report.status
+    lines = [f"{len(status.weeks)} weekly versions, {status.weeks[0].strftime('%d/%m/%Y')} to "
+             f"{status.weeks[-1].strftime('%d/%m/%Y')}; as of {status.as_of.strftime('%d/%m/%Y')}"]
+    shown = min(len(status.weeks), 8)
+    lines.append(f"  {'ref':<10} what the board was told, the last {shown} week{'s' * (shown != 1)}")
+    for s in report.actions:
+        week = ", ".join(s.board_text(r, b) or "-" for _, r, b in s.weeks[-8:])
+        lines.append(f"  {s.ref[:10]:<10} {week}")
+        about = s.note or ("complete" if s.complete else s.update_text) or "first week in the history"
+        lines.append(f"  {'':<10} {about}")
+    return "\n".join(lines) + "\n"

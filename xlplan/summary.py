@@ -59,6 +59,35 @@ class Summary:
         return out
 
 
+@dataclass(frozen=True)
+class PlanSummary:
+    """`xlplan summary`: the summary of a plan's week, its exception report (for the workbook)
+    and the notes about the week it was read from (no weekly history used, and why)."""
+
+    summary: Summary
+    exceptions: list                              # exception_list.ExceptionGroup, by due month
+    notes: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        return {**self.summary.to_dict(), "notes": self.notes}
+
+
+def summarise_plan(path, config: Config, *, as_of: dt.date | None = None, previous=None,
+                   history=None) -> PlanSummary:
+    """Read the plan at `path` and its week (its history when it is the shared workbook, or
+    the snapshots in the folder `history`; `previous`, a file, else last week's version, for
+    the movement) and summarise it, with the exception report beside."""
+    from .exception_list import exception_report
+    from .plan import read_plan
+    from .status import read_week
+
+    plan = read_plan(path, config)
+    old = read_plan(previous, config) if previous else None
+    week = read_week(plan, config, as_of=as_of, history=history, previous=old)
+    summary = summarise(week.status, config, previous=week.previous, comparison=week.comparison)
+    return PlanSummary(summary, exception_report(week.status, config), week.notes)
+
+
 def summarise(plan_or_status: Plan | WeekStatus, config: Config | None = None, *, as_of: dt.date | None = None,
               previous: Plan | None = None, comparison=None) -> Summary:
     """What a board is told: counts by rating (the board's and as rated by the leads), by

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable
 
@@ -42,6 +43,43 @@ def sheet_title(name: str) -> str:
 
 
 REPORT = "Import report"
+
+
+@dataclass(frozen=True)
+class NewPlan:
+    """`xlplan init` and `xlplan import`: the workbook written, and the import's report when
+    it was filled from a source."""
+
+    workbook: Path
+    report: object = None                   # importer.ImportReport, when filled from a source
+    warnings: list[str] = field(default_factory=list)
+
+
+def new_plan(path: Path, config: Config, *, source: Path | None = None, sheet: str | None = None,
+             plan_date: dt.date | None = None, title: str | None = None, force: bool = False) -> NewPlan:
+    """A new shared plan workbook at `path`, empty or filled with the actions read from
+    `source` (with an Import report sheet). It must have an .xlsx name, must not be open
+    anywhere, and replaces an existing file only with `force`."""
+    from .errors import InputError, OutputError
+    from .files import refuse_if_open
+
+    path = Path(path)
+    if path.suffix.lower() != ".xlsx":
+        raise InputError(f"{path}: the plan workbook must be an .xlsx file; give it an .xlsx name")
+    warning = refuse_if_open(path, config.limits.stale_lock_hours)
+    if path.exists() and not force:
+        raise OutputError(f"{path} already exists; xlplan will not overwrite a plan "
+                          f"(use --force to replace it, or choose another name)")
+    warnings = [warning] if warning else []
+    if source is None:
+        write_plan_workbook(path, config, [], title=title or "", plan_date=plan_date)
+        return NewPlan(path, None, warnings)
+    from .importer import import_plan
+
+    plan, report = import_plan(source, config, sheet=sheet, plan_date=plan_date)
+    write_plan_workbook(path, config, plan.actions, title=title or plan.title, directory=plan.directory,
+                        plan_date=plan.plan_date, report=report.rows())
+    return NewPlan(path, report, warnings)
 
 
 def write_plan_workbook(path: Path, config: Config, actions: Iterable[Action] = (), *,

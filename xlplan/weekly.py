@@ -17,17 +17,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from .chase import ChaseList, add_chase_sheets, chase_list, send, write_drafts
 from .changes import Comparison, add_changes_sheet, compare
+from .chase import ChaseList, Delivery, add_chase_sheets, chase_list, send, write_drafts
 from .config import Config
+from .errors import OutputError, RunFailed, WorkbookBusy, XlplanError
 from .exception_list import add_exceptions_sheet, exception_report
 from .chaselog import chased_before
 from .files import make_temp_folder, sweep_run_folders
 from .history import Version, load_version, store_version, version_from_plan
 from .parallel import can_fork, start
 from .plan import read_plan
+from .scheduler import Scheduler, open_log, record_run, run_lock, slot
 from .sheets import Formats, write_workbook
-from .snapshot import latest_before, take_snapshot, weeks
+from .snapshot import check_can_start, latest_before, take_snapshot, weeks
 from .status import WeekStatus, week_status
 from .summary import Summary, add_summary_sheet, summarise
 from .template import row_height
@@ -48,9 +50,12 @@ class WeeklyResult:
     notes: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)   # parts of the work that did not finish
     status: WeekStatus | None = None
+    drafts: dict[str, Path] = field(default_factory=dict)       # lead -> the chase draft written for them
+    deliveries: list[Delivery] = field(default_factory=list)    # what sending did, when it was asked for
 
     @property
     def exit_code(self) -> int:
+        """The contract's: 1 when part of the work could not finish."""
         return 1 if self.problems else 0
 
     @property
@@ -59,7 +64,7 @@ class WeeklyResult:
 
     def chase_line(self) -> str:
         """'8 chase drafts for 8 leads; 1 lead has no email address (HSCB Chair)'."""
-        drafts = sum(1 for l in self.chase.leads if l.draft)
+        drafts = sum(1 for l in self.chase.leads if self.drafts.get(l.lead))
         emailed = sum(1 for l in self.chase.leads if not l.problem)
         text = f"{drafts} chase draft{'s' * (drafts != 1)} for {emailed} lead{'s' * (emailed != 1)}"
         missing = [l.lead for l in self.not_emailed if "no email address" in l.problem]
@@ -101,7 +106,7 @@ class WeeklyResult:
             "updates": self.summary.updates,
             "no_data": [s.to_dict() for s in self.summary.no_data],
             "chase": {"leads": len(self.chase.leads), "actions": len(self.chase.actions()),
-                      "drafts": sum(1 for l in self.chase.leads if l.draft),
+                      "drafts": sum(1 for l in self.chase.leads if self.drafts.get(l.lead)),
                       "not_emailed": [l.lead for l in self.not_emailed],
                       "not_emailed_why": [{"lead": l.lead, "why": l.problem, "refs": l.refs} for l in self.not_emailed]},
             "notes": self.notes, "problems": self.problems,
@@ -190,41 +195,99 @@ def run_weekly(config: Config, *, as_of: dt.date | None = None,
                                                                          chase, validation, status))
             progress("writing the chase drafts")
             written = drafts.result() if drafts else _second_core(chase, config, outbox, sender, to_cache)
-        for entry, path in zip(chase.leads, written):
-            entry.draft = path
         _replace_folder(work, final)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
-    if any(entry.draft for entry in chase.leads) and not config.chase.workbook_link:
+    if written and not config.chase.workbook_link:
         notes.append(f"the chase emails send leads to {config.workbook}; if they open the plan somewhere "
                      f"else (SharePoint, a shared drive), set [chase] workbook_link to that address")
-    result = WeeklyResult(as_of, current.path, final / report_name(as_of), outbox / as_of.isoformat(),
-                          previous.path if previous else None, validation, comparison, summary, chase, notes,
-                          status=status)
+    problems: list[str] = []
+    deliveries: list[Delivery] = []
     settings = config.weekly
     if settings.send:
         progress("sending the chase emails")
         chase_settings = config.chase
         try:
-            send(chase, config, smtp=chase_settings.smtp, sender=chase_settings.sender,
-                 outbox=outbox)
+            deliveries = send(chase, config, smtp=chase_settings.smtp, sender=chase_settings.sender,
+                              outbox=outbox)
         except Exception as exc:           # the report is written; say what did not finish
-            result.problems.append(f"sending failed: {exc}")
-        result.problems += [f"{l.lead}: {l.sent}" for l in chase.leads if l.sent.startswith("failed")]
+            problems.append(f"sending failed: {exc}")
+        problems += [f"{d.lead}: {d.outcome}" for d in deliveries if d.failed]
     if settings.format:
         progress("re-applying the formatting to the shared workbook")
-        from .errors import XlplanError
         from .format import format_plan
 
         try:
-            result.notes += format_plan(config.workbook, config).notes
+            notes += format_plan(config.workbook, config).notes
+        except WorkbookBusy as exc:        # a lead has it open: an input's state, not a failure
+            notes.append(f"{config.workbook.name} is open: formatting left for the next run ({exc})")
         except XlplanError as exc:
-            if "is open in a spreadsheet program" in str(exc):
-                result.notes.append(f"{config.workbook.name} is open: formatting left for the next run ({exc})")
-            else:
-                result.problems.append(f"formatting the shared workbook failed: {exc}")
+            problems.append(f"formatting the shared workbook failed: {exc}")
+    return WeeklyResult(as_of, current.path, final / report_name(as_of), outbox / as_of.isoformat(),
+                        previous.path if previous else None, validation, comparison, summary, chase, notes,
+                        problems, status=status, drafts=written, deliveries=deliveries)
+
+
+def weekly_job(config: Config, *, as_of: dt.date | None = None,
+               progress: Callable[[str], None] = lambda step: None) -> WeeklyResult:
+    """`xlplan weekly`: the weekly run as a job. It checks that it can start (otherwise it
+    writes nothing, not even the log), takes the run lock (never two runs at once), logs each
+    step and the outcome in logs/xlplan.log, and records the run as done for the scheduler.
+    `progress` is told each step as well. A run the system stopped half-way (a full disk, a
+    share gone) raises RunFailed, with nothing half-written left behind."""
+    check_can_start(config)
+    logger = open_log(config)
+    as_of = as_of or dt.date.today()
+
+    def step(text: str) -> None:
+        logger.info("%s: %s", as_of, text)
+        progress(text)
+
+    try:
+        with run_lock(config):
+            result = run_weekly(config, as_of=as_of, progress=step)
+    except XlplanError as exc:
+        logger.error("%s: weekly run failed: %s", as_of, exc)
+        if not isinstance(exc, OutputError) or exc.os_error is None:
+            raise
+        where, system = exc.path, exc.os_error
+        raise RunFailed(_unfinished(as_of, system.strerror or system, where)) from None
+    except OSError as exc:                 # disk full, folder read-only, ...
+        logger.error("%s: weekly run failed: %s", as_of, exc)
+        raise RunFailed(_unfinished(as_of, exc.strerror or exc, exc.filename)) from None
+    record_run(config, as_of)
+    for note in result.notes:
+        logger.info("%s: %s", as_of, note)
+    for problem in result.problems:
+        logger.warning("%s: %s", as_of, problem)
+    logger.info("%s: %s", as_of, result.last_line())
     return result
+
+
+def _unfinished(as_of: dt.date, reason, where) -> str:
+    return (f"the weekly run for {as_of} could not finish ({reason}{': ' + str(where) if where else ''}); "
+            f"no report was written; run it again when that is put right")
+
+
+def weekly_scheduler(config: Config, *, done: Callable[[WeeklyResult], None] = lambda result: None) -> Scheduler:
+    """`xlplan schedule`: a Scheduler of weekly runs on the configured day and time. A bad day
+    or time, or no config and no workbook, is refused now, before anything is written. Each
+    run is logged and handed to `done`; a run with problems counts as failed (logged, not
+    recorded as done, so the next due check runs it again: nothing is sent twice)."""
+    slot(config)                                     # a bad day or time is a config error now
+    check_can_start(config, only_without_config=True)
+    logger = open_log(config)
+
+    def run(as_of: dt.date) -> WeeklyResult:
+        result = run_weekly(config, as_of=as_of, progress=lambda step: logger.info("%s: %s", as_of, step))
+        logger.info("%s: %s", as_of, result.last_line())
+        done(result)
+        if result.problems:
+            raise RunFailed("; ".join(result.problems))
+        return result
+
+    return Scheduler(config, run)
 
 
 def _two_cores(config: Config, workbook: Path) -> bool:
@@ -235,14 +298,13 @@ def _two_cores(config: Config, workbook: Path) -> bool:
     return settings.parallel and large and can_fork()
 
 
-def _second_core(chase: ChaseList, config: Config, outbox: Path, sender: str, versions) -> list[Path | None]:
+def _second_core(chase: ChaseList, config: Config, outbox: Path, sender: str, versions) -> dict[str, Path]:
     """What can be done beside the report: the drafts, and the history cache of the versions
-    read this run. Returns where each lead's draft went (a helper's changes to `chase` stay
-    in the helper)."""
-    write_drafts(chase, config, outbox, sender)
+    read this run. Returns the drafts written (lead -> file)."""
+    drafts = write_drafts(chase, config, outbox, sender)
     for version in versions:
         store_version(version, config)
-    return [entry.draft for entry in chase.leads]
+    return drafts
 
 
 def _replace_folder(new: Path, final: Path) -> None:
