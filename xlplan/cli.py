@@ -115,7 +115,7 @@ def _show_new_plan(result, as_json: bool) -> None:
               f"wrote {result.workbook}: an empty plan; open it in Excel or LibreOffice, add actions, "
               f"and leads with their emails on the Leads sheet, then share it\n", None, "")
         return
-    from .importer import report_text
+    from .report.imports import report_text
 
     _show(as_json, {"workbook": str(result.workbook), **result.report.to_dict()},
           report_text(result.report, result.workbook), None, "")
@@ -205,7 +205,8 @@ def validate(plan, leads, output, sheet, plan_date, config_path, as_of, as_json)
     """
     from .plan import read_plan
     from .sheets import write_workbook
-    from .findings import add_findings_sheet, findings_text, validate_plan
+    from .findings import validate_plan
+    from .report.findings import add_findings_sheet, findings_text
 
     config = _config(config_path)
     read = read_plan(plan, config, sheet=sheet, plan_date=plan_date, leads_file=leads)
@@ -264,7 +265,8 @@ def compare(old, new, output, config_path, as_of, as_json):
     and open actions with no update (progress and rating unchanged, and no newer date in a
     "last updated" column). Exit 0.
     """
-    from .changes import add_changes_sheet, compare as compare_plans, comparison_text
+    from .changes import compare as compare_plans
+    from .report.changes import add_changes_sheet, comparison_text
     from .plan import read_plan
     from .sheets import write_workbook
 
@@ -309,7 +311,8 @@ def history(refs, history_dir, config_path, as_of, as_json):
     """For each action in the latest weekly version: when its progress or rating last changed,
     how many days ago, how many weekly updates in a row it has missed (quiet weeks count), its
     rating week by week, and what the board is told (No data with the last rating)."""
-    from .status import history_report, history_text
+    from .status import history_report
+    from .report.history import history_text
 
     result = history_report(_config(config_path), as_of=as_of, history=history_dir, refs=refs)
     _show(as_json, result.to_dict(), history_text(result), None, "history")
@@ -391,9 +394,10 @@ def summary(plan, previous, output, history_dir, config_path, as_of, as_json):
     """Counts by rating, by theme and by lead, movement since the previous version, the trend
     week by week (from the snapshots), and a paragraph to paste into a board or scrutiny
     report: "Of the 28 actions, 9 are marked green, as completed; ..."."""
-    from .exception_list import add_exceptions_sheet
+    from .report.exceptions import add_exceptions_sheet
     from .sheets import write_workbook
-    from .summary import add_summary_sheet, summarise_plan, summary_text
+    from .summary import summarise_plan
+    from .report.summary import add_summary_sheet, summary_text
 
     config = _config(config_path)
     result = summarise_plan(plan, config, as_of=as_of, previous=previous, history=history_dir)
@@ -413,7 +417,8 @@ def summary(plan, previous, output, history_dir, config_path, as_of, as_json):
 def exceptions(plan, output, history_dir, config_path, as_of, as_json):
     """The exception report: every action not complete and not green, grouped by the month it
     is due, overdue ones marked, with days since the last update where snapshots exist."""
-    from .exception_list import add_exceptions_sheet, exceptions_text, report_exceptions
+    from .exception_list import report_exceptions
+    from .report.exceptions import add_exceptions_sheet, exceptions_text
     from .sheets import write_workbook
 
     config = _config(config_path)

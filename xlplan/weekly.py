@@ -7,6 +7,7 @@ is complete, so a run that fails half-way leaves nothing half-written and the ne
 Run twice for one as-of date, it stores no second snapshot and sends no second email."""
 
 from __future__ import annotations
+from .report.weekly import _report
 
 import datetime as dt
 import functools
@@ -17,23 +18,23 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from .changes import Comparison, add_changes_sheet, compare
-from .chase import ChaseList, Delivery, add_chase_sheets, chase_list, send, write_drafts
+from .changes import Comparison, compare
+
+from .chase import ChaseList, Delivery, chase_list, send, write_drafts
 from .config import Config
 from .errors import OutputError, RunFailed, WorkbookBusy, XlplanError
-from .exception_list import add_exceptions_sheet, exception_report
+from .exception_list import exception_report
 from .chaselog import chased_before
 from .files import make_temp_folder, sweep_run_folders
 from .history import Version, load_version, store_version, version_from_plan
 from .parallel import can_fork, start
 from .plan import read_plan
 from .scheduler import Scheduler, open_log, record_run, run_lock, slot
-from .sheets import Formats, write_workbook
+from .sheets import write_workbook
 from .snapshot import check_can_start, latest_before, take_snapshot, weeks
 from .status import WeekStatus, week_status
-from .summary import Summary, add_summary_sheet, summarise
-from .template import row_height
-from .findings import Validation, add_findings_sheet, validate_plan
+from .summary import Summary, summarise
+from .findings import Validation, validate_plan
 
 
 @dataclass
@@ -318,54 +319,3 @@ def _replace_folder(new: Path, final: Path) -> None:
     new.rename(final)
     if old.exists():
         shutil.rmtree(old, ignore_errors=True)
-
-
-def _report(wb, config: Config, summary: Summary, groups, comparison: Comparison | None, chase: ChaseList,
-            validation: Validation, status: WeekStatus) -> None:
-    add_summary_sheet(wb, summary, config)
-    add_exceptions_sheet(wb, groups, config, summary.as_of)
-    if comparison is not None:
-        add_changes_sheet(wb, comparison, config)
-    else:
-        f = Formats(wb, config)
-        ws = wb.add_worksheet("Changes")
-        f.put(ws, 0, 0, "No earlier snapshot yet: changes are shown from next week.", f.title)
-    add_chase_sheets(wb, chase, config)
-    add_findings_sheet(wb, validation, config)
-    add_trend_sheet(wb, status, config)
-
-
-def add_trend_sheet(wb, status: WeekStatus, config: Config, name: str = "Trend") -> None:
-    """Each action week by week, in colour: what the board was told (a No data week shows the
-    rating the lead last gave, in brackets), then the last update, days since and missed
-    updates; the latest week is the Summary's."""
-    f = Formats(wb, config)
-    ws = wb.add_worksheet(name)
-    dates = status.weeks
-    f.put(ws, 0, 0, f"Ratings week by week, as the board was told ({len(dates)} weekly "
-                    f"version{'s' * (len(dates) != 1)})", f.title)
-    columns = [("Ref", 9), ("Lead", 26)] + [(d.strftime("%d/%m/%Y"), 13) for d in dates] + \
-              [("Last update", 12), ("Days since", 10), ("Missed updates", 10), ("This week", 30)]
-    f.header_row(ws, 2, columns)
-    heights: dict[tuple, float] = {}              # a few hundred leads, a row each for 100,000 actions
-    for r, s in enumerate(status.actions, start=3):
-        lead = s.action.lead
-        by_date = {d: (rating, board) for d, rating, board in s.weeks}
-        cells = []
-        for d in dates:
-            if d not in by_date:
-                cells.append(("", f.text))
-                continue
-            rating, board = by_date[d]
-            cells.append((s.board_text(rating, board), f.rag(board)))
-        # a complete action is not asked for updates: no missed updates to flag
-        note = s.note or ("complete" if s.complete else s.update_text)
-        missed = ("", f.text) if s.complete else (s.missed_updates, f.warning if s.missed_updates else f.number)
-        key = (lead, len(note), max((len(c[0]) for c in cells), default=0))   # what the height depends on
-        last = ((s.last_update, f.date) if s.last_update and s.update_seen else
-                (f"none since {s.last_update.strftime('%d/%m/%Y')}", f.text) if s.last_update else ("", f.text))
-        f.row(ws, r, [(s.ref, f.text), (lead, f.text), *cells, last,
-                      (s.days_since, f.number), missed, (note, f.text)],
-              height=heights.get(key) or heights.setdefault(key, row_height([(lead, 26), (note, 30),
-                                                                             ("x" * key[2], 13)])))
-    f.finish(ws, 2, len(status.actions), len(columns))

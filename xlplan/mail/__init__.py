@@ -1,0 +1,2 @@
+"""Chase emails: the drafts a business manager sends (one per lead, only their actions), and
+delivery over SMTP that never sends the same chase twice."""

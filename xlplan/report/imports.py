@@ -1,0 +1,33 @@
+"""report.imports: moved from importer (docstring to write)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..importer import ImportReport
+
+
+def report_text(report: ImportReport, target: Path) -> str:
+    lines = [f"imported {report.actions} actions from {report.source} into {target}"]
+    if report.plan_date:
+        lines.append(f"  plan date {report.plan_date.isoformat()} (for due dates like 'By end June')")
+    lines.append(f"  {report.unrated} without a rating (left empty)")
+    if report.glued:
+        lines.append(f"  {len(report.glued)} rows split by a page break, glued: "
+                     + ", ".join(f"{ref or '?'} (rows {'+'.join(map(str, rows))})" for ref, rows in report.glued[:12])
+                     + (" ..." if len(report.glued) > 12 else ""))
+    if report.split_leads:
+        lines.append(f"  {len(report.split_leads)} lead cells split into lead and work stream, e.g. "
+                     + "; ".join(f"{w!r} -> {l!r} + {s!r}" for w, l, s in report.split_leads[:3]))
+    reasons: dict[str, int] = {}
+    for s in report.skipped:
+        key = s.reason.split(":")[0]
+        reasons[key] = reasons.get(key, 0) + 1
+    if reasons:
+        lines.append("  lines skipped: " + "; ".join(f"{n} {reason}" for reason, n in reasons.items()))
+    if report.unread:
+        lines.append(f"  {len(report.unread)} cells not read (kept as text; see the Import report sheet):")
+        lines += [f"    row {u.row} {u.ref or '(no ref)'} {u.field}: {u.problem}" for u in report.unread[:10]]
+        if len(report.unread) > 10:
+            lines.append(f"    ... and {len(report.unread) - 10} more")
+    return "\n".join(lines) + "\n"
