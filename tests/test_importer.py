@@ -102,6 +102,64 @@ def test_docx_of_seed_001(tmp_path, config):
     assert len(plan.actions) == 125 and {a.ref: a.links for a in plan.actions}["2.9"] == ("1.1", "1.4")
 
 
+def test_word_tables_read_from_their_xml_as_python_docx_reads_its_cells(tmp_path):
+    """Merged across, merged down (also below a row starting a column in), shading, a list by
+    numbering rather than by style: xlplan reads the XML, and gets what python-docx's cells give."""
+    import docx
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+    from docx.table import Table
+
+    from xlplan.source import docx_grid
+
+    def element(tag, parent, **attributes):
+        child = OxmlElement(tag)
+        for name, value in attributes.items():
+            child.set(qn(f"w:{name}"), value)
+        parent.append(child)
+        return child
+
+    document = docx.Document()
+    document.add_paragraph("Theme 1: Leadership")
+    table = document.add_table(rows=4, cols=4)
+    texts = [["Ref", "Action", "Lead", "RAG"], ["1.1", "Merged across", "", "Red"],
+             ["1.2", "Two", "Ann", "Amber, merged down"], ["1.3", "Three", "Bob", ""]]
+    for r, row in enumerate(texts):
+        for c, text in enumerate(row):
+            table.cell(r, c).text = text
+    table.cell(1, 1).merge(table.cell(1, 2))
+    table.cell(2, 3).merge(table.cell(3, 3))
+    for (r, c), fill in {(1, 3): "FF0000", (2, 3): "ffc000"}.items():
+        element("w:shd", table.cell(r, c)._tc.get_or_add_tcPr(), val="clear", fill=fill)
+    step = table.cell(3, 1).add_paragraph("Numbered step")
+    element("w:numId", element("w:numPr", step._p.get_or_add_pPr()), val="1")
+    row = table.add_row()                                    # starts a column in, still merged down
+    row.cells[1].text = "After a gap"
+    row._tr.remove(row._tr.tc_lst[0])
+    element("w:gridBefore", row._tr.get_or_add_trPr(), val="1")
+    element("w:vMerge", row._tr.tc_lst[2].get_or_add_tcPr())
+    document.add_paragraph("Theme 2")
+    path = tmp_path / "plan.docx"
+    document.save(path)
+
+    grid = docx_grid(path, 2**30)
+    assert grid.rows == [["Theme 1: Leadership"], ["Ref", "Action", "Lead", "RAG"],
+                         ["1.1", "Merged across", None, "Red"], ["1.2", "Two", "Ann", "Amber, merged down"],
+                         ["1.3", "Three\n• Numbered step", "Bob", "Amber, merged down"],
+                         ["After a gap", None, "Amber, merged down"], ["Theme 2"]]
+    assert [grid.fill(3, 4), grid.fill(4, 4), grid.fill(5, 4), grid.fill(6, 3), grid.fill(3, 3)] == [
+        ("FF0000", ""), ("FFC000", ""), ("FFC000", ""), ("FFC000", ""), (None, "")]
+
+    def text(cell):                                      # as xlplan read cells before it read the XML
+        return "\n".join(("• " if p._p.pPr is not None and p._p.pPr.numPr is not None else "") + p.text.strip()
+                         for p in cell.paragraphs if p.text.strip()) or None
+
+    reopened = docx.Document(str(path))
+    by_cells = [[None if j and cell._tc is cells[j - 1]._tc else text(cell) for j, cell in enumerate(cells)]
+                for cells in (row.cells for row in Table(reopened.element.body.find(qn("w:tbl")), reopened).rows)]
+    assert grid.rows[1:-1] == by_cells
+
+
 def test_csv_gives_what_the_text_gives(tmp_path, config):
     path = tmp_path / "plan.csv"
     with path.open("w", newline="", encoding="utf-8") as f:

@@ -97,38 +97,9 @@ def test_text_that_looks_like_rich_text_xml_stays_text(tmp_path, config):
     assert [ws.cell(r, 1).value for r in range(1, len(texts) + 2)] == texts + texts[:1]
 
 
-def test_shared_strings_are_written_as_xlsxwriter_writes_text(tmp_path):
-    """Byte for byte what xlsxwriter writes for any string that is not rich text: control
-    characters, Excel's own _xHHHH_ escapes, spaces to keep, XML's special characters."""
-    import io
-    import random
-
-    from xlsxwriter.sharedstrings import SharedStrings, SharedStringTable
-
-    from xlplan.sheets import _write_plain_strings
-
-    rng = random.Random(5)
-    alphabet = list("ab &<>\"'\n\t\r") + ["\x00", "\x0b", "\x1f", "\x7f", "_x000D_", "_x00", "é", "\u2003", "●"]
-    strings = ["".join(rng.choice(alphabet) for _ in range(rng.randint(1, 9))) for _ in range(3000)]
-    strings = [s for s in dict.fromkeys(strings) if not (s.startswith("<r>") and s.endswith("</r>"))]
-
-    def written(write):
-        table = SharedStringTable()
-        for s in strings:
-            table._get_shared_string_index(s)
-        table._sort_string_data()
-        sst = SharedStrings()
-        sst.string_table = table
-        sst.fh = io.StringIO()
-        write(sst)
-        return sst.fh.getvalue()
-
-    assert written(_write_plain_strings) == written(SharedStrings._write_sst_strings)
-
-
 def test_a_whole_row_is_the_xml_xlsxwriter_writes_cell_by_cell(tmp_path, config):
     """The same cells written both ways give the same sheet XML (xlsxwriter's optional
-    `spans` attribute aside): the guard on the internals ReportSheet relies on."""
+    `spans` attribute aside): the guard on the internals xlsx_fast.FastReportSheet relies on."""
     import re
     import zipfile
 

@@ -117,6 +117,18 @@ def test_text_that_looks_like_a_formula_stays_text(tmp_path, config):
     assert ws["G3"].data_type == "s"
 
 
+def test_text_that_looks_like_rich_text_xml_stays_text(tmp_path, config):
+    """xlsxwriter writes a string "<r>...</r>" into the file as XML; an imported plan's must not."""
+    src = write_rows(tmp_path / "src.xlsx", [["Ref", "Action", "Lead", "RAG", "Progress"],
+                                             ["1.1", "<r>evil</r>", "<r><t>Ann</t></r><r><t>!</t></r>", "Green",
+                                              "<r><x/></r>"]])
+    path = write_plan_workbook(tmp_path / "p.xlsx", config, read_plan(src, config).actions)
+    wb = load_workbook(path)
+    assert [wb["Plan"][ref].value for ref in ("C3", "D3", "G3")] == [
+        "<r>evil</r>", "<r><t>Ann</t></r><r><t>!</t></r>", "<r><x/></r>"]
+    assert [c.value for c in wb["Leads"]["A"]] == ["Lead", "<r><t>Ann</t></r><r><t>!</t></r>"]
+
+
 def test_empty_template(tmp_path, capsys):
     assert main(["init", str(tmp_path / "new.xlsx")]) == 0
     wb = load_workbook(tmp_path / "new.xlsx")

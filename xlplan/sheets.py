@@ -1,25 +1,24 @@
 """The look shared by every sheet xlplan writes for people (findings, changes, the weekly
 report): one set of formats, one header style, the same print set-up. Text is always written
-as text, never as a formula."""
+as text, never as a formula nor as rich-text XML. Only xlsxwriter's public API is used here;
+xlsx_fast.py, the one module that touches its internals, makes long reports quicker."""
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import functools
-import re
 from pathlib import Path
 from typing import Callable
 
-from xlsxwriter.worksheet import Worksheet
+from xlsxwriter import Workbook
+# The class to subclass and its A1-notation decorators, imported as XlsxWriter's own subclassing
+# example (examples/inheritance1.py) imports them: public API, unlike what xlsx_fast.py uses.
+from xlsxwriter.worksheet import Worksheet, convert_cell_args, convert_range_args
 
 from .config import Config
 from .files import atomic_path
-from .text import column_letter
 
 MAX_TEXT = 32767          # the most characters a cell holds; xlsxwriter cuts longer text there too
-_DAY_ZERO = dt.date(1899, 12, 30).toordinal()      # Excel's day 0, counting from 1 March 1900 on
-_FIRST_PLAIN_SERIAL = dt.date(1900, 3, 1)          # (before it, Excel's leap day 1900 counts)
+EXCEL_ROWS, EXCEL_COLUMNS = 1_048_576, 16_384
 
 
 class Formats:
@@ -89,136 +88,120 @@ class Formats:
         ws.set_footer("&L&A&RPage &P of &N")
 
 
+def fit_text(text: str) -> str:
+    """Text cut to what a cell holds, counted as Excel counts (UTF-16 units), as xlsxwriter cuts
+    it, never splitting a character."""
+    if len(text) <= MAX_TEXT // 2:
+        return text
+    units = 0
+    for i, char in enumerate(text):
+        units += 2 if ord(char) > 0xFFFF else 1
+        if units > MAX_TEXT:
+            return text[:i]
+    return text
+
+
+def looks_rich(text: str) -> bool:
+    """True for text xlsxwriter would take for rich-text XML and write into the file unescaped
+    (a shared string that starts "<r>" and ends "</r>"): a lead who typed that could put XML
+    into a workbook. ReportSheet writes such text as a rich string of plain runs instead."""
+    return text.startswith("<r>") and text.endswith("</r>")
+
+
 class ReportSheet(Worksheet):
-    """An xlsxwriter worksheet that also takes whole rows, rendered to XML as they come.
+    """An xlsxwriter worksheet that also takes whole rows (`add_row`) and keeps every string as
+    text: write_string, write, write_row, write_column and merge_range write text that looks
+    like rich-text XML (see looks_rich) as a rich string of plain runs, which reads back as the
+    text itself; write_rich_string still writes rich text on purpose. ReportBook adds it
+    through xlsxwriter's documented `add_worksheet(name, worksheet_class)`.
 
-    A weekly report of a 100,000-action plan is millions of cells; written cell by cell
-    through xlsxwriter, the 10,000-action report took 4.5 s, written this way 1.5 s. The rows
-    are written in xlsxwriter's own way (its shared strings and formats), and everything else
-    on the sheet (titles, headers, merged headings, widths, filters, print set-up) goes through
-    xlsxwriter's ordinary methods. It relies on xlsxwriter's internals (`_write_rows`, the
-    shared-string table, format indexes), hence its pinned major version; tests/test_sheets.py
-    holds the output to xlsxwriter's own and tests/client proves it in LibreOffice."""
-
-    def __init__(self):
-        super().__init__()
-        self._rendered: dict[int, str] = {}
-        self._styles: dict[int, int] = {id(None): 0}
+    Only xlsxwriter's public API is used here. Where the installed xlsxwriter has the
+    internals it needs (checked when xlsx_fast is imported), xlsx_fast.FastReportSheet renders
+    whole rows straight to XML instead, with the same cells; otherwise they are written here,
+    cell by cell, more slowly."""
 
     def add_row(self, row: int, cells, height: float | None = None) -> None:
         """Text as shared text (never a formula), numbers as numbers, dates as dates, None and
         "" as a blank cell with the format (LibreOffice drops empty strings when it saves)."""
-        if self.constant_memory or self._check_dimensions(row, max(len(cells) - 1, 0)):
-            raise ValueError(f"row {row + 1} cannot be written on sheet {self.name}")
-        sst, styles, n = self.str_table, self._styles, row + 1
-        known, new_string = sst.string_table, sst._get_shared_string_index
-        refs = [f'<c r="{column_letter(col)}{n}" s="' for col in range(len(cells))]
-        parts = [f'<row r="{n}" ht="{height:.16g}" customHeight="1">' if height else f'<row r="{n}">']
-        repeats = 0
-        for ref, (value, fmt) in zip(refs, cells):
-            s = styles.get(id(fmt))
-            if s is None:
-                s = styles[id(fmt)] = fmt._get_xf_index()
+        if not (0 <= row < EXCEL_ROWS and len(cells) <= EXCEL_COLUMNS):
+            raise ValueError(f"row {row + 1} cannot be written on sheet {self.get_name()}")
+        if height:
+            self.set_row(row, height)
+        for col, (value, fmt) in enumerate(cells):
             kind = value.__class__
-            if kind is str and value:
-                i = known.get(value)                  # xlsxwriter's table, looked up here: 2 million times
-                if i is None:
-                    i = new_string(value[:MAX_TEXT])
-                else:
-                    repeats += 1
-                parts.append(f'{ref}{s}" t="s"><v>{i}</v></c>')
-            elif value is None or kind is str:
-                parts.append(f'{ref}{s}"/>')
+            if value is None or (kind is str and not value):
+                self.write_blank(row, col, None, fmt)
+            elif kind is str:
+                self.write_string(row, col, value, fmt)
             elif kind is int or kind is float:
-                parts.append(f'{ref}{s}"><v>{value:.16g}</v></c>')
-            elif kind is dt.date and value >= _FIRST_PLAIN_SERIAL and not self.date_1904:
-                parts.append(f'{ref}{s}"><v>{value.toordinal() - _DAY_ZERO}</v></c>')
+                self.write_number(row, col, value, fmt)
             elif isinstance(value, dt.date):
                 day = value if isinstance(value, dt.datetime) else dt.datetime.combine(value, dt.time())
-                parts.append(f'{ref}{s}"><v>{self._convert_date_time(day):.16g}</v></c>')
+                self.write_datetime(row, col, day, fmt)
             else:
-                parts.append(f'{ref}{s}" t="s"><v>{new_string(str(value)[:MAX_TEXT])}</v></c>')
-        sst.count += repeats
-        parts.append("</row>")
-        self._rendered[row] = "".join(parts)
+                self.write_string(row, col, str(value), fmt)
 
-    def _write_rows(self) -> None:
-        if not self._rendered:
-            return super()._write_rows()
-        rows = sorted(set(self._rendered) | {r for r, cells in self.table.items() if cells} | set(self.row_info))
-        for r in rows:
-            if r in self._rendered:
-                if self.table.get(r):
-                    raise ValueError(f"row {r + 1} of sheet {self.name} was written both as a whole row and cell by cell")
-                self.fh.write(self._rendered[r])
-                continue
-            cells, info = self.table.get(r), self.row_info.get(r)
-            if cells:
-                self._write_row(r, None, info)
-                for c in sorted(cells):
-                    self._write_cell(r, c, cells[c])
-                self._xml_end_tag("row")
-            else:
-                self._write_empty_row(r, None, info)
+    @convert_cell_args
+    def write_string(self, row: int, col: int, string: str, cell_format=None) -> int:
+        """xlsxwriter's write_string, but text that looks like rich-text XML stays text."""
+        string = fit_text(string)
+        if not looks_rich(string):
+            return super().write_string(row, col, string, cell_format)
+        # Two or three runs with no formatting of their own read back as the text itself.
+        runs = ((string[:1], cell_format, string[1:], cell_format) if cell_format is not None
+                else (string[:1], string[1:2], string[2:]))
+        return self.write_rich_string(row, col, *runs)
+
+    @convert_cell_args
+    def write(self, row: int, col: int, *args):
+        if args and args[0].__class__ is str and looks_rich(fit_text(args[0])):
+            return self.write_string(row, col, *args)
+        return super().write(row, col, *args)
+
+    @convert_cell_args
+    def write_row(self, row: int, col: int, data, cell_format=None) -> int:
+        if not any(d.__class__ is str and looks_rich(fit_text(d)) for d in data):
+            return super().write_row(row, col, data, cell_format)
+        for i, token in enumerate(data):
+            if error := self.write(row, col + i, token, cell_format):
+                return error
+        return 0
+
+    @convert_cell_args
+    def write_column(self, row: int, col: int, data, cell_format=None) -> int:
+        if not any(d.__class__ is str and looks_rich(fit_text(d)) for d in data):
+            return super().write_column(row, col, data, cell_format)
+        for i, token in enumerate(data):
+            if error := self.write(row + i, col, token, cell_format):
+                return error
+        return 0
+
+    @convert_range_args
+    def merge_range(self, first_row: int, first_col: int, last_row: int, last_col: int, data,
+                    cell_format=None) -> int:
+        if not (data.__class__ is str and looks_rich(fit_text(data))):
+            return super().merge_range(first_row, first_col, last_row, last_col, data, cell_format)
+        error = super().merge_range(first_row, first_col, last_row, last_col, "", cell_format)
+        return error or self.write_string(min(first_row, last_row), min(first_col, last_col), data, cell_format)
+
+
+class ReportBook(Workbook):
+    """An xlsxwriter Workbook whose worksheets are ReportSheets (the plan workbook xlplan
+    creates is one too, so a lead's text is text there as well)."""
+
+    sheet_class: type[ReportSheet] = ReportSheet
+
+    def add_worksheet(self, name: str | None = None, worksheet_class=None):
+        return super().add_worksheet(name, worksheet_class or self.sheet_class)
 
 
 def write_workbook(path: Path, build: Callable) -> Path:
-    """A new workbook at `path`, written atomically: `build(wb)` adds the sheets."""
-    import xlsxwriter
+    """A new workbook at `path`, written atomically: `build(wb)` adds the sheets. The workbook
+    is xlsx_fast's quicker one where the installed xlsxwriter allows, else a ReportBook."""
+    from .xlsx_fast import report_book
 
     with atomic_path(Path(path)) as tmp:
-        wb = xlsxwriter.Workbook(str(tmp), {"strings_to_formulas": False, "strings_to_urls": False})
-        wb.worksheet_class = ReportSheet
+        wb = report_book()(str(tmp), {"strings_to_formulas": False, "strings_to_urls": False})
         build(wb)
-        with _packaging():
-            wb.close()
+        wb.close()
     return Path(path)
-
-
-@contextlib.contextmanager
-def _packaging():
-    """Two changes to how xlsxwriter packs the file, for the length of one close():
-
-    - the shared strings are written by `_write_plain_strings`: always as text, and quicker;
-    - deflate level 3 instead of zipfile's 6: a 100,000-action report zips in a third of the
-      time (1.5 s against 4.6 s) for a file 18% larger. xlsxwriter has no setting for it."""
-    import zipfile
-
-    from xlsxwriter import sharedstrings, workbook
-
-    write_strings = sharedstrings.SharedStrings._write_sst_strings
-    workbook.ZipFile = functools.partial(zipfile.ZipFile, compresslevel=3)
-    sharedstrings.SharedStrings._write_sst_strings = _write_plain_strings
-    try:
-        yield
-    finally:
-        workbook.ZipFile = zipfile.ZipFile
-        sharedstrings.SharedStrings._write_sst_strings = write_strings
-
-
-_EXCEL_ESCAPE = re.compile(r"(_x[0-9a-fA-F]{4}_)")
-_XML_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f]")
-
-
-def _write_plain_strings(sst) -> None:
-    """The shared strings, as xlsxwriter writes them but for one thing: xlsxwriter takes a
-    string that starts "<r>" and ends "</r>" for rich text and writes it as XML, unescaped, so
-    a lead who typed that could put XML into the report. xlplan writes no rich text: every
-    string is text. (And a string needing nothing done, most of them, is written at once.)"""
-    out = []
-    for text in sst.string_table.string_array:
-        if "_x" in text:
-            text = _EXCEL_ESCAPE.sub(r"_x005F\1", text)       # Excel's escape, escaped
-        if (not text.replace("\n", "").replace("\t", "").isprintable() if text.isascii()
-                else _XML_CONTROL.search(text)):
-            text = _XML_CONTROL.sub(lambda m: f"_x{ord(m.group()):04X}_", text)
-        if "&" in text or "<" in text or ">" in text:
-            text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-        if text[:1].isspace() or text[-1:].isspace():
-            out.append(f'<si><t xml:space="preserve">{text}</t></si>')
-        else:
-            out.append(f"<si><t>{text}</t></si>")
-        if len(out) >= 10_000:
-            sst.fh.write("".join(out))
-            out.clear()
-    sst.fh.write("".join(out))

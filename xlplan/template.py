@@ -86,7 +86,7 @@ def write_plan_workbook(path: Path, config: Config, actions: Iterable[Action] = 
                         title: str = "", directory: Directory | None = None,
                         plan_date: dt.date | None = None, report: list[list[str]] | None = None) -> Path:
     """Write a new shared plan workbook at `path` (atomically) and return the path."""
-    import xlsxwriter
+    from .sheets import ReportBook          # xlsxwriter's Workbook, keeping every string as text
 
     actions = list(actions)
     path = Path(path)
@@ -100,7 +100,7 @@ def write_plan_workbook(path: Path, config: Config, actions: Iterable[Action] = 
     scale = config.scale
 
     with atomic_path(path) as tmp:
-        wb = xlsxwriter.Workbook(str(tmp), {"strings_to_formulas": False, "strings_to_urls": False})
+        wb = ReportBook(str(tmp), {"strings_to_formulas": False, "strings_to_urls": False})
         wb.set_properties({"title": title or "Action plan", "comments": "Written by xlplan"})
         f_title = wb.add_format({"bold": True, "font_size": 14})
         f_head = wb.add_format({"bold": True, "font_color": "#FFFFFF", "bg_color": "#1F4E78",
