@@ -6,9 +6,9 @@ import subprocess
 import sys
 
 import pandas as pd
+from conftest import PROJECT
 
 import xlplan
-from conftest import PROJECT
 
 
 def readme_example() -> str:
@@ -18,7 +18,8 @@ def readme_example() -> str:
 
 
 def test_the_readme_example_runs(project):
-    import xlplan.chase, xlplan.cli  # noqa: F401  (every module loaded first, as in a notebook that used them)
+    import xlplan.chase  # noqa: F401  (every module loaded first, as in a notebook that used them)
+    import xlplan.cli
 
     names: dict = {}
     exec(compile(readme_example(), "README.md", "exec"), names)

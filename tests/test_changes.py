@@ -3,11 +3,11 @@
 import datetime as dt
 import json
 
+from conftest import write_rows
 from openpyxl import load_workbook
 
-from conftest import write_rows
-from xlplan.cli import main
 from xlplan.changes import compare
+from xlplan.cli import main
 from xlplan.plan import read_plan
 
 AS_OF = dt.date(2009, 5, 31)

@@ -11,13 +11,13 @@ import socket
 import time
 
 import pytest
+from conftest import write_rows
 from openpyxl import load_workbook
 
-from conftest import write_rows
 from xlplan.chase import chase_list
 from xlplan.cli import main
-from xlplan.plan import read_plan
 from xlplan.findings import validate_plan
+from xlplan.plan import read_plan
 
 AS_OF = dt.date(2009, 5, 31)
 HEADER = ["Ref", "Action", "Lead", "Due", "RAG", "Progress"]
@@ -206,10 +206,15 @@ def test_send_needs_a_server_and_a_sender(tmp_path, capsys, extra, words):
 
 # -- what a lead receives -------------------------------------------------------------------------
 
-from conftest import PROJECT                                             # noqa: E402
-from xlplan.chase import DRAFTS_MANIFEST, check_sender, reply_by          # noqa: E402
-from xlplan.config import load_config                                    # noqa: E402
-from xlplan.errors import ConfigError, XlplanError                       # noqa: E402
+from conftest import PROJECT  # noqa: E402
+
+from xlplan.chaselog import DRAFTS_MANIFEST  # noqa: E402
+from xlplan.config import load_config  # noqa: E402
+from xlplan.errors import ConfigError, XlplanError  # noqa: E402
+from xlplan.mail.drafts import (
+    check_sender,  # noqa: E402
+    reply_by,  # noqa: E402
+)
 
 
 def project_config(tmp_path, text=""):

@@ -4,6 +4,7 @@ import datetime as dt
 import json
 
 from conftest import write_rows
+
 from xlplan.chaselog import DRAFTS_MANIFEST, SENT_LOG, chased_before, plan_key
 from xlplan.cli import main
 

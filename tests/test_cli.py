@@ -7,9 +7,9 @@ import sys
 import zipfile
 
 import pytest
+from conftest import PROJECT, REAL, SEED_000, write_rows
 from openpyxl import Workbook
 
-from conftest import PROJECT, REAL, SEED_000, write_rows
 from xlplan.cli import main
 
 CONTRACT_COMMANDS = ["init", "import", "validate", "format", "compare", "chase", "summary",

@@ -7,11 +7,19 @@ import re
 import tomllib
 
 import pytest
-
 from conftest import PROJECT, SEED_000
+
 from xlplan.cli import main
-from xlplan.config import (FormatSettings, HistorySettings, ImportSettings, LimitsSettings, ScheduleSettings,
-                           WeeklySettings, default_text, load_config)
+from xlplan.config import (
+    FormatSettings,
+    HistorySettings,
+    ImportSettings,
+    LimitsSettings,
+    ScheduleSettings,
+    WeeklySettings,
+    default_text,
+    load_config,
+)
 from xlplan.errors import ConfigError
 
 

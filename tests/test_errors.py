@@ -8,13 +8,22 @@ import json
 import os
 
 import pytest
+from conftest import write_rows
 
 import xlplan.errors as errors
-from conftest import write_rows
 from xlplan.cli import main
 from xlplan.config import load_config
-from xlplan.errors import (Busy, ConfigError, DeliveryFailed, InputError, OutputError, RunFailed, WorkbookBusy,
-                           WorkbookError, XlplanError)
+from xlplan.errors import (
+    Busy,
+    ConfigError,
+    DeliveryFailed,
+    InputError,
+    OutputError,
+    RunFailed,
+    WorkbookBusy,
+    WorkbookError,
+    XlplanError,
+)
 
 AS_OF = "2026-11-23"
 

@@ -14,9 +14,9 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from conftest import PROJECT, SHIPPED_HISTORY, write_rows
 
 import xlplan.files
-from conftest import PROJECT, SHIPPED_HISTORY, write_rows
 from xlplan.cli import main
 from xlplan.config import load_config
 from xlplan.plan import read_plan

@@ -9,7 +9,12 @@ import pytest
 
 from xlplan import files
 from xlplan.cli import main
-from xlplan.files import atomic_path, make_temp_folder, sweep_run_folders, sweep_temporary
+from xlplan.files import (
+    atomic_path,
+    make_temp_folder,
+    sweep_run_folders,
+    sweep_temporary,
+)
 
 AS_OF = "2026-11-23"
 

@@ -4,12 +4,12 @@ import datetime as dt
 import json
 
 import pytest
+from conftest import SAYS_DONE, SEED_000, SEED_001, write_rows
 from openpyxl import load_workbook
 
-from conftest import SAYS_DONE, SEED_000, SEED_001, write_rows
 from xlplan.cli import main
-from xlplan.plan import read_plan
 from xlplan.findings import RULES, validate_plan
+from xlplan.plan import read_plan
 
 AS_OF = dt.date(2009, 5, 31)          # the date of seed 000's exception report
 HEADER = ["Ref", "Action", "Lead officer", "By when", "RAG rating", "Progress statement"]

@@ -7,11 +7,11 @@ import stat
 import zipfile
 
 import pytest
+from conftest import REAL, everything_workbook, seed_000_workbook, write_rows
 from lxml import etree
 from openpyxl import load_workbook
-
-from conftest import REAL, everything_workbook, seed_000_workbook, write_rows
 from test_files import other_group
+
 from xlplan import format as formatter
 from xlplan.cli import main
 from xlplan.plan import read_plan

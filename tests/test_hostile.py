@@ -10,9 +10,9 @@ import zipfile
 
 import openpyxl
 import pytest
+from conftest import REAL, write_rows
 from openpyxl import Workbook
 
-from conftest import REAL, write_rows
 from xlplan.cli import main
 
 HEADER = ["Ref", "Action", "Lead", "Due", "RAG", "Progress"]

@@ -7,10 +7,17 @@ import datetime as dt
 import json
 
 import pytest
+from conftest import (
+    SEED_000,
+    SEED_001,
+    SEED_004,
+    seed_000_expected,
+    seed_000_workbook,
+    seed_docx,
+    write_rows,
+)
 from openpyxl import load_workbook
 
-from conftest import (SEED_000, SEED_001, SEED_004, seed_000_expected, seed_000_workbook, seed_docx,
-                      write_rows)
 from xlplan.cli import main
 from xlplan.importer import import_plan, split_lead
 from xlplan.plan import read_plan

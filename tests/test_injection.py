@@ -4,9 +4,9 @@ workbook and CSV xlplan produces."""
 import csv
 import io
 
+from conftest import write_rows
 from openpyxl import load_workbook
 
-from conftest import write_rows
 from xlplan.cli import main
 
 HOSTILE = {"theme": "-2+3+cmd|' /C calc'!A0", "action": "=HYPERLINK(\"http://evil.example\",\"Click\")",

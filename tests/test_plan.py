@@ -4,10 +4,17 @@ import collections
 import datetime as dt
 
 import pytest
+from conftest import (
+    SEED_000,
+    SEED_001,
+    SEED_004,
+    scrutiny_counts,
+    seed_000_expected,
+    seed_000_workbook,
+    write_rows,
+)
 from openpyxl.styles.colors import Color
 
-from conftest import (SEED_000, SEED_001, SEED_004, scrutiny_counts, seed_000_expected,
-                      seed_000_workbook, write_rows)
 from xlplan.errors import WorkbookError
 from xlplan.plan import read_plan
 

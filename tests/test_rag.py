@@ -3,8 +3,8 @@
 import datetime as dt
 
 import pytest
-
 from conftest import SAYS_DONE
+
 from xlplan.rag import done_word
 from xlplan.source import apply_tint
 

@@ -5,12 +5,13 @@ import json
 import os
 
 import pytest
-
 from conftest import write_rows
+
 from xlplan.cli import main
 from xlplan.config import load_config
 from xlplan.history import load_version
-from xlplan.snapshot import snapshots, take_snapshot, weeks as snapshot_weeks
+from xlplan.snapshot import snapshots, take_snapshot
+from xlplan.snapshot import weeks as snapshot_weeks
 from xlplan.status import history_of
 
 HEADER = ["Ref", "Action", "Lead", "Due", "RAG", "Progress", "Updated"]

@@ -4,9 +4,9 @@ read every kind of plan the same: the fast path loses no colour-only rating and 
 import datetime as dt
 
 import pytest
+from conftest import PROJECT, everything_workbook, seed_000_workbook, write_rows
 from openpyxl.styles.colors import Color
 
-from conftest import PROJECT, everything_workbook, seed_000_workbook, write_rows
 from xlplan.plan import read_plan
 from xlplan.source import CalamineBook, OpenpyxlBook, open_book
 

@@ -12,14 +12,14 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from conftest import PROJECT, SEED_000, SEED_001, SEED_004, write_rows
 from openpyxl import load_workbook
 
-from conftest import PROJECT, SEED_000, SEED_001, SEED_004, write_rows
 from xlplan.cli import main
 from xlplan.config import load_config
 from xlplan.history import Entry, Version
 from xlplan.plan import read_plan
-from xlplan.status import NO_DATA, NO_RATING, NO_UPDATE, MARKED, week_status
+from xlplan.status import MARKED, NO_DATA, NO_RATING, NO_UPDATE, week_status
 from xlplan.summary import summarise
 
 HEADER = ["Ref", "Action", "Lead", "Due", "RAG", "Progress"]

@@ -3,9 +3,9 @@
 import datetime as dt
 import json
 
+from conftest import SEED_000, scrutiny_counts, seed_000_workbook, write_rows
 from openpyxl import load_workbook
 
-from conftest import SEED_000, scrutiny_counts, seed_000_workbook, write_rows
 from xlplan.cli import main
 from xlplan.exception_list import exception_report
 from xlplan.plan import read_plan

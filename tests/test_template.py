@@ -5,9 +5,9 @@ import datetime as dt
 import re
 
 import pytest
+from conftest import SEED_000, SEED_001, write_rows
 from openpyxl import load_workbook
 
-from conftest import SEED_000, SEED_001, write_rows
 from xlplan.cli import main
 from xlplan.plan import read_plan
 from xlplan.template import write_plan_workbook

@@ -3,6 +3,7 @@
 import collections
 
 from conftest import PROJECT, scrutiny_counts
+
 from xlplan.cli import main
 from xlplan.config import load_config
 from xlplan.plan import read_plan

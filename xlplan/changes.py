@@ -10,8 +10,8 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
-from .dates import as_day
 from .config import Config
+from .dates import as_day
 from .plan import Plan
 
 # The contract's kinds, then xlplan's own.

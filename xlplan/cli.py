@@ -203,10 +203,10 @@ def validate(plan, leads, output, sheet, plan_date, config_path, as_of, as_json)
     Exit 0 when nothing is wrong, 1 when the findings include errors, 2 when PLAN is unusable.
     Reading a plan never changes it.
     """
-    from .plan import read_plan
-    from .sheets import write_workbook
     from .findings import validate_plan
+    from .plan import read_plan
     from .report.findings import add_findings_sheet, findings_text
+    from .sheets import write_workbook
 
     config = _config(config_path)
     read = read_plan(plan, config, sheet=sheet, plan_date=plan_date, leads_file=leads)
@@ -266,8 +266,8 @@ def compare(old, new, output, config_path, as_of, as_json):
     "last updated" column). Exit 0.
     """
     from .changes import compare as compare_plans
-    from .report.changes import add_changes_sheet, comparison_text
     from .plan import read_plan
+    from .report.changes import add_changes_sheet, comparison_text
     from .sheets import write_workbook
 
     config = _config(config_path)
@@ -311,8 +311,8 @@ def history(refs, history_dir, config_path, as_of, as_json):
     """For each action in the latest weekly version: when its progress or rating last changed,
     how many days ago, how many weekly updates in a row it has missed (quiet weeks count), its
     rating week by week, and what the board is told (No data with the last rating)."""
-    from .status import history_report
     from .report.history import history_text
+    from .status import history_report
 
     result = history_report(_config(config_path), as_of=as_of, history=history_dir, refs=refs)
     _show(as_json, result.to_dict(), history_text(result), None, "history")
@@ -369,7 +369,8 @@ def chase(plan, previous, leads, output, outbox, send, smtp, sender, history_dir
     for the same lead, plan and as-of date, however often the command runs; exit 1 when one
     could not be sent (the others went, and a re-run sends only those).
     """
-    from .chase import add_chase_sheets, chase_plan, chase_text
+    from .chase import chase_plan
+    from .report.chase import add_chase_sheets, chase_text
     from .sheets import write_workbook
 
     config = _config(config_path)
@@ -395,9 +396,9 @@ def summary(plan, previous, output, history_dir, config_path, as_of, as_json):
     week by week (from the snapshots), and a paragraph to paste into a board or scrutiny
     report: "Of the 28 actions, 9 are marked green, as completed; ..."."""
     from .report.exceptions import add_exceptions_sheet
+    from .report.summary import add_summary_sheet, summary_text
     from .sheets import write_workbook
     from .summary import summarise_plan
-    from .report.summary import add_summary_sheet, summary_text
 
     config = _config(config_path)
     result = summarise_plan(plan, config, as_of=as_of, previous=previous, history=history_dir)

@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from typing import Callable, Iterator
 
 from .action import Action
-from .dates import as_day
 from .config import Config
+from .dates import as_day
 from .leads import Directory
 from .plan import Plan
 from .rag import done_word
@@ -174,7 +174,7 @@ def _words_needed(patterns: tuple[re.Pattern, ...]) -> tuple[str, ...] | None:
     such word. Looking for a few words in lower-case text is ten times quicker than the regex
     engine, and finding none of them means no pattern can match."""
     try:
-        from re import _parser as parser                 # Python's own reading of a pattern
+        from re import _parser as parser  # Python's own reading of a pattern
 
         words: list[str] = []
         for pattern in patterns:

@@ -22,7 +22,17 @@ from pathlib import Path
 from .config import Config
 from .errors import InputError, OutputError
 from .files import atomic_path, keep_access, refuse_if_open
-from .formatting import DATE_MAX, DATE_MIN, SPARE_ROWS, Check, Layout, Rule, checks, inline_list, rules
+from .formatting import (
+    DATE_MAX,
+    DATE_MIN,
+    SPARE_ROWS,
+    Check,
+    Layout,
+    Rule,
+    checks,
+    inline_list,
+    rules,
+)
 from .plan import read_plan
 from .source import check_xlsx, sheet_parts
 

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Callable
 
 from xlsxwriter import Workbook
+
 # The class to subclass and its A1-notation decorators, imported as XlsxWriter's own subclassing
 # example (examples/inheritance1.py) imports them: public API, unlike what xlsx_fast.py uses.
 from xlsxwriter.worksheet import Worksheet, convert_cell_args, convert_range_args

@@ -21,8 +21,8 @@ from pathlib import Path
 
 from .action import Action
 from .changes import updated_since
-from .dates import as_day
 from .config import Config
+from .dates import as_day
 from .errors import InputError
 from .history import Entry, Version, entries, load_version
 from .plan import Plan
@@ -378,8 +378,8 @@ def read_week(plan: Plan, config: Config | None = None, *, as_of: dt.date | None
     """Everything a command needs to say about this week of `plan`: its history (when it has
     one: `history_folder`), who was chased, every action's status, and the comparison with
     `previous` (default: the version of the latest earlier week)."""
-    from .chaselog import chased_before
     from .changes import compare
+    from .chaselog import chased_before
     from .plan import read_plan
 
     config = _config_of(plan, config)

@@ -12,7 +12,15 @@ from dataclasses import dataclass, field
 
 from .config import Config
 from .plan import Plan
-from .status import NO_DATA, NO_RATING, NO_UPDATE, ActionStatus, WeekStatus, day, week_status
+from .status import (
+    NO_DATA,
+    NO_RATING,
+    NO_UPDATE,
+    ActionStatus,
+    WeekStatus,
+    day,
+    week_status,
+)
 
 
 @dataclass

@@ -86,7 +86,9 @@ def write_plan_workbook(path: Path, config: Config, actions: Iterable[Action] = 
                         title: str = "", directory: Directory | None = None,
                         plan_date: dt.date | None = None, report: list[list[str]] | None = None) -> Path:
     """Write a new shared plan workbook at `path` (atomically) and return the path."""
-    from .sheets import ReportBook          # xlsxwriter's Workbook, keeping every string as text
+    from .sheets import (
+        ReportBook,  # xlsxwriter's Workbook, keeping every string as text
+    )
 
     actions = list(actions)
     path = Path(path)

@@ -7,7 +7,6 @@ is complete, so a run that fails half-way leaves nothing half-written and the ne
 Run twice for one as-of date, it stores no second snapshot and sends no second email."""
 
 from __future__ import annotations
-from .report.weekly import _report
 
 import datetime as dt
 import functools
@@ -19,22 +18,24 @@ from pathlib import Path
 from typing import Callable
 
 from .changes import Comparison, compare
-
-from .chase import ChaseList, Delivery, chase_list, send, write_drafts
+from .chase import ChaseList, chase_list
+from .chaselog import chased_before
 from .config import Config
 from .errors import OutputError, RunFailed, WorkbookBusy, XlplanError
 from .exception_list import exception_report
-from .chaselog import chased_before
 from .files import make_temp_folder, sweep_run_folders
+from .findings import Validation, validate_plan
 from .history import Version, load_version, store_version, version_from_plan
+from .mail.drafts import write_drafts
+from .mail.send import Delivery, send
 from .parallel import can_fork, start
 from .plan import read_plan
+from .report.weekly import _report
 from .scheduler import Scheduler, open_log, record_run, run_lock, slot
 from .sheets import write_workbook
 from .snapshot import check_can_start, latest_before, take_snapshot, weeks
 from .status import WeekStatus, week_status
 from .summary import Summary, summarise
-from .findings import Validation, validate_plan
 
 
 @dataclass

@@ -9,11 +9,11 @@ import datetime as dt
 import os
 import subprocess
 
+import libreoffice
 import pytest
+from conftest import PROJECT, SEED_000, SEED_001, scrutiny_counts
 from openpyxl import load_workbook
 
-import libreoffice
-from conftest import PROJECT, SEED_000, SEED_001, scrutiny_counts
 from xlplan.config import load_config
 from xlplan.plan import read_plan
 from xlplan.template import write_plan_workbook
@@ -135,6 +135,7 @@ def test_formatted_workbook_opens_renders_and_saves_back(tmp_path):
     """format's output (XML edited inside the zip) is a workbook LibreOffice accepts: it renders
     the new colours and saves back with the values and the manager's own content intact."""
     from conftest import everything_workbook
+
     from xlplan.format import format_plan
 
     config = load_config(search_from=tmp_path)
@@ -262,6 +263,7 @@ def _made_by(kind, folder):
         return _weekly_report(folder)
     if kind == "format":
         from conftest import everything_workbook
+
         from xlplan.format import format_plan
 
         path = everything_workbook(folder / "format.xlsx", folder)

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-
+from ..changes import KINDS, Change, Comparison, _plain
 from ..config import Config
-from ..changes import Change, Comparison, KINDS, _plain
-
 
 ARROWS = {"improved": "▲ improved", "worsened": "▼ worsened", "moved": "◆ moved"}
 

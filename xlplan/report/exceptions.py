@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 
 from ..config import Config
-from ..template import row_height
 from ..exception_list import ExceptionGroup, ExceptionReport
+from ..template import row_height
 
 
 def exceptions_text(report: ExceptionReport) -> str:

@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
-
 from ..changes import Comparison
-
-from ..report.changes import add_changes_sheet
-from ..chase import ChaseList, add_chase_sheets
+from ..chase import ChaseList
 from ..config import Config
+from ..findings import Validation
+from ..report.changes import add_changes_sheet
 from ..report.exceptions import add_exceptions_sheet
+from ..report.findings import add_findings_sheet
+from ..report.summary import add_summary_sheet
 from ..sheets import Formats
 from ..status import WeekStatus
 from ..summary import Summary
-from ..report.summary import add_summary_sheet
 from ..template import row_height
-from ..findings import Validation
-from ..report.findings import add_findings_sheet
+from .chase import add_chase_sheets
 
 
 def _report(wb, config: Config, summary: Summary, groups, comparison: Comparison | None, chase: ChaseList,
