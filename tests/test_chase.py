@@ -211,10 +211,7 @@ from conftest import PROJECT  # noqa: E402
 from xlplan.chaselog import DRAFTS_MANIFEST  # noqa: E402
 from xlplan.config import load_config  # noqa: E402
 from xlplan.errors import ConfigError, XlplanError  # noqa: E402
-from xlplan.mail.drafts import (
-    check_sender,  # noqa: E402
-    reply_by,  # noqa: E402
-)
+from xlplan.mail.drafts import check_sender, reply_by  # noqa: E402
 
 
 def project_config(tmp_path, text=""):

@@ -1,0 +1,92 @@
+"""A record into an Action: the cells of one action, as the rows reader gathered them, read
+as xlplan understands them (refs, due dates, ratings, progress, what else the plan keeps)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from ..action import Action, parse_ref
+from ..config import Config
+from ..dates import Due, read_due
+from ..rag import RagReading
+from ..source import Grid
+from ..text import column_letter
+from .rows import Record
+
+
+class ActionBuilder:
+    """A record into an Action: the ref (parsed, or numbered from the objective when the
+    plan has none), the due date (the cell's, else the section heading's), the rating (text,
+    else the fill colour), progress with the rating's comment, the date updated, and every
+    column xlplan does not use kept as it is."""
+
+    def __init__(self, grid: Grid, config: Config, columns: dict[str, int], headers: list[str],
+                 plan_date: dt.date | None):
+        self.grid, self.config, self.columns, self.plan_date = grid, config, columns, plan_date
+        self.mapped = set(columns.values())
+        self.extra_names = {j: h or f"Column {column_letter(j)}" for j, h in enumerate(headers)}
+
+    def actions(self, records: list[Record]) -> list[Action]:
+        counters: dict[str, int] = {}
+        return [self._action(record, counters) for record in records]
+
+    def _action(self, record: Record, counters: dict[str, int]) -> Action:
+        cells, clean, columns = record.cells, record.clean, self.columns
+
+        def line(name: str) -> str:
+            value = clean.get(columns[name], "") if name in columns else ""
+            return re.sub(r"\s+", " ", value).strip() if "\n" in value or "  " in value else value
+
+        ref_text = line("ref")
+        ref, links = parse_ref(ref_text)
+        group = line("group") if "group" in columns else ""
+        group = group or record.heading_text
+        generated = False
+        if "ref" not in columns:
+            number = re.match(r"\s*(\d+)", group)
+            key = number.group(1) if number else str(len(counters) + 1)
+            counters[key] = counters.get(key, 0) + 1
+            ref, generated = f"{key}.{counters[key]}", True
+
+        due_col = columns.get("due")
+        from_heading = due_col is None or not clean.get(due_col)
+        if not from_heading:
+            due = read_due(cells.get(due_col), self.plan_date, self.grid.date1904)
+        else:
+            due = record.heading_due or Due(None)
+            from_heading = record.heading_due is not None
+
+        rating = self._rating(clean.get(columns["rag"], "") if "rag" in columns else "", record.rows[0])
+        progress = clean.get(columns["progress"], "") if "progress" in columns else ""
+        if rating.comment and rating.comment not in progress:
+            progress = f"{progress}\n{rating.comment}" if progress else rating.comment
+        updated = read_due(cells.get(columns["updated"]), None, self.grid.date1904).date if "updated" in columns else None
+
+        extra = {}
+        if ref_text and not links and ref != ref_text.rstrip(".:;, "):
+            extra["Ref as written"] = ref_text   # a split cell's tail glued onto the key
+        for j, value in sorted(cells.items()):
+            if j in self.mapped or value is None or value == "":
+                continue
+            name = self.extra_names.get(j) or f"Column {column_letter(j)}"
+            extra[name] = value.isoformat()[:10] if isinstance(value, (dt.date, dt.datetime)) else clean.get(j, "")
+        return Action(
+            row=record.rows[0], ref=ref, action=clean.get(columns["action"], "") if "action" in columns else "",
+            lead=line("lead"), due=due.date, due_text=due.text, rag=rating.label, progress=progress, group=group,
+            links=links, rating=rating, due_info=due, updated=updated, ref_generated=generated,
+            due_from_heading=from_heading, rows=tuple(record.rows), extra=extra,
+        )
+
+    def _rating(self, text: str, row: int) -> RagReading:
+        """From the cell's text (as cleaned once), else from its fill colour."""
+        scale = self.config.scale
+        if text:
+            return scale.read_text(text)
+        col = self.columns.get("rag")
+        if col is None:
+            return RagReading(None)
+        rgb, problem = self.grid.fill(row, col + 1)
+        if problem:
+            return RagReading(None, "fill", problem=problem)
+        return scale.read_fill(rgb)

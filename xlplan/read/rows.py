@@ -1,0 +1,177 @@
+"""Rows into records: what real plans do between their rows (section headings that carry a
+due date or a theme, header rows repeated on every page, rows split by a page break, group
+cells filled only on the first of their rows), undone, so that each record is one action's
+cells."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from ..action import REF
+from ..config import Config
+from ..dates import Due, read_due_text
+from ..source import Grid
+from ..text import column_letter, header_key, one_line, plain, plain_row
+from .header import is_fragment
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """A line of the plan that is not an action, and why."""
+
+    row: int
+    text: str
+    reason: str
+
+
+@dataclass
+class Record:
+    """One action's cells as read (several worksheet rows when a page break split it)."""
+
+    cells: dict[int, object]            # 0-based column -> the value as read
+    clean: dict[int, str]               # the same, as text cleaned once (HTML, bullets)
+    rows: list[int]                     # 1-based worksheet rows glued into it
+    heading_text: str = ""              # the section heading in force
+    heading_due: Due | None = None      # the due date that heading gives
+
+
+class RowReader:
+    """Rows into records: walks the rows below the header, keeping the section heading in
+    force, skipping header rows repeated on every page (each skip is recorded, with why), and
+    glues a row split by a page break onto the row it belongs to, cell by cell. `records()`
+    then fills group cells down (a theme written only on the first of its rows)."""
+
+    def __init__(self, grid: Grid, config: Config, columns: dict[str, int], headers: list[str],
+                 first_col: int, plan_date: dt.date | None):
+        self.grid, self.config, self.columns, self.headers = grid, config, columns, headers
+        self.first_col, self.plan_date = first_col, plan_date
+        self.heading = ""
+        self.heading_due: Due | None = None
+        self.entries: list[Record | None] = []   # None: a section heading (groups do not carry over)
+        self.skipped: list[Skipped] = []
+        self.header_fields = {header_key(h) for h in headers if header_key(h)}
+        self.longest_header = max((len(h) for h in headers), default=0) + 10
+        # Worked out once, not for each of a hundred thousand rows:
+        self.mapped = set(columns.values())
+        self.fill_down = [(name, columns[name]) for name, column in config.columns.items()
+                          if column.fill_down and name in columns]
+        self.extra_names = {j: h or f"Column {column_letter(j)}" for j, h in enumerate(headers)}
+
+    # -- headings ------------------------------------------------------------------------
+    @staticmethod
+    def _single_cell(row: list) -> tuple[int, str] | None:
+        filled = [(j, text) for j, v in enumerate(row) if (text := plain(v))]
+        return filled[0] if len(filled) == 1 else None
+
+    def _apply_heading(self, text: str) -> bool:
+        text = one_line(text)
+        for pattern in self.config.due_sections:
+            m = pattern.search(text)
+            if m:
+                date_text = m.groupdict().get("date") or m.group(0)
+                self.heading_due = read_due_text(date_text, self.plan_date)
+                self.heading = text
+                return True
+        if any(p.search(text) for p in self.config.group_sections):
+            self.heading = text
+            return True
+        return False
+
+    def heading_above(self, i: int, row: list) -> None:
+        text = " ".join(one_line(v) for v in row if one_line(v))
+        if not text:
+            return
+        cell = self._single_cell(row)
+        if cell and self._apply_heading(cell[1]):
+            self.skipped.append(Skipped(i + 1, text, self._heading_reason()))
+        else:
+            self.skipped.append(Skipped(i + 1, text, "title, key or prose before the table"))
+
+    def _heading_reason(self) -> str:
+        if self.heading_due and self.heading_due.date:
+            return f"section heading: due date {self.heading_due.date.isoformat()} for the rows under it"
+        return "section heading: the group of the rows under it"
+
+    # -- rows ----------------------------------------------------------------------------
+    def _is_heading(self, i: int, row: list) -> str | None:
+        cell = self._single_cell(row)
+        if not cell:
+            return None
+        col, text = cell
+        line = one_line(text)
+        if any(p.search(line) for p in (*self.config.due_sections, *self.config.group_sections)):
+            return line
+        if self.grid.merged_width.get((i + 1, col + 1), 1) > 1:
+            return line
+        if is_fragment(line) or (REF.match(line) and len(line) < 16):
+            return None
+        if col <= self.first_col and len(line.split()) >= 3:
+            return line
+        return None
+
+    def _cell(self, row: list, name: str):
+        col = self.columns.get(name)
+        if col is None or col >= len(row):
+            return None
+        return row[col]
+
+    def feed(self, i: int, row: list) -> None:
+        cells = plain_row(row)                        # each cell cleaned once
+        filled = [c for c in cells if c]
+        if not filled:
+            return
+        if (len(filled) == len(self.header_fields) and len(filled[0]) <= self.longest_header
+                and header_key(filled[0]) in self.header_fields
+                and {header_key(c) for c in filled} == self.header_fields):
+            self.skipped.append(Skipped(i + 1, " ".join(one_line(c) for c in filled), "header repeated (a new page)"))
+            return
+        heading = self._is_heading(i, cells) if len(filled) == 1 else None
+        text = heading or ""
+        if heading:
+            if heading == self.heading:
+                self.skipped.append(Skipped(i + 1, text, "section heading repeated (a new page)"))
+                return
+            if not self._apply_heading(heading):
+                self.heading = heading
+            self.skipped.append(Skipped(i + 1, text, self._heading_reason()))
+            self.entries.append(None)
+            return
+        key = one_line(self._cell(row, "ref"))
+        rag = plain(self._cell(row, "rag"))
+        if "ref" in self.columns:
+            # Word repeats no key on the second half of a row split by a page break, and
+            # sometimes the key cell itself is split ("2.8" / "Link to 1.2 and 1.3").
+            starts_action = bool(rag) or bool(key and not is_fragment(key))
+        else:
+            due = self._cell(row, "due")
+            starts_action = bool(rag or one_line(self._cell(row, "lead")) or plain(due))
+        last = self.entries[-1] if self.entries else None
+        if not starts_action and last is not None:
+            # A row split by a page break: its key cell is empty and the rest of the text of
+            # some cells carries on here. Glue it on, cell by cell.
+            for j, value in enumerate(row):
+                if cells[j]:
+                    before = last.cells.get(j)
+                    last.cells[j] = value if not plain(before) else f"{before} {value}"
+                    last.clean[j] = plain(last.cells[j])
+            last.rows.append(i + 1)
+            return
+        self.entries.append(Record(dict(enumerate(row)), dict(enumerate(cells)), [i + 1], self.heading,
+                                   self.heading_due))
+
+    def records(self) -> list[Record]:
+        """The records, group cells filled down within each section."""
+        out: list[Record] = []
+        carried: dict[str, tuple] = {}
+        for record in self.entries:
+            if record is None:
+                carried = {}   # a new section starts its own groups
+                continue
+            for name, col in self.fill_down:
+                if record.clean.get(col):
+                    carried[name] = (record.cells[col], record.clean[col])
+                elif name in carried:
+                    record.cells[col], record.clean[col] = carried[name]
+            out.append(record)
+        return out
