@@ -206,3 +206,14 @@ def write_workbook(path: Path, build: Callable) -> Path:
         build(wb)
         wb.close()
     return Path(path)
+
+
+def row_height(texts: list[tuple[str, float]], line: float = 15.0) -> float:
+    """Points needed to show wrapped text in full. LibreOffice keeps the default height of a
+    row written without one, cutting text off, so the height is written explicitly."""
+    lines = 1
+    for text, width in texts:
+        per_line = max(int(width * 1.15) - 1, 1)   # about 1.15 characters of Calibri 11 a unit
+        needed = sum(max(1, -(-len(part) // per_line)) for part in str(text).split("\n"))
+        lines = max(lines, needed)
+    return min(lines * line + 3, 409)              # Excel's largest row height

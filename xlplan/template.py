@@ -16,6 +16,7 @@ from .config import Config
 from .files import atomic_path
 from .formatting import DATE_MAX, DATE_MIN, SPARE_ROWS, Layout, checks, rules
 from .leads import Directory
+from .sheets import row_height
 
 TITLE_ROW = 0             # 0-based rows, as xlsxwriter counts
 HEADER_ROW = 1
@@ -263,16 +264,3 @@ def _extra_headers(names: list[str], config: Config) -> dict[str, str]:
 
     taken = {header_key(a) for c in config.columns.values() for a in c.aliases}
     return {n: f"{n} (original)" if header_key(n) in taken else n for n in names}
-
-
-def row_height(texts: list[tuple[str, float]], line: float = 15.0) -> float:
-    """Points needed to show wrapped text in full. LibreOffice keeps the default height of a
-    row written without one, cutting text off, so the height is written explicitly."""
-    lines = 1
-    for text, width in texts:
-        per_line = max(int(width * 1.15) - 1, 1)   # about 1.15 characters of Calibri 11 a unit
-        needed = sum(max(1, -(-len(part) // per_line)) for part in str(text).split("\n"))
-        lines = max(lines, needed)
-    return min(lines * line + 3, 409)              # Excel's largest row height
-
-

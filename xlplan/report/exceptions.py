@@ -6,7 +6,7 @@ import datetime as dt
 
 from ..config import Config
 from ..exception_list import ExceptionGroup, ExceptionReport
-from ..template import row_height
+from ..sheets import row_height
 
 
 def exceptions_text(report: ExceptionReport) -> str:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 
 from ..config import Config
+from ..sheets import row_height
 from ..summary import Summary
-from ..template import row_height
 
 UPDATE_LINES = (("updated", "Updated this week"), ("not_updated", "Open, not updated this week"),
                 ("not_updated_2_weeks_or_more", "of which no update for 2 weeks or more"))

@@ -10,10 +10,9 @@ from ..report.changes import add_changes_sheet
 from ..report.exceptions import add_exceptions_sheet
 from ..report.findings import add_findings_sheet
 from ..report.summary import add_summary_sheet
-from ..sheets import Formats
+from ..sheets import Formats, row_height
 from ..status import WeekStatus
 from ..summary import Summary
-from ..template import row_height
 from .chase import add_chase_sheets
 
 
