@@ -117,7 +117,7 @@ def test_word_tables_read_from_their_xml_as_python_docx_reads_its_cells(tmp_path
     from docx.oxml.ns import qn
     from docx.table import Table
 
-    from xlplan.source import docx_grid
+    from xlplan.read.docx import docx_grid
 
     def element(tag, parent, **attributes):
         child = OxmlElement(tag)

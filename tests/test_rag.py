@@ -6,7 +6,7 @@ import pytest
 from conftest import SAYS_DONE
 
 from xlplan.rag import done_word
-from xlplan.source import apply_tint
+from xlplan.read.colours import apply_tint
 
 
 @pytest.mark.parametrize("text, label", [

@@ -8,7 +8,7 @@ from conftest import PROJECT, everything_workbook, seed_000_workbook, write_rows
 from openpyxl.styles.colors import Color
 
 from xlplan.plan import read_plan
-from xlplan.source import CalamineBook, OpenpyxlBook, open_book
+from xlplan.read.xlsx import CalamineBook, OpenpyxlBook, open_book
 
 HEADER = ["Ref", "Action", "Lead", "Due", "RAG", "Progress"]
 

@@ -34,7 +34,8 @@ from .formatting import (
     rules,
 )
 from .plan import read_plan
-from .source import check_xlsx, sheet_parts
+from .read.guard import check_xlsx
+from .read.xlsx import sheet_parts
 
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 # The order of a worksheet's children (ECMA-376 CT_Worksheet); Excel refuses others.

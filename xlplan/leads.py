@@ -74,7 +74,9 @@ def directory_from_rows(rows: list[list], source: str) -> Directory:
 
 
 def load_leads_file(path: Path, config) -> Directory:
-    from .source import TEXT_SUFFIXES, open_book, text_grid
+    from .read.delimited import text_grid
+    from .read.guard import TEXT_SUFFIXES
+    from .read.xlsx import open_book
 
     if path.suffix.lower() in TEXT_SUFFIXES:
         return directory_from_rows(text_grid(path).rows, str(path))

@@ -15,9 +15,13 @@ from .dates import date_in_title
 from .errors import WorkbookError
 from .leads import Directory, directory_from_rows, load_leads_file
 from .read.actions import ActionBuilder
+from .read.delimited import text_grid
+from .read.docx import docx_grid
+from .read.grid import Grid
+from .read.guard import DOCX_SUFFIXES, TEXT_SUFFIXES
 from .read.header import find_header, map_columns, rows_searched
 from .read.rows import RowReader, Skipped
-from .source import DOCX_SUFFIXES, TEXT_SUFFIXES, Grid, docx_grid, open_book, text_grid
+from .read.xlsx import open_book
 from .text import one_line
 
 _SUPPORT_SHEETS = {"guide", "lists", "leads", "import report", "read me", "readme", "key"}

@@ -20,7 +20,7 @@ from pathlib import Path
 from .config import Config
 from .errors import ConfigError, WorkbookBusy
 from .files import atomic_path, sweep_temporary, umask, write_text
-from .source import check_xlsx
+from .read.guard import check_xlsx
 
 _NAME = re.compile(r"^(?P<stem>.+)\.(?P<date>\d{4}-\d{2}-\d{2})(?:\.(?P<n>\d+))?\.xlsx$")
 

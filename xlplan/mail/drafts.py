@@ -1,4 +1,7 @@
-"""mail.drafts: moved from chase (docstring to write)."""
+"""Chase drafts: one .eml per lead (plain text and an HTML table, `X-Unsent: 1` so Outlook
+opens it as a draft) holding only that lead's actions, from the business manager's
+template; the reply-by date on a working day; drafts written again for the same date only
+when their content changed, and the record (`.drafts.json`) of which files xlplan wrote."""
 
 from __future__ import annotations
 

@@ -1,4 +1,6 @@
-"""mail.send: moved from chase (docstring to write)."""
+"""Delivering the chase drafts over SMTP, and the sent log that makes sure no lead gets the
+same chase twice, however often the command runs. Each message's outcome is a Delivery;
+one that could not go does not stop the others."""
 
 from __future__ import annotations
 

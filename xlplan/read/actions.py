@@ -10,8 +10,8 @@ from ..action import Action, parse_ref
 from ..config import Config
 from ..dates import Due, read_due
 from ..rag import RagReading
-from ..source import Grid
 from ..text import column_letter
+from .grid import Grid
 from .rows import Record
 
 

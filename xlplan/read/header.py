@@ -9,8 +9,9 @@ import re
 from ..action import REF
 from ..config import Config
 from ..errors import WorkbookError
-from ..source import DOCX_SUFFIXES, TEXT_SUFFIXES, Grid
 from ..text import column_letter, header_key, one_line
+from .grid import Grid
+from .guard import DOCX_SUFFIXES, TEXT_SUFFIXES
 
 
 def is_fragment(text: str) -> bool:

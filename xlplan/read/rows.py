@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from ..action import REF
 from ..config import Config
 from ..dates import Due, read_due_text
-from ..source import Grid
 from ..text import column_letter, header_key, one_line, plain, plain_row
+from .grid import Grid
 from .header import is_fragment
 
 

@@ -1,4 +1,5 @@
-"""report.changes: moved from changes (docstring to write)."""
+"""What changed between two versions, for a terminal and as the Changes sheet: grouped by
+lead, ratings in their colours, the direction in words with an arrow."""
 
 from __future__ import annotations
 

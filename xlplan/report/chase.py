@@ -1,4 +1,5 @@
-"""report.chase: moved from chase (docstring to write)."""
+"""The chase list for a terminal, and as the Chase and Mail merge sheets (every row to chase,
+with mail-merge columns; one row per lead, with why any lead could not be emailed)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""report.exceptions: moved from exception_list (docstring to write)."""
+"""The exception report for a terminal and as a printable sheet, grouped by the month the
+actions are due, with what the board is told and overdue actions marked."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""report.findings: moved from findings (docstring to write)."""
+"""The findings of `validate`, for a terminal (grouped by lead, with the row to go to) and as
+a printable Findings sheet."""
 
 from __future__ import annotations
 

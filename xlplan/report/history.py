@@ -1,4 +1,5 @@
-"""report.history: moved from status (docstring to write)."""
+"""`xlplan history` for a terminal: each action week by week, as the board was told, and what
+the board is told now."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""report.imports: moved from importer (docstring to write)."""
+"""The import report of `xlplan import` for a terminal: actions, rows without a rating, rows
+glued after a page break, lead cells split, lines skipped and why, cells not read."""
 
 from __future__ import annotations
 

@@ -1,4 +1,7 @@
-"""report.summary: moved from summary (docstring to write)."""
+"""The summary for a terminal and as the Summary sheet: the board's counts beside the counts
+as rated (with a chart), the week's updates, the actions reported as No data with their
+last ratings, by theme and by lead, movement, and the trend with its chart. Counts are
+values, never formulas (LibreOffice does not recalculate on load)."""
 
 from __future__ import annotations
 

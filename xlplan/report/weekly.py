@@ -1,4 +1,6 @@
-"""report.weekly: moved from weekly (docstring to write)."""
+"""The weekly report workbook: its sheets in order (Summary, Exceptions, Changes, Chase, Mail
+merge, Findings, Trend), and the Trend sheet (each action week by week, as the board was
+told)."""
 
 from __future__ import annotations
 
