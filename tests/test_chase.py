@@ -478,9 +478,9 @@ def test_a_subject_with_a_dash_reads_back_exactly(tmp_path, capsys):
 
 
 def test_a_run_stopped_half_way_still_knows_which_drafts_it_wrote(tmp_path, capsys, monkeypatch):
-    import xlplan.files
+    import xlplan.run.files
 
-    real, calls = xlplan.files.write_text, []
+    real, calls = xlplan.run.files.write_text, []
 
     def write_text(path, text):
         calls.append(path.name)
@@ -488,10 +488,10 @@ def test_a_run_stopped_half_way_still_knows_which_drafts_it_wrote(tmp_path, caps
             raise OSError(28, "No space left on device")
         real(path, text)
 
-    monkeypatch.setattr(xlplan.files, "write_text", write_text)
+    monkeypatch.setattr(xlplan.run.files, "write_text", write_text)
     assert main(["chase", str(plan_file(tmp_path)), "--as-of", "2009-05-31", "--outbox", str(tmp_path / "out")]) == 2
     capsys.readouterr()
-    monkeypatch.setattr(xlplan.files, "write_text", real)
+    monkeypatch.setattr(xlplan.run.files, "write_text", real)
     folder = tmp_path / "out" / "2009-05-31"
     assert calls[:2] == [DRAFTS_MANIFEST, "DCS.eml"] and [p.name for p in folder.glob("*.eml")] == ["DCS.eml"]
     assert sorted(json.loads((folder / DRAFTS_MANIFEST).read_text())["drafts"]) == [

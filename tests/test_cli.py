@@ -223,7 +223,7 @@ def test_a_bug_is_exit_70_in_one_sentence(capsys, monkeypatch):
     def broken(plan):
         raise ZeroDivisionError("division by zero")
 
-    monkeypatch.setattr("xlplan.export.to_json", broken)
+    monkeypatch.setattr("xlplan.report.export.to_json", broken)
     code, out, err = run(capsys, "export", str(SEED_000))
     assert code == 70 and out == ""
     assert err == ("xlplan: could not finish (ZeroDivisionError: division by zero); run again with "

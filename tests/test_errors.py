@@ -47,7 +47,7 @@ def fail_writes(monkeypatch, error=errno.ENOSPC):
     def mkstemp(*args, **kwargs):
         raise OSError(error, os.strerror(error), kwargs.get("dir", ""))
 
-    monkeypatch.setattr("xlplan.files.tempfile.mkstemp", mkstemp)
+    monkeypatch.setattr("xlplan.run.files.tempfile.mkstemp", mkstemp)
 
 
 def one_sentence(capsys, args: list[str], code: int) -> str:
@@ -93,7 +93,7 @@ def test_a_workbook_open_in_a_spreadsheet_program(project, capsys):
 
 
 def test_another_run_holding_the_lock(project, capsys):
-    from xlplan.scheduler import run_lock
+    from xlplan.run.scheduler import run_lock
 
     with run_lock(load_config(project / "config" / "xlplan.toml")):
         err = one_sentence(capsys, ["weekly", "--as-of", AS_OF], 2)
@@ -205,6 +205,6 @@ def test_weekly_knows_a_busy_workbook_by_its_class_not_its_words(project, capsys
     def format_plan(*args, **kwargs):
         raise error
 
-    monkeypatch.setattr("xlplan.format.format_plan", format_plan)
+    monkeypatch.setattr("xlplan.workbook.reformat.format_plan", format_plan)
     assert main(["weekly", "--as-of", AS_OF]) == code
     assert line in capsys.readouterr().out

@@ -16,11 +16,11 @@ from pathlib import Path
 import pytest
 from conftest import PROJECT, SHIPPED_HISTORY, write_rows
 
-import xlplan.files
+import xlplan.run.files
 from xlplan.cli import main
 from xlplan.config import load_config
 from xlplan.plan import read_plan
-from xlplan.snapshot import snapshots, take_snapshot
+from xlplan.workbook.snapshot import snapshots, take_snapshot
 
 AS_OF = "2026-11-23"
 
@@ -43,8 +43,8 @@ def test_snapshot_waits_out_a_save_in_progress(project, monkeypatch):
         elif len(steps) == 2:
             plan.write_bytes(whole)                                      # step 3: saved
 
-    monkeypatch.setattr("xlplan.snapshot.time.sleep", sleep)
-    monkeypatch.setattr("xlplan.snapshot.check_xlsx", lambda *a, **k: None)  # the file moves under it
+    monkeypatch.setattr("xlplan.workbook.snapshot.time.sleep", sleep)
+    monkeypatch.setattr("xlplan.workbook.snapshot.check_xlsx", lambda *a, **k: None)  # the file moves under it
     result = take_snapshot(config, as_of=dt.date(2026, 11, 23))
     assert result.stored and result.snapshot.path.read_bytes() == whole
     assert steps == [0.5, 1.0]                                           # backing off
@@ -53,8 +53,8 @@ def test_snapshot_waits_out_a_save_in_progress(project, monkeypatch):
 def test_snapshot_gives_up_with_a_clear_message_and_stores_nothing(project, monkeypatch, capsys):
     plan = project / "workbooks" / "plan.xlsx"
     data = plan.read_bytes()
-    monkeypatch.setattr("xlplan.snapshot.time.sleep", lambda s: None)
-    monkeypatch.setattr("xlplan.snapshot.check_xlsx", lambda *a, **k: None)
+    monkeypatch.setattr("xlplan.workbook.snapshot.time.sleep", lambda s: None)
+    monkeypatch.setattr("xlplan.workbook.snapshot.check_xlsx", lambda *a, **k: None)
     plan.write_bytes(data[: len(data) // 2])                             # stays half-saved
     assert main(["snapshot", "--as-of", AS_OF]) == 2
     err = capsys.readouterr().err
@@ -103,7 +103,7 @@ def test_a_stale_lock_is_warned_about_and_passed(project, capsys):
 
 # -- a full disk or a read-only folder at each write ------------------------------------------------
 
-_MKSTEMP = xlplan.files.tempfile.mkstemp
+_MKSTEMP = xlplan.run.files.tempfile.mkstemp
 
 
 class FailingWrites:
@@ -121,7 +121,7 @@ class FailingWrites:
                 raise OSError(self.error, os.strerror(self.error), kwargs.get("dir", ""))
             return real(*args, **kwargs)
 
-        monkeypatch.setattr(xlplan.files.tempfile, "mkstemp", mkstemp)
+        monkeypatch.setattr(xlplan.run.files.tempfile, "mkstemp", mkstemp)
 
 
 WRITERS = {
@@ -227,7 +227,7 @@ def test_a_slow_server_times_out_and_says_so(tmp_path, capsys, smtp_server):
 KILL_AT_EACH_STEP = r"""
 import json, os, shutil, signal, sys, tempfile
 from pathlib import Path
-import xlplan.scheduler, xlplan.weekly              # imported once, not in every child
+import xlplan.run.scheduler, xlplan.run.weekly              # imported once, not in every child
 from xlplan.cli import main
 
 base, root, killed_day, next_day = Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3], sys.argv[4]

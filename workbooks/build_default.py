@@ -26,7 +26,7 @@ from openpyxl.styles.colors import Color
 from xlplan.config import load_config
 from xlplan.leads import Directory, Lead
 from xlplan.plan import read_plan
-from xlplan.template import HEADER_ROW, write_plan_workbook
+from xlplan.workbook.create import HEADER_ROW, write_plan_workbook
 
 FIRST_DATA_ROW = HEADER_ROW + 2   # 1-based: the row under the header
 

@@ -54,7 +54,7 @@ class Comparison:
 
     def to_frame(self):
         """The changes as a pandas DataFrame: ref, change, old, new, direction, lead, row."""
-        from .frames import frame
+        from .report.frames import frame
 
         return frame([{**c.to_dict(), "direction": c.direction} for c in self.changes],
                      columns=("ref", "change", "old", "new", "direction", "lead", "row"))

@@ -99,7 +99,7 @@ def init(plan, source, title, plan_date, sheet, force, config_path, as_json):
     fed from the Leads sheet, date checks on Due and Updated, live RAG colours, overdue and
     missing-progress highlighting, print set-up, and a Guide sheet with the RAG key.
     """
-    from .template import new_plan
+    from .workbook.create import new_plan
 
     result = new_plan(plan, _config(config_path), source=source, sheet=sheet, plan_date=plan_date, title=title,
                       force=force)
@@ -137,9 +137,9 @@ def export(plan, fmt, output, sheet, plan_date, config_path, as_of, as_json):
     Use it to check how xlplan understands a plan, or to feed other tools. PLAN may be the
     shared workbook, another .xlsx, a CSV, or tab-separated text copied out of Word.
     """
-    from . import export as render
-    from .files import write_text
     from .plan import read_plan
+    from .report import export as render
+    from .run.files import write_text
 
     config = _config(config_path)
     read = read_plan(plan, config, sheet=sheet, plan_date=plan_date)
@@ -173,7 +173,7 @@ def import_(source, output, plan_date, sheet, title, force, config_path, as_json
     workbook is the one 'init' makes, plus an Import report sheet; the same report is printed.
     No rating is ever invented: an action with no rating is left empty.
     """
-    from .template import new_plan
+    from .workbook.create import new_plan
 
     result = new_plan(output, _config(config_path), source=source, sheet=sheet, plan_date=plan_date, title=title,
                       force=force)
@@ -206,7 +206,7 @@ def validate(plan, leads, output, sheet, plan_date, config_path, as_of, as_json)
     from .findings import validate_plan
     from .plan import read_plan
     from .report.findings import add_findings_sheet, findings_text
-    from .sheets import write_workbook
+    from .report.look import write_workbook
 
     config = _config(config_path)
     read = read_plan(plan, config, sheet=sheet, plan_date=plan_date, leads_file=leads)
@@ -233,7 +233,7 @@ def format_(plan, copy_to, sheet, config_path, as_json):
     comments, images, charts, names, macros) byte for byte; checks every cell value of the
     result against the original before replacing it. Running it twice changes nothing.
     """
-    from .format import format_plan
+    from .workbook.reformat import format_plan
 
     config = _config(config_path)
     result = format_plan(plan, config, copy_to=copy_to, sheet=sheet)
@@ -268,7 +268,7 @@ def compare(old, new, output, config_path, as_of, as_json):
     from .changes import compare as compare_plans
     from .plan import read_plan
     from .report.changes import add_changes_sheet, comparison_text
-    from .sheets import write_workbook
+    from .report.look import write_workbook
 
     config = _config(config_path)
     result = compare_plans(read_plan(old, config), read_plan(new, config), config, as_of=as_of)
@@ -284,7 +284,7 @@ def snapshot(plan, config_path, as_of, as_json):
     """Copy the shared workbook (PLAN, default [workbook] path) into the history folder, named
     by the as-of date. Safe while a lead has it open: the workbook is only read. A copy
     identical to the latest snapshot is not stored twice; stored snapshots are read-only."""
-    from .snapshot import snapshot_job
+    from .workbook.snapshot import snapshot_job
 
     result = snapshot_job(_config(config_path), workbook=plan, as_of=as_of)
     if as_json:
@@ -371,7 +371,7 @@ def chase(plan, previous, leads, output, outbox, send, smtp, sender, history_dir
     """
     from .chase import chase_plan
     from .report.chase import add_chase_sheets, chase_text
-    from .sheets import write_workbook
+    from .report.look import write_workbook
 
     config = _config(config_path)
     result = chase_plan(plan, config, as_of=as_of, previous=previous, leads=leads, history=history_dir,
@@ -396,8 +396,8 @@ def summary(plan, previous, output, history_dir, config_path, as_of, as_json):
     week by week (from the snapshots), and a paragraph to paste into a board or scrutiny
     report: "Of the 28 actions, 9 are marked green, as completed; ..."."""
     from .report.exceptions import add_exceptions_sheet
+    from .report.look import write_workbook
     from .report.summary import add_summary_sheet, summary_text
-    from .sheets import write_workbook
     from .summary import summarise_plan
 
     config = _config(config_path)
@@ -420,7 +420,7 @@ def exceptions(plan, output, history_dir, config_path, as_of, as_json):
     is due, overdue ones marked, with days since the last update where snapshots exist."""
     from .exception_list import report_exceptions
     from .report.exceptions import add_exceptions_sheet, exceptions_text
-    from .sheets import write_workbook
+    from .report.look import write_workbook
 
     config = _config(config_path)
     result = report_exceptions(plan, config, as_of=as_of, history=history_dir)
@@ -442,7 +442,7 @@ def weekly(config_path, as_of, as_json):
     that fails half-way leaves no half-written report. Progress goes to the terminal and to
     logs/xlplan.log. Exit 1 when part of the work could not finish (for example sending).
     """
-    from .weekly import weekly_job
+    from .run.weekly import weekly_job
 
     tty = sys.stderr.isatty() and not as_json
 
@@ -477,7 +477,7 @@ def schedule(once, config_path):
     second 'xlplan schedule' on the same config is refused; a run missed while the machine
     was off is caught up once at start.
     """
-    from .weekly import weekly_scheduler
+    from .run.weekly import weekly_scheduler
 
     config = _config(config_path)
     scheduler = weekly_scheduler(config, done=lambda result: click.echo(result.last_line(Path.cwd())))

@@ -54,7 +54,7 @@ class Validation:
 
     def to_frame(self):
         """The findings as a pandas DataFrame: ref, row, field, rule, severity, message, lead."""
-        from .frames import frame
+        from .report.frames import frame
 
         return frame([f.to_dict() for f in self.findings],
                      columns=("ref", "row", "field", "rule", "severity", "message", "lead"))

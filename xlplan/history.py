@@ -17,7 +17,7 @@ from pathlib import Path
 from . import __version__
 from .config import Config
 from .plan import read_plan
-from .snapshot import Snapshot
+from .workbook.snapshot import Snapshot
 
 CACHE = ".cache"
 

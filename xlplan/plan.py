@@ -48,7 +48,7 @@ class Plan:
         """The actions as a pandas DataFrame, one row an action, the export's columns (dates
         as datetime64, no rating as None). For notebooks and Power BI; pandas is imported
         here only, so no command pays for it."""
-        from .frames import frame
+        from .report.frames import frame
 
         return frame([a.to_dict() for a in self.actions], dates=("due", "updated", "rag_date"))
 

@@ -26,7 +26,7 @@ from .dates import as_day
 from .errors import InputError
 from .history import Entry, Version, entries, load_version
 from .plan import Plan
-from .snapshot import snapshot_stem, snapshots, weeks
+from .workbook.snapshot import snapshot_stem, snapshots, weeks
 
 NO_DATA = "No data"
 
@@ -192,13 +192,13 @@ class WeekStatus:
 
     def to_frame(self):
         """Each action's week as a pandas DataFrame (the fields of ActionStatus.to_dict)."""
-        from .frames import frame
+        from .report.frames import frame
 
         return frame([s.to_dict() for s in self.actions], dates=("last_rated", "last_update"))
 
     def trend_frame(self):
         """What the board was told week by week: one row a week, one column a rating."""
-        from .frames import frame
+        from .report.frames import frame
 
         return frame([{"week": d.isoformat(), **counts} for d, counts in self.trend],
                      columns=("week", *self.labels), dates=("week",))

@@ -43,7 +43,7 @@ class Summary:
 
     def trend_frame(self):
         """The trend as a pandas DataFrame: one row a weekly run, one column a rating."""
-        from .frames import frame
+        from .report.frames import frame
 
         return frame([{"week": d.isoformat(), **counts} for d, counts in self.trend],
                      columns=("week", *self.labels), dates=("week",))

@@ -16,7 +16,7 @@ from openpyxl import load_workbook
 
 from xlplan.config import load_config
 from xlplan.plan import read_plan
-from xlplan.template import write_plan_workbook
+from xlplan.workbook.create import write_plan_workbook
 
 if libreoffice.soffice() is None:
     if os.environ.get("XLPLAN_REQUIRE_LIBREOFFICE"):
@@ -136,7 +136,7 @@ def test_formatted_workbook_opens_renders_and_saves_back(tmp_path):
     the new colours and saves back with the values and the manager's own content intact."""
     from conftest import everything_workbook
 
-    from xlplan.format import format_plan
+    from xlplan.workbook.reformat import format_plan
 
     config = load_config(search_from=tmp_path)
     path = everything_workbook(tmp_path / "plan.xlsx", tmp_path)
@@ -234,7 +234,7 @@ def _values(path):
 def _weekly_report(folder):
     import shutil
 
-    from xlplan.weekly import run_weekly
+    from xlplan.run.weekly import run_weekly
 
     shutil.copytree(PROJECT / "config", folder / "config")
     shutil.copytree(PROJECT / "workbooks", folder / "workbooks", ignore=lambda d, names: [
@@ -264,7 +264,7 @@ def _made_by(kind, folder):
     if kind == "format":
         from conftest import everything_workbook
 
-        from xlplan.format import format_plan
+        from xlplan.workbook.reformat import format_plan
 
         path = everything_workbook(folder / "format.xlsx", folder)
         format_plan(path, load_config(search_from=folder))

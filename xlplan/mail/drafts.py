@@ -272,7 +272,7 @@ def write_drafts(chase: ChaseList, config: Config, outbox: Path, sender: str = "
     file xlplan did not write is never replaced or removed.
 
     Returns the draft of each lead who has one (lead -> file), those left as they were too."""
-    from ..files import write_text
+    from ..run.files import write_text
 
     if sender:
         check_sender(sender, config)
@@ -336,7 +336,7 @@ def _read_manifest(path: Path) -> dict[str, dict]:
 
 
 def _write_manifest(path: Path, chase: ChaseList, drafts: dict[str, dict]) -> None:
-    from ..files import write_text
+    from ..run.files import write_text
 
     text = json.dumps({"as_of": chase.as_of.isoformat(), "drafts": dict(sorted(drafts.items()))},
                       indent=1, ensure_ascii=False) + "\n"

@@ -41,7 +41,7 @@ def _describe(ch: Change) -> str:
 def add_changes_sheet(wb, result: Comparison, config: Config, name: str = "Changes") -> None:
     """The changes as a sheet a business manager reads at a glance: grouped by lead, old and
     new ratings in their colours, the direction in words with an arrow."""
-    from ..sheets import Formats
+    from .look import Formats
 
     f = Formats(wb, config)
     ws = wb.add_worksheet(name)

@@ -63,7 +63,7 @@ def chase_text(chase: ChaseList, drafts: dict[str, Path] | None = None, sent: di
 
 def add_chase_sheets(wb, chase: ChaseList, config: Config, name: str = "Chase") -> None:
     """Every row to chase, sorted by lead, with mail-merge columns; and one row per lead."""
-    from ..sheets import Formats
+    from .look import Formats
 
     f = Formats(wb, config)
     include_progress = config.chase.include_progress

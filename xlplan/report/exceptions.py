@@ -7,7 +7,7 @@ import datetime as dt
 
 from ..config import Config
 from ..exception_list import ExceptionGroup, ExceptionReport
-from ..sheets import row_height
+from .look import row_height
 
 
 def exceptions_text(report: ExceptionReport) -> str:
@@ -24,7 +24,7 @@ def exceptions_text(report: ExceptionReport) -> str:
 
 def add_exceptions_sheet(wb, groups: list[ExceptionGroup], config: Config, as_of: dt.date,
                          name: str = "Exceptions") -> None:
-    from ..sheets import Formats
+    from .look import Formats
 
     f = Formats(wb, config)
     ws = wb.add_worksheet(name)

@@ -30,7 +30,7 @@ def findings_text(result: Validation) -> str:
 
 def add_findings_sheet(wb, result: Validation, config: Config, name: str = "Findings") -> None:
     """The findings as one formatted, printable sheet, grouped by lead."""
-    from ..sheets import Formats
+    from .look import Formats
 
     f = Formats(wb, config)
     ws = wb.add_worksheet(name)

@@ -8,8 +8,8 @@ from __future__ import annotations
 import datetime as dt
 
 from ..config import Config
-from ..sheets import row_height
 from ..summary import Summary
+from .look import row_height
 
 UPDATE_LINES = (("updated", "Updated this week"), ("not_updated", "Open, not updated this week"),
                 ("not_updated_2_weeks_or_more", "of which no update for 2 weeks or more"))
@@ -49,7 +49,7 @@ def add_summary_sheet(wb, summary: Summary, config: Config, name: str = "Summary
     their colours: the board's counts beside the counts as rated by the leads, with a chart;
     the week's updates; the actions reported as No data with their last ratings; the tables
     by theme and by lead; movement; and the trend with its chart."""
-    from ..sheets import Formats
+    from .look import Formats
 
     f = Formats(wb, config)
     ws = wb.add_worksheet(name)

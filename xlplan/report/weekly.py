@@ -8,14 +8,14 @@ from ..changes import Comparison
 from ..chase import ChaseList
 from ..config import Config
 from ..findings import Validation
-from ..report.changes import add_changes_sheet
-from ..report.exceptions import add_exceptions_sheet
-from ..report.findings import add_findings_sheet
-from ..report.summary import add_summary_sheet
-from ..sheets import Formats, row_height
 from ..status import WeekStatus
 from ..summary import Summary
+from .changes import add_changes_sheet
 from .chase import add_chase_sheets
+from .exceptions import add_exceptions_sheet
+from .findings import add_findings_sheet
+from .look import Formats, row_height
+from .summary import add_summary_sheet
 
 
 def _report(wb, config: Config, summary: Summary, groups, comparison: Comparison | None, chase: ChaseList,

@@ -4,7 +4,7 @@ import time
 import pytest
 
 from xlplan.errors import WorkbookError
-from xlplan.parallel import can_fork, start
+from xlplan.run.parallel import can_fork, start
 
 needs_fork = pytest.mark.skipif(not can_fork(), reason="the system cannot fork")
 

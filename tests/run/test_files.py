@@ -6,10 +6,11 @@ import stat
 from pathlib import Path
 
 import pytest
+from conftest import other_group
 
-from xlplan import files
 from xlplan.cli import main
-from xlplan.files import (
+from xlplan.run import files
+from xlplan.run.files import (
     atomic_path,
     make_temp_folder,
     sweep_run_folders,
@@ -31,14 +32,6 @@ def set_umask():
 
 def mode(path: Path) -> int:
     return stat.S_IMODE(path.stat().st_mode)
-
-
-def other_group(path: Path) -> int | None:
-    """A group `path` is not in and that this user may give it (root: any), or None."""
-    gid = path.stat().st_gid
-    if os.geteuid() == 0:
-        return 4242 if gid != 4242 else 4243
-    return next((g for g in os.getgroups() if g != gid), None)
 
 
 # -- the permissions of what xlplan writes ----------------------------------------------------

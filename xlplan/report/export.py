@@ -6,7 +6,7 @@ import csv
 import io
 import json
 
-from .plan import Plan
+from ..plan import Plan
 
 FIELDS = ("row", "ref", "action", "lead", "due", "due_text", "rag", "progress", "group")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")

@@ -4,7 +4,7 @@ import openpyxl
 import pytest
 
 from xlplan.config import load_config
-from xlplan.sheets import MAX_TEXT, Formats, ReportSheet, write_workbook
+from xlplan.report.look import MAX_TEXT, Formats, ReportSheet, write_workbook
 
 
 @pytest.fixture

@@ -10,9 +10,9 @@ from conftest import write_rows
 from xlplan.cli import main
 from xlplan.config import load_config
 from xlplan.history import load_version
-from xlplan.snapshot import snapshots, take_snapshot
-from xlplan.snapshot import weeks as snapshot_weeks
 from xlplan.status import history_of
+from xlplan.workbook.snapshot import snapshots, take_snapshot
+from xlplan.workbook.snapshot import weeks as snapshot_weeks
 
 HEADER = ["Ref", "Action", "Lead", "Due", "RAG", "Progress", "Updated"]
 
@@ -150,7 +150,7 @@ def test_history_command(project, capsys):
 
 def test_no_snapshot_beside_a_weekly_run(project, capsys):
     """A snapshot taken by hand while the weekly run is going is refused, not interleaved."""
-    from xlplan.scheduler import run_lock
+    from xlplan.run.scheduler import run_lock
 
     save(project, ROWS)
     config = load_config(project / "config" / "xlplan.toml")

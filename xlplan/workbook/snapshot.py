@@ -17,10 +17,10 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from .config import Config
-from .errors import ConfigError, WorkbookBusy
-from .files import atomic_path, sweep_temporary, umask, write_text
-from .read.guard import check_xlsx
+from ..config import Config
+from ..errors import ConfigError, WorkbookBusy
+from ..read.guard import check_xlsx
+from ..run.files import atomic_path, sweep_temporary, umask, write_text
 
 _NAME = re.compile(r"^(?P<stem>.+)\.(?P<date>\d{4}-\d{2}-\d{2})(?:\.(?P<n>\d+))?\.xlsx$")
 
@@ -173,7 +173,7 @@ def take_snapshot(config: Config, *, workbook: Path | None = None, as_of: dt.dat
 def snapshot_job(config: Config, *, workbook: Path | None = None, as_of: dt.date | None = None) -> SnapshotResult:
     """`xlplan snapshot`: a snapshot taken by hand, once it can start (`check_can_start`),
     under the run lock, never beside a weekly run (which sweeps temporary files)."""
-    from .scheduler import run_lock
+    from ..run.scheduler import run_lock
 
     check_can_start(config, workbook)
     with run_lock(config):
@@ -185,7 +185,7 @@ def check_can_start(config: Config, workbook: Path | None = None, *, only_withou
     run lock): the workbook it copies must be there, and with no config file found, the user
     is told that, where xlplan looked, and what to do. `only_without_config`: check only
     that last case (the scheduler, whose workbook may be on a share not there yet)."""
-    from .config import DEFAULT_LOCATION, searched_folders
+    from ..config import DEFAULT_LOCATION, searched_folders
 
     path = Path(workbook) if workbook is not None else config.workbook
     if path.is_file() or (path.exists() and not path.is_dir()):

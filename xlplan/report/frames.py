@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from .errors import XlplanError
+from ..errors import XlplanError
 
 
 def frame(records: list[dict], *, columns: tuple[str, ...] | None = None, dates: tuple[str, ...] = ()):

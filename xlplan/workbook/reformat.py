@@ -19,10 +19,13 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .config import Config
-from .errors import InputError, OutputError
-from .files import atomic_path, keep_access, refuse_if_open
-from .formatting import (
+from ..config import Config
+from ..errors import InputError, OutputError
+from ..plan import read_plan
+from ..read.guard import check_xlsx
+from ..read.xlsx import sheet_parts
+from ..run.files import atomic_path, keep_access, refuse_if_open
+from .rules import (
     DATE_MAX,
     DATE_MIN,
     SPARE_ROWS,
@@ -33,9 +36,6 @@ from .formatting import (
     inline_list,
     rules,
 )
-from .plan import read_plan
-from .read.guard import check_xlsx
-from .read.xlsx import sheet_parts
 
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 # The order of a worksheet's children (ECMA-376 CT_Worksheet); Excel refuses others.

@@ -10,7 +10,7 @@ from openpyxl import load_workbook
 
 from xlplan.cli import main
 from xlplan.plan import read_plan
-from xlplan.template import write_plan_workbook
+from xlplan.workbook.create import write_plan_workbook
 
 FIELDS = ("ref", "action", "lead", "due", "rag", "progress", "group")
 

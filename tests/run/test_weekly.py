@@ -89,7 +89,7 @@ def test_weekly_json(project, capsys):
 
 
 def test_a_run_that_fails_half_way_leaves_nothing_half_written(project, capsys, monkeypatch):
-    import xlplan.weekly as weekly_module
+    import xlplan.run.weekly as weekly_module
 
     def broken(*args, **kwargs):
         raise OSError(28, "No space left on device")
@@ -123,7 +123,7 @@ def test_first_week_has_nothing_to_compare(project, capsys):
 
 
 def test_two_weekly_runs_never_overlap(project, capsys):
-    from xlplan.scheduler import run_lock
+    from xlplan.run.scheduler import run_lock
 
     with run_lock(load_config(project / "config" / "xlplan.toml")):
         code = main(["weekly", "--as-of", AS_OF])
@@ -179,7 +179,7 @@ def _cached(project):
 def test_on_two_cores_the_run_writes_what_it_writes_on_one(project, capsys, monkeypatch):
     import os
 
-    from xlplan import parallel
+    from xlplan.run import parallel
 
     if not parallel.can_fork():
         pytest.skip("the system cannot fork")
@@ -200,7 +200,7 @@ def test_on_two_cores_the_run_writes_what_it_writes_on_one(project, capsys, monk
 
 
 def test_on_two_cores_a_run_that_fails_leaves_nothing_half_written(project, capsys, monkeypatch):
-    import xlplan.weekly as weekly_module
+    import xlplan.run.weekly as weekly_module
 
     def broken(*args, **kwargs):
         raise OSError(28, "No space left on device")

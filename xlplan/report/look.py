@@ -15,8 +15,8 @@ from xlsxwriter import Workbook
 # example (examples/inheritance1.py) imports them: public API, unlike what xlsx_fast.py uses.
 from xlsxwriter.worksheet import Worksheet, convert_cell_args, convert_range_args
 
-from .config import Config
-from .files import atomic_path
+from ..config import Config
+from ..run.files import atomic_path
 
 MAX_TEXT = 32767          # the most characters a cell holds; xlsxwriter cuts longer text there too
 EXCEL_ROWS, EXCEL_COLUMNS = 1_048_576, 16_384

@@ -14,9 +14,9 @@ import pytest
 from xlsxwriter import workbook as xlsxwriter_workbook
 from xlsxwriter.worksheet import Worksheet
 
-from xlplan import xlsx_fast
 from xlplan.cli import main
-from xlplan.sheets import Formats, ReportBook, ReportSheet, write_workbook
+from xlplan.report import xlsx_fast
+from xlplan.report.look import Formats, ReportBook, ReportSheet, write_workbook
 
 AS_OF = "2026-11-23"
 

@@ -11,12 +11,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable
 
-from .action import Action
-from .config import Config
-from .files import atomic_path
-from .formatting import DATE_MAX, DATE_MIN, SPARE_ROWS, Layout, checks, rules
-from .leads import Directory
-from .sheets import row_height
+from ..action import Action
+from ..config import Config
+from ..leads import Directory
+from ..report.look import row_height
+from ..run.files import atomic_path
+from .rules import DATE_MAX, DATE_MIN, SPARE_ROWS, Layout, checks, rules
 
 TITLE_ROW = 0             # 0-based rows, as xlsxwriter counts
 HEADER_ROW = 1
@@ -61,8 +61,8 @@ def new_plan(path: Path, config: Config, *, source: Path | None = None, sheet: s
     """A new shared plan workbook at `path`, empty or filled with the actions read from
     `source` (with an Import report sheet). It must have an .xlsx name, must not be open
     anywhere, and replaces an existing file only with `force`."""
-    from .errors import InputError, OutputError
-    from .files import refuse_if_open
+    from ..errors import InputError, OutputError
+    from ..run.files import refuse_if_open
 
     path = Path(path)
     if path.suffix.lower() != ".xlsx":
@@ -75,7 +75,7 @@ def new_plan(path: Path, config: Config, *, source: Path | None = None, sheet: s
     if source is None:
         write_plan_workbook(path, config, [], title=title or "", plan_date=plan_date)
         return NewPlan(path, None, warnings)
-    from .importer import import_plan
+    from ..importer import import_plan
 
     plan, report = import_plan(source, config, sheet=sheet, plan_date=plan_date)
     write_plan_workbook(path, config, plan.actions, title=title or plan.title, directory=plan.directory,
@@ -87,7 +87,7 @@ def write_plan_workbook(path: Path, config: Config, actions: Iterable[Action] = 
                         title: str = "", directory: Directory | None = None,
                         plan_date: dt.date | None = None, report: list[list[str]] | None = None) -> Path:
     """Write a new shared plan workbook at `path` (atomically) and return the path."""
-    from .sheets import (
+    from ..report.look import (
         ReportBook,  # xlsxwriter's Workbook, keeping every string as text
     )
 
@@ -260,7 +260,7 @@ def _extra_headers(names: list[str], config: Config) -> dict[str, str]:
     """Headers for kept source columns. One that reads as a field's alias ("Reference" in
     seed 001 holds source-document codes, not refs) would be taken for that field when the
     plan is read back, so it gets a suffix."""
-    from .text import header_key
+    from ..text import header_key
 
     taken = {header_key(a) for c in config.columns.values() for a in c.aliases}
     return {n: f"{n} (original)" if header_key(n) in taken else n for n in names}

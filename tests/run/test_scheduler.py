@@ -10,8 +10,8 @@ import pytest
 from xlplan.cli import main
 from xlplan.config import load_config
 from xlplan.errors import XlplanError
-from xlplan.files import held_lock
-from xlplan.scheduler import Scheduler, last_run, latest_slot, record_run, run_lock
+from xlplan.run.files import held_lock
+from xlplan.run.scheduler import Scheduler, last_run, latest_slot, record_run, run_lock
 
 MONDAY_9AM = dt.datetime(2026, 11, 23, 9, 0)
 

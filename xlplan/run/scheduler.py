@@ -14,7 +14,7 @@ import signal
 import time
 from typing import Callable
 
-from .config import Config
+from ..config import Config
 from .files import held_lock, write_text
 
 DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")

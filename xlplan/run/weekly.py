@@ -17,25 +17,25 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from .changes import Comparison, compare
-from .chase import ChaseList, chase_list
-from .chaselog import chased_before
-from .config import Config
-from .errors import OutputError, RunFailed, WorkbookBusy, XlplanError
-from .exception_list import exception_report
+from ..changes import Comparison, compare
+from ..chase import ChaseList, chase_list
+from ..chaselog import chased_before
+from ..config import Config
+from ..errors import OutputError, RunFailed, WorkbookBusy, XlplanError
+from ..exception_list import exception_report
+from ..findings import Validation, validate_plan
+from ..history import Version, load_version, store_version, version_from_plan
+from ..mail.drafts import write_drafts
+from ..mail.send import Delivery, send
+from ..plan import read_plan
+from ..report.look import write_workbook
+from ..report.weekly import _report
+from ..status import WeekStatus, week_status
+from ..summary import Summary, summarise
+from ..workbook.snapshot import check_can_start, latest_before, take_snapshot, weeks
 from .files import make_temp_folder, sweep_run_folders
-from .findings import Validation, validate_plan
-from .history import Version, load_version, store_version, version_from_plan
-from .mail.drafts import write_drafts
-from .mail.send import Delivery, send
 from .parallel import can_fork, start
-from .plan import read_plan
-from .report.weekly import _report
 from .scheduler import Scheduler, open_log, record_run, run_lock, slot
-from .sheets import write_workbook
-from .snapshot import check_can_start, latest_before, take_snapshot, weeks
-from .status import WeekStatus, week_status
-from .summary import Summary, summarise
 
 
 @dataclass
@@ -218,7 +218,7 @@ def run_weekly(config: Config, *, as_of: dt.date | None = None,
         problems += [f"{d.lead}: {d.outcome}" for d in deliveries if d.failed]
     if settings.format:
         progress("re-applying the formatting to the shared workbook")
-        from .format import format_plan
+        from ..workbook.reformat import format_plan
 
         try:
             notes += format_plan(config.workbook, config).notes

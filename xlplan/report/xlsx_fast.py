@@ -35,8 +35,8 @@ from xlsxwriter.format import Format
 from xlsxwriter.sharedstrings import SharedStringTable
 from xlsxwriter.worksheet import Worksheet
 
-from .sheets import ReportBook, ReportSheet, fit_text, looks_rich
-from .text import column_letter
+from ..text import column_letter
+from .look import ReportBook, ReportSheet, fit_text, looks_rich
 
 ENABLED = os.environ.get("XLPLAN_XLSX_FAST", "1") != "0"
 

@@ -7,14 +7,19 @@ import stat
 import zipfile
 
 import pytest
-from conftest import REAL, everything_workbook, seed_000_workbook, write_rows
+from conftest import (
+    REAL,
+    everything_workbook,
+    other_group,
+    seed_000_workbook,
+    write_rows,
+)
 from lxml import etree
 from openpyxl import load_workbook
-from test_files import other_group
 
-from xlplan import format as formatter
 from xlplan.cli import main
 from xlplan.plan import read_plan
+from xlplan.workbook import reformat as formatter
 
 MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 OURS = {"conditionalFormatting", "dataValidations"}

@@ -12,7 +12,7 @@ import stat
 import tempfile
 from pathlib import Path
 
-from .errors import Busy, OutputError, WorkbookBusy, os_error_behind
+from ..errors import Busy, OutputError, WorkbookBusy, os_error_behind
 
 
 def lock_file(path: Path) -> Path | None:

@@ -8,8 +8,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from .config import Config
-from .text import column_letter
+from ..config import Config
+from ..text import column_letter
 
 SPARE_ROWS = 300          # rows below the last action that get the dropdowns and colours
 DATE_MIN, DATE_MAX = dt.date(2000, 1, 1), dt.date(2099, 12, 31)
