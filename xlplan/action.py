@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 from .dates import Due
 from .rag import RagReading
 
+NO_LEAD = "(no lead named)"      # how an action with an empty lead cell is listed and counted
+
 _SPACES = re.compile(r"\s+")
 _LINK = re.compile(r"\blink(?:ed)?\s+to\b", re.IGNORECASE)
 _REF_NUMBER = re.compile(r"\d+(?:\.\d+)*(?:\s*\([a-z]\))?", re.IGNORECASE)

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .action import Action
+from .action import NO_LEAD, Action
 from .config import Config
 from .dates import as_day
 from .errors import ConfigError, DeliveryFailed
@@ -187,8 +187,8 @@ def chase_list(plan: Plan, config: Config | None = None, *, validation: Validati
 
     def add(lead: str, action: Action, reasons: list[str]) -> None:
         for person in people(lead, directory):
-            key = person.casefold() or "(no lead named)"
-            entry = by_lead.setdefault(key, LeadChase(person or "(no lead named)"))
+            key = person.casefold() or NO_LEAD
+            entry = by_lead.setdefault(key, LeadChase(person or NO_LEAD))
             entry.items.append(ChaseItem(action, tuple(reasons)))
 
     for s in status.actions:
@@ -253,7 +253,7 @@ def people(lead: str, directory: Directory | None) -> list[str]:
 def _address(lead: str, directory: Directory | None) -> tuple[str, str]:
     if re.search(r"[\r\n\x00-\x1f\x7f]", lead):
         return "", "refused: the lead's name has a line break or control character (a header trick?)"
-    if lead == "(no lead named)":
+    if lead == NO_LEAD:
         return "", "no lead is named for these actions"
     found = directory.find(lead) if directory else None
     if found is None or not found.email:

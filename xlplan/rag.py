@@ -15,6 +15,8 @@ from .text import words_pattern
 
 # Before a done word, in its clause: the work is not said to be done ("not yet completed",
 # "to be completed", "will have completed", "once completed", "we aim to have it in place").
+NO_DATA = "No data"              # the board's word for an action its lead has given nothing on
+
 _NOT_ASSERTED = re.compile(r"\b(not|never|to be|will|would|should|once|when|until|unless|aim|plan|expect\w*|"
                            r"due to|hope\w*|to have|yet to)\b")
 _CLAUSE = re.compile(r"[.;:\n]")

@@ -26,9 +26,8 @@ from .dates import as_day
 from .errors import InputError
 from .history import Entry, Version, entries, load_version
 from .plan import Plan
+from .rag import NO_DATA
 from .workbook.snapshot import snapshot_stem, snapshots, weeks
-
-NO_DATA = "No data"
 
 # Why the board is told No data.
 NO_RATING = "no rating"

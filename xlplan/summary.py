@@ -10,6 +10,7 @@ import datetime as dt
 from collections import Counter
 from dataclasses import dataclass, field
 
+from .action import NO_LEAD
 from .config import Config
 from .plan import Plan
 from .status import (
@@ -113,7 +114,7 @@ def summarise(plan_or_status: Plan | WeekStatus, config: Config | None = None, *
     for s in status.actions:
         a = s.action
         summary.by_group.setdefault(a.group or "(no theme)", dict.fromkeys(labels, 0))[s.board] += 1
-        summary.by_lead.setdefault(a.lead or "(no lead named)", dict.fromkeys(labels, 0))[s.board] += 1
+        summary.by_lead.setdefault(a.lead or NO_LEAD, dict.fromkeys(labels, 0))[s.board] += 1
     if status.history or previous is not None:
         summary.updates = status.updates
     if previous is not None:

@@ -3,6 +3,7 @@ lead, ratings in their colours, the direction in words with an arrow."""
 
 from __future__ import annotations
 
+from ..action import NO_LEAD
 from ..changes import KINDS, Change, Comparison, _plain
 from ..config import Config
 
@@ -15,7 +16,7 @@ def comparison_text(result: Comparison) -> str:
              f"{c['no-update']} with no update, {c['added']} added, {c['removed']} removed"]
     by_lead: dict[str, list[Change]] = {}
     for change in result.changes:
-        by_lead.setdefault(change.lead or "(no lead named)", []).append(change)
+        by_lead.setdefault(change.lead or NO_LEAD, []).append(change)
     for lead in sorted(by_lead, key=str.casefold):
         lines += ["", lead]
         for ch in by_lead[lead]:

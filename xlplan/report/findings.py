@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ..action import NO_LEAD
 from ..config import Config
 from ..findings import Finding, Validation
 
@@ -17,7 +18,7 @@ def findings_text(result: Validation) -> str:
     lines = [head]
     by_lead: dict[str, list[Finding]] = {}
     for f in result.findings:
-        by_lead.setdefault(f.lead or "(no lead named)", []).append(f)
+        by_lead.setdefault(f.lead or NO_LEAD, []).append(f)
     for lead in sorted(by_lead, key=str.casefold):
         found = by_lead[lead]
         lines += ["", f"{lead}: {len(found)} finding{'s' * (len(found) != 1)}"]
