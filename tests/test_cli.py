@@ -2,6 +2,7 @@
 plain sentence (exit 2, no traceback, nothing written)."""
 
 import json
+import re
 import subprocess
 import sys
 import zipfile
@@ -10,7 +11,7 @@ import pytest
 from conftest import PROJECT, REAL, SEED_000, write_rows
 from openpyxl import Workbook
 
-from xlplan.cli import main
+from xlplan.cli import cli, main
 
 CONTRACT_COMMANDS = ["init", "import", "validate", "format", "compare", "chase", "summary",
                      "export", "weekly", "schedule"]
@@ -23,8 +24,18 @@ def run(capsys, *args):
     return code, out, err
 
 
-@pytest.mark.parametrize("command", CONTRACT_COMMANDS)
-def test_every_contract_command_has_help(capsys, command):
+COMMANDS = sorted(cli.commands)                 # the CLI's own list, not one kept by hand
+README_COMMANDS = re.findall(r"^\| `xlplan (\S+?)[` ]", (PROJECT / "README.md").read_text(encoding="utf-8")
+                             .split("## Commands", 1)[1].split("\n\n", 2)[1], re.MULTILINE)
+
+
+def test_every_command_is_in_the_readme_table_and_the_contract_s_are_all_there():
+    assert set(CONTRACT_COMMANDS) <= set(COMMANDS)
+    assert sorted(README_COMMANDS) == COMMANDS, "the README's command table and the CLI differ"
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_every_command_has_help(capsys, command):
     code, out, _ = run(capsys, command, "--help")
     assert code == 0
     assert f"Usage: xlplan {command}" in out
@@ -35,7 +46,9 @@ def test_every_contract_command_has_help(capsys, command):
 
 def test_top_level_help_and_version(capsys):
     code, out, _ = run(capsys, "--help")
+    listed = dict(re.findall(r"^  (\S+)\s+(.+)$", out.split("\nCommands:\n", 1)[1], re.MULTILINE))
     assert code == 0 and all(c in out for c in CONTRACT_COMMANDS)
+    assert sorted(listed) == COMMANDS and all(len(line) > 20 for line in listed.values()), listed
     code, out, _ = run(capsys, "--version")
     assert code == 0 and "xlplan, version" in out
 

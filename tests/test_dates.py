@@ -31,8 +31,9 @@ PLAN = D(2011, 3, 22)
     ("Oct 12 –", D(2012, 10, 31)),
     ("Immediate", PLAN), ("now", PLAN),                       # the plan date
     ("By end June", D(2011, 6, 30)), ("By end Sept", D(2011, 9, 30)),
-    ("Within 6 months", D(2011, 9, 22)),
+    ("Within 6 months", D(2011, 9, 22)), ("Within six months", D(2011, 9, 22)),
     ("22 March 2011", D(2011, 3, 22)),
+    ("By 2013", D(2013, 12, 31)),                             # a year alone: its end
 ])
 def test_due_forms(value, due):
     assert read_due(value, PLAN).date == due
@@ -41,6 +42,13 @@ def test_due_forms(value, due):
 def test_milestones_are_kept():
     due = read_due("Sept 12 Oct 12 Dec 12", PLAN)
     assert due.milestones == (D(2012, 9, 30), D(2012, 10, 31), D(2012, 12, 31))
+    assert read_due("Sept-Oct 12", PLAN).milestones == (D(2012, 9, 30), D(2012, 10, 31))   # both ends
+
+
+def test_what_else_a_due_cell_says_is_noted_or_reported():
+    assert "immediate start" in read_due("Immediate Dec 12", PLAN).notes
+    assert read_due("By 32.13.12", PLAN).problem == "'32.13.12' is not a real date"
+    assert read_due(12, PLAN).problem == "12 is not a date"
 
 
 @pytest.mark.parametrize("text, due, original", [

@@ -332,8 +332,57 @@ COMMANDS = {
 }
 
 
-def test_there_are_at_least_30_cases():
-    assert len(CASES) >= 30
+def test_the_code_tells_at_least_30_cases_apart(tmp_path, capsys, monkeypatch, million):
+    """Counted from what xlplan does with the cases, not from the length of the list: each
+    refused case gets a sentence of its own (its file name taken out) and each case that reads
+    is read as its check expects, so 30 copies of one case, or refusals that all say the same,
+    do not count as 30."""
+    refusals, readings = set(), []
+    for make, outcome, expect, _ in CASES:
+        folder = tmp_path / make.__name__
+        folder.mkdir()
+        monkeypatch.chdir(folder)
+        path = million if make is a_million_rows else make(folder)
+        code = main(COMMANDS["export"](str(path), str(folder)))
+        err = capsys.readouterr().err
+        if code == 2:
+            refusals.add(err.replace(str(path), "PLAN").replace(str(folder), "FOLDER"))
+        elif code == 0 and expect(json.loads((folder / "out.json").read_text())["actions"]):
+            readings.append(make.__name__)
+    assert len(refusals) + len(readings) >= 30, (sorted(refusals), readings)
+
+
+def _guard_parsers(monkeypatch):
+    """Make every parser that could read a workbook's XML fail if reached, and note which was:
+    the reader xlplan uses (python-calamine), its fallback (openpyxl), the XML parsers xlplan
+    calls itself (defusedxml for the sheet list, styles and theme; lxml for format) and Word's
+    reader. The list is checked after the command, so a parse is caught even where the
+    command turns the failure into a message."""
+    import docx
+    import python_calamine
+    from defusedxml import ElementTree as defused
+    from lxml import etree
+
+    parsed = []
+
+    def refuse(name):
+        def parse(*a, **k):
+            parsed.append(name)
+            raise AssertionError(f"{name} parsed a file that should have been refused first")
+        return parse
+
+    class Calamine:
+        from_path = from_filelike = staticmethod(refuse("python_calamine.CalamineWorkbook"))
+
+    monkeypatch.setattr(python_calamine, "CalamineWorkbook", Calamine)
+    monkeypatch.setattr(python_calamine, "load_workbook", refuse("python_calamine.load_workbook"))
+    monkeypatch.setattr(openpyxl, "load_workbook", refuse("openpyxl.load_workbook"))
+    for name in ("fromstring", "parse", "iterparse", "XML"):
+        monkeypatch.setattr(defused, name, refuse(f"defusedxml.ElementTree.{name}"))
+    for name in ("fromstring", "parse", "iterparse", "XML"):
+        monkeypatch.setattr(etree, name, refuse(f"lxml.etree.{name}"))
+    monkeypatch.setattr(docx, "Document", refuse("docx.Document"))
+    return parsed
 
 
 @pytest.fixture(scope="module")
@@ -350,12 +399,10 @@ def test_hostile_input(tmp_path, capsys, monkeypatch, million, make, outcome, ex
     out = tmp_path / "out"
     out.mkdir()
     before = path.read_bytes() if path.is_file() else None
-    if before_parse:
-        def refuse(*a, **k):
-            raise AssertionError("parsed a file that should have been refused first")
-        monkeypatch.setattr(openpyxl, "load_workbook", refuse)
+    parsed = _guard_parsers(monkeypatch) if before_parse else []
     code = main(COMMANDS[command](str(path), str(out)))
     captured = capsys.readouterr()
+    assert parsed == [], f"parsed with {parsed} a file that should have been refused first"
     assert "Traceback" not in captured.err
     if command == "snapshot" and make in PLAN_LEVEL:
         # A snapshot is a faithful copy of a sound workbook file; it does not read the plan,

@@ -14,6 +14,10 @@ from xlplan.text import counted, header_key, one_paragraph, plain, shorten
     ("Fish &amp; chips", "Fish & chips"),
     ("a < b and c > d", "a < b and c > d"),          # not a tag: left alone
     ("--", ""), (None, ""), ("  plain  ", "plain"),
+    ("<ul><li>Clarify arrangements</li><li>Communicate them</li></ul>",
+     "• Clarify arrangements\n• Communicate them"),                   # a Word list: one bullet a line
+    ("Audit done_x000D_\nReport sent", "Audit done\nReport sent"),    # Excel's escape for a character
+    ("Done_x0001_ today", "Done today"),                               # a control character, dropped
 ])
 def test_plain(raw, text):
     assert plain(raw) == text

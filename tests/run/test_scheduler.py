@@ -98,18 +98,29 @@ def test_a_second_scheduler_is_refused(config):
 
 
 def test_forever_catches_up_then_stops_on_sigterm(config):
-    runs, naps = [], []
+    runs, naps, handlers = [], [], []
     scheduler = Scheduler(config, runs.append, now=Clock(MONDAY_9AM))
 
     def sleep(seconds):
         naps.append(seconds)
+        handlers.append(signal.getsignal(signal.SIGTERM))
         if len(naps) == 3:
             os.kill(os.getpid(), signal.SIGTERM)             # as systemd stops a service
 
-    scheduler.forever(sleep=sleep)
+    def theirs(signum, frame):                               # whatever handler was there before
+        raise AssertionError("the scheduler's own handler should have had SIGTERM")
+
+    before = signal.signal(signal.SIGTERM, theirs)
+    try:
+        scheduler.forever(sleep=sleep)
+        after = signal.getsignal(signal.SIGTERM)
+    finally:
+        signal.signal(signal.SIGTERM, before)
     assert runs == [dt.date(2026, 11, 23)]                   # caught up at start, once
     assert len(naps) == 3 and all(0.5 <= n <= 5 for n in naps)
-    assert signal.getsignal(signal.SIGTERM) is not scheduler.stop      # handler put back
+    # A bound method is a new object on each access: compare with ==, never `is`.
+    assert handlers == [scheduler.stop] * 3                  # its handler, while it ran
+    assert after is theirs                                   # and the one before it, put back
 
 
 def test_ctrl_c_ends_it_cleanly(config):

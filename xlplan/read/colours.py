@@ -47,11 +47,13 @@ def theme_colours(xml: bytes | None) -> list[str]:
 
 
 def cell_fill(cell, theme: list[str]) -> tuple[str | None, str]:
-    """The fill colour a person sees in an openpyxl cell, as RRGGBB, or None for no fill."""
+    """The fill colour a person sees in an openpyxl cell, as RRGGBB, or None for no fill.
+    A pattern reads as its colour (fgColor), as a solid fill does: a lead who fills a rating
+    cell with a red "lightGrid" means red. A gradient reads as no colour."""
     fill = cell.fill
-    if fill is None or fill.fill_type in (None, "none"):
+    if fill is None or getattr(fill, "tagname", "") != "patternFill" or fill.fill_type in (None, "none"):
         return None, ""
-    colour = fill.fgColor if fill.fill_type == "solid" else (fill.fgColor or fill.bgColor)
+    colour = fill.fgColor          # openpyxl's Color() (black) where the workbook names none
     if colour is None:
         return None, ""
     attributes = {"rgb": {"rgb": colour.rgb}, "theme": {"theme": colour.theme, "tint": colour.tint},
@@ -105,8 +107,13 @@ class _ColumnFills:
         return found
 
 
+# A pattern that names no colour is drawn in black (openpyxl reads it as its default Color()).
+_NO_FOREGROUND = {"rgb": "FF000000"}
+
+
 def _style_fills(xml: bytes) -> list:
-    """For each cell style (cellXfs), its fill's colour element attributes, or None."""
+    """For each cell style (cellXfs), its fill's colour element attributes, or None. As in
+    cell_fill: any pattern, solid or not, reads as its fgColor; a gradient as no colour."""
     from defusedxml import ElementTree
 
     root = ElementTree.fromstring(xml)
@@ -117,9 +124,8 @@ def _style_fills(xml: bytes) -> list:
         if pattern is None or pattern.get("patternType") in (None, "none"):
             fills.append(None)
             continue
-        colour = pattern.find(f"{ns}fgColor") if pattern.get("patternType") == "solid" else (
-            pattern.find(f"{ns}fgColor") or pattern.find(f"{ns}bgColor"))
-        fills.append(dict(colour.attrib) if colour is not None else None)
+        colour = pattern.find(f"{ns}fgColor")        # an Element with no children is falsy: no `or`
+        fills.append(dict(colour.attrib) if colour is not None else _NO_FOREGROUND)
     xfs = root.find(f"{ns}cellXfs")
     out = []
     for xf in (xfs if xfs is not None else []):
