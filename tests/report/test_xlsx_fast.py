@@ -199,3 +199,35 @@ def test_a_row_outside_the_sheet_is_refused_either_way(tmp_path, config, path_ki
     with pytest.raises(ValueError, match="cannot be written"):
         write_workbook(tmp_path / "r.xlsx", build)
     assert not (tmp_path / "r.xlsx").exists()
+
+
+def test_the_shared_strings_are_what_xlsxwriter_writes_byte_for_byte(tmp_path):
+    """The quicker shared strings writer leaves every string that needs any work to
+    xlsxwriter's own; the part is the same bytes as xlsxwriter's for plain text, spaces at
+    either end, XML and Excel escapes, control characters, non-characters and rich text."""
+    import random
+    import zipfile
+
+    import xlsxwriter
+
+    rng = random.Random(7)
+    alphabet = ["a", "Z", " ", "\n", "\t", "&", "<", ">", "_x0041_", "_x", "\x01", "\x1f", "\ufffe", "£", "é", "★", "\"", "'"]
+    texts = ["Amber", " leading", "trailing ", "<r>plain</r>", "a & b", "_x005F_", "ok"]
+    texts += ["".join(rng.choice(alphabet) for _ in range(rng.randint(1, 12))) for _ in range(600)]
+
+    def sst(book_class, name):
+        path = tmp_path / name
+        wb = book_class(str(path), {"strings_to_formulas": False, "strings_to_urls": False})
+        ws = wb.add_worksheet()
+        for i, text in enumerate(texts):
+            ws.write_string(i, 0, text)
+        ws.write_rich_string(len(texts), 0, "plain ", wb.add_format({"bold": True}), "bold")
+        wb.close()
+        with zipfile.ZipFile(path) as z:
+            return z.read("xl/sharedStrings.xml")
+
+    from xlplan.report.look import ReportBook
+
+    assert xlsx_fast._packager is not None, xlsx_fast.missing
+    assert ReportBook._get_packager is xlsxwriter.Workbook._get_packager      # the public path: xlsxwriter's own
+    assert sst(xlsx_fast.FastReportBook, "fast.xlsx") == sst(ReportBook, "public.xlsx")

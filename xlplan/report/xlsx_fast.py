@@ -27,6 +27,7 @@ import functools
 import inspect
 import logging
 import os
+import re
 import types
 import zipfile
 
@@ -198,9 +199,65 @@ class FastReportSheet(ReportSheet):
         return None
 
 
+# A string that needs nothing done to it: no Excel escape (_xHHHH_), no control character or
+# non-character, no XML escape, no space at either end. The most of them, in a report.
+_NEEDS_WORK = re.compile(r"_x|[\x00-\x08\x0b-\x1f&<>\ufffe\uffff]|^\s|\s$")
+
+
+def _fast_packager():
+    """A Packager (through xlsxwriter's `Workbook._get_packager`, there to be overridden) whose
+    shared strings are written in one pass: a string that needs nothing done to it is written
+    as it is, every other one by xlsxwriter's own `_write_si`, so the part is byte for byte
+    what xlsxwriter writes. (None, and why, where this xlsxwriter lacks what it needs.)"""
+    try:
+        from xlsxwriter import packager, sharedstrings
+
+        Packager, SharedStrings = packager.Packager, sharedstrings.SharedStrings
+        for owner, name in ((Packager, "_write_shared_strings_file"), (Packager, "_filename"),
+                            (SharedStrings, "_write_sst_strings"), (SharedStrings, "_write_si"),
+                            (SharedStrings, "_set_xml_writer"), (SharedStrings, "_assemble_xml_file")):
+            if not callable(getattr(owner, name, None)):
+                return None, f"{owner.__name__}.{name} is not there"
+        if not callable(getattr(xlsxwriter_workbook.Workbook, "_get_packager", None)):
+            return None, "Workbook._get_packager is not there"
+    except Exception as exc:                         # anything unexpected: xlsxwriter's own writer
+        return None, f"checking xlsxwriter's shared strings failed ({type(exc).__name__}: {exc})"
+
+    class FastStrings(SharedStrings):
+        def _write_sst_strings(self) -> None:
+            out, size = [], 0
+            needs_work = _NEEDS_WORK.search
+            for text in self.string_table.string_array:
+                if needs_work(text) is None:
+                    out.append(f"<si><t>{text}</t></si>")
+                    size += 1
+                    if size < 10_000:
+                        continue
+                if out:
+                    self.fh.write("".join(out))
+                    out.clear()
+                    size = 0
+                if needs_work(text) is not None:
+                    self._write_si(text)
+            if out:
+                self.fh.write("".join(out))
+
+    class FastPackager(Packager):
+        def _write_shared_strings_file(self) -> None:
+            sst = FastStrings()
+            sst.string_table = self.workbook.str_table
+            if not self.workbook.str_table.count:
+                return
+            sst._set_xml_writer(self._filename("xl/sharedStrings.xml"))
+            sst._assemble_xml_file()
+
+    return FastPackager, ""
+
+
 rows_missing = check_rows()
 _store, _store_missing = _level_3_store()
-missing = rows_missing + ([_store_missing] if _store_missing else [])
+_packager, _packager_missing = _fast_packager()
+missing = rows_missing + [m for m in (_store_missing, _packager_missing) if m]
 
 
 class FastReportBook(ReportBook):
@@ -209,6 +266,9 @@ class FastReportBook(ReportBook):
     sheet_class = ReportSheet if rows_missing else FastReportSheet
     if _store is not None:
         _store_workbook = _store
+    if _packager is not None:
+        def _get_packager(self):
+            return _packager()
 
 
 def report_book() -> type[ReportBook]:
