@@ -199,9 +199,21 @@ class FastReportSheet(ReportSheet):
         return None
 
 
-# A string that needs nothing done to it: no Excel escape (_xHHHH_), no control character or
-# non-character, no XML escape, no space at either end. The most of them, in a report.
-_NEEDS_WORK = re.compile(r"_x|[\x00-\x08\x0b-\x1f&<>\ufffe\uffff]|^\s|\s$")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\ufffe\uffff]")
+
+
+def _as_it_is(text: str) -> bool:
+    """A string that needs nothing done to it: no space at either end, no Excel escape
+    (_xHHHH_), no XML escape, no control character or non-character. The most of them, in a
+    report; tested with substring and str methods first (a regular expression over every
+    string cost 0.9 s at 100,000 actions)."""
+    if not text or text[0].isspace() or text[-1].isspace():
+        return False
+    if "_x" in text or "&" in text or "<" in text or ">" in text:
+        return False
+    if text.isascii():
+        return text.isprintable() or text.replace("\n", "").replace("\t", "").isprintable()
+    return _CONTROL.search(text) is None
 
 
 def _fast_packager():
@@ -226,9 +238,9 @@ def _fast_packager():
     class FastStrings(SharedStrings):
         def _write_sst_strings(self) -> None:
             out, size = [], 0
-            needs_work = _NEEDS_WORK.search
             for text in self.string_table.string_array:
-                if needs_work(text) is None:
+                plain = _as_it_is(text)
+                if plain:
                     out.append(f"<si><t>{text}</t></si>")
                     size += 1
                     if size < 10_000:
@@ -237,7 +249,7 @@ def _fast_packager():
                     self.fh.write("".join(out))
                     out.clear()
                     size = 0
-                if needs_work(text) is not None:
+                if not plain:
                     self._write_si(text)
             if out:
                 self.fh.write("".join(out))
