@@ -73,8 +73,10 @@ def cli(ctx, debug):
 
     \b
     Start here:
+      xlplan weekly                                      the Monday run: report and chase drafts
       xlplan export workbooks/plan.xlsx --format table   how xlplan reads the plan
       xlplan init new-plan.xlsx                          a new shared plan workbook
+      xlplan import old-plan.docx -o plan.xlsx           a legacy plan into a shared workbook
     """
     ctx.obj = {"debug": debug}
 
