@@ -57,3 +57,13 @@ def test_the_trend_as_a_frame(project):
     trend = week.status.trend_frame()
     assert list(trend["week"].dt.strftime("%d/%m/%Y")) == ["09/11/2026", "16/11/2026", "23/11/2026"]
     assert trend.iloc[-1]["Red"] == 4 and trend.iloc[0]["Red"] == 6
+
+
+def test_a_notebook_elsewhere_finds_the_plans_own_config_and_history(project, tmp_path_factory, monkeypatch):
+    elsewhere = tmp_path_factory.mktemp("notebooks")
+    monkeypatch.chdir(elsewhere)
+    plan = xlplan.read_plan(project / "workbooks" / "plan.xlsx")
+    assert plan.config.source == (project / "config" / "xlplan.toml").resolve()
+    week = xlplan.read_week(plan, as_of="2026-11-23")
+    assert len(week.trend_frame()) == 3 and week.notes == []
+    assert len(week.to_frame()) == 28 and week.to_dict()["as_of"] == "2026-11-23"

@@ -62,11 +62,14 @@ def read_plan(path: str | Path, config: Config | None = None, *, sheet: str | No
     the working directory, else the built-in defaults). Raises WorkbookError (one sentence
     saying what and where) when the file cannot be read as a plan; a bad row is never an
     error here: it is read as it is, and `validate` reports it."""
-    if config is None:
-        from .config import load_config
-
-        config = load_config()
     path = Path(path)
+    if config is None:
+        from .config import find_config, load_config
+
+        # As the command line finds it (from the working directory); from Python, a notebook
+        # elsewhere reading a project's plan finds the project's config from the plan's folder.
+        found = find_config() or find_config(path.resolve().parent)
+        config = load_config(found) if found else load_config()
     if path.suffix.lower() in TEXT_SUFFIXES:
         plan = parse_grid(text_grid(path), config, plan_date=plan_date)
     elif path.suffix.lower() in DOCX_SUFFIXES:

@@ -190,7 +190,11 @@ class WeekStatus:
         return out
 
     def to_frame(self):
-        """Each action's week as a pandas DataFrame (the fields of ActionStatus.to_dict)."""
+        """Each action's week as a pandas DataFrame, one row an action (ActionStatus.to_dict):
+        `rag` is what the board is told this week (a rating, or No data); `rating` what the
+        lead's cell says now; `as_rated` the last rating the lead gave (never rated: No data),
+        with `last_rating` and `last_rated`; `updated`, `missed_updates` and `chased` say how
+        the week went; `no_data` says why the board is told No data."""
         from .report.frames import frame
 
         return frame([s.to_dict() for s in self.actions], dates=("last_rated", "last_update"))
@@ -370,6 +374,17 @@ class Week:
     previous: Plan | None = None
     comparison: object = None                      # compare.Comparison, when there is a previous
     notes: list[str] = field(default_factory=list)
+
+    def to_frame(self):
+        """Each action's week as a pandas DataFrame (WeekStatus.to_frame)."""
+        return self.status.to_frame()
+
+    def trend_frame(self):
+        """What the board was told week by week (WeekStatus.trend_frame)."""
+        return self.status.trend_frame()
+
+    def to_dict(self) -> dict:
+        return {**self.status.to_dict(), "notes": self.notes}
 
 
 def read_week(plan: Plan, config: Config | None = None, *, as_of: dt.date | None = None,
