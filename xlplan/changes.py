@@ -29,7 +29,7 @@ class Change:
     row: int | None = None             # in the new version (the old one for removed)
 
     def to_dict(self) -> dict:
-        out = {"ref": self.ref, "change": self.change, "old": _plain(self.old), "new": _plain(self.new)}
+        out = {"ref": self.ref, "change": self.change, "old": plain_value(self.old), "new": plain_value(self.new)}
         if self.direction:
             out["direction"] = self.direction
         out.update(lead=self.lead, row=self.row)
@@ -67,7 +67,7 @@ class Comparison:
                 "changes": [c.to_dict() for c in self.changes], "counts": self.counts}
 
 
-def _plain(value):
+def plain_value(value):
     return value.isoformat() if isinstance(value, dt.date) else value
 
 

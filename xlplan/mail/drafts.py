@@ -84,7 +84,7 @@ def workbook_location(chase: ChaseList, config: Config) -> str:
     return str(path.absolute())
 
 
-def _sheet(chase: ChaseList, config: Config) -> str:
+def sheet_of(chase: ChaseList, config: Config) -> str:
     return chase.sheet if chase.sheet is not None else config.sheet
 
 
@@ -103,7 +103,7 @@ def _template(config: Config) -> str:
     return resources.files("xlplan").joinpath("chase-email.txt").read_text(encoding="utf-8")
 
 
-def _block(item: ChaseItem, include_progress: bool, sheet: str) -> list[str]:
+def action_lines(item: ChaseItem, include_progress: bool, sheet: str) -> list[str]:
     """One action of a lead's list, as lines of plain text."""
     a = item.action
     due = a.due.strftime("%d/%m/%Y") if a.due else (a.due_text or "")
@@ -118,7 +118,7 @@ def _block(item: ChaseItem, include_progress: bool, sheet: str) -> list[str]:
 def _lines(entry: LeadChase, include_progress: bool, sheet: str = "") -> Iterator[str]:
     """The lead's list, line by line."""
     for item in entry.items:
-        yield from _block(item, include_progress, sheet)
+        yield from action_lines(item, include_progress, sheet)
 
 
 def _filled(entry: LeadChase, chase: ChaseList, config: Config) -> tuple[str, str, dict]:
@@ -135,7 +135,7 @@ def _filled(entry: LeadChase, chase: ChaseList, config: Config) -> tuple[str, st
               "actions_need": f"{counted(n, 'action')} {'needs' if n == 1 else 'need'}",
               "plan": chase.title, "as_of": chase.as_of.strftime("%d/%m/%Y"),
               "reply_by": due.strftime("%d/%m/%Y"), "reply_by_day": f"{_DAY_NAMES[due.weekday()]} {due:%d/%m/%Y}",
-              "workbook": workbook_location(chase, config), "sheet": _sheet(chase, config),
+              "workbook": workbook_location(chase, config), "sheet": sheet_of(chase, config),
               "sender_name": settings.sender_name}
     return subject_template, body, values
 
@@ -158,7 +158,7 @@ def draft_text(entry: LeadChase, chase: ChaseList, config: Config, sender: str =
     sender) the draft has no From: the mail program fills in the account it is sent from."""
     settings = config.chase
     _, body, values = _filled(entry, chase, config)
-    sheet = _sheet(chase, config)
+    sheet = sheet_of(chase, config)
     filled = string.Template(body).safe_substitute(values, actions=_ACTIONS, workbook=_WORKBOOK)
     listing = "\n".join(_lines(entry, settings.include_progress, sheet))
     plain = filled.replace(_ACTIONS, listing).replace(_WORKBOOK, values["workbook"])

@@ -76,7 +76,7 @@ def apply_tint(rgb: str, tint: float) -> str:
 _STYLE_ATTRIBUTE = re.compile(rb'\bs="(\d+)"')
 
 
-class _ColumnFills:
+class ColumnFills:
     """The fill of a cell, read from the sheet's XML one column at a time, when first asked."""
 
     def __init__(self, book: CalamineBook, part: str):
@@ -111,7 +111,7 @@ class _ColumnFills:
 _NO_FOREGROUND = {"rgb": "FF000000"}
 
 
-def _style_fills(xml: bytes) -> list:
+def style_fills(xml: bytes) -> list:
     """For each cell style (cellXfs), its fill's colour element attributes, or None. As in
     cell_fill: any pattern, solid or not, reads as its fgColor; a gradient as no colour."""
     from defusedxml import ElementTree

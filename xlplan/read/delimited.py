@@ -9,7 +9,7 @@ from pathlib import Path
 
 from ..errors import WorkbookError
 from .grid import Grid
-from .guard import _OLE_MAGIC
+from .guard import OLE_MAGIC
 
 
 def text_grid(path: Path) -> Grid:
@@ -17,7 +17,7 @@ def text_grid(path: Path) -> Grid:
     if not path.exists():
         raise WorkbookError(f"{path} does not exist; check the path")
     raw = path.read_bytes()
-    if raw[:4] == b"PK\x03\x04" or raw[:8] == _OLE_MAGIC:
+    if raw[:4] == b"PK\x03\x04" or raw[:8] == OLE_MAGIC:
         raise WorkbookError(f"{path} is a workbook, not text; give it an .xlsx name")
     for encoding in ("utf-8-sig", "cp1252"):
         try:

@@ -20,7 +20,7 @@ DOCX_SUFFIXES = {".docx", ".docm"}
 TEXT_SUFFIXES = {".txt", ".tsv", ".tab", ".csv"}
 
 
-_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
 
 _PACKAGES = {
@@ -49,7 +49,7 @@ def check_package(path: Path, max_unpacked_bytes: int, kind: str, max_rows: int 
         raise WorkbookError(f"{path} cannot be read ({exc.strerror})") from None
     if not head:
         raise WorkbookError(f"{path} is empty (0 bytes); it is not {name}")
-    if head == _OLE_MAGIC:
+    if head == OLE_MAGIC:
         data = path.read_bytes()[:2_000_000]
         if "EncryptionInfo".encode("utf-16-le") in data:
             raise WorkbookError(f"{path} is password-protected; open it in {app}, remove the password "

@@ -11,7 +11,7 @@ import zipfile
 from pathlib import Path
 
 from ..errors import WorkbookError
-from .colours import _ColumnFills, _style_fills, cell_fill, theme_colours
+from .colours import ColumnFills, cell_fill, style_fills, theme_colours
 from .grid import Grid
 from .guard import MAIN_NS, PKG_REL_NS, REL_NS, check_xlsx
 
@@ -129,7 +129,7 @@ class CalamineBook:
             for r in range(r0 + 1, r1 + 1):        # a merged group cell belongs to each of its rows
                 if r < len(rows) and c0 < len(rows[r]):
                     rows[r][c0] = top
-        fills = _ColumnFills(self, self.parts.get(name, ""))
+        fills = ColumnFills(self, self.parts.get(name, ""))
         return Grid(self.path, name, rows, merged_width, fills.fill, self.date1904)
 
     def styles(self) -> tuple[list, list[str]]:
@@ -137,7 +137,7 @@ class CalamineBook:
         if self._styles is None:
             with zipfile.ZipFile(self.path) as z:
                 theme = theme_colours(z.read("xl/theme/theme1.xml")) if "xl/theme/theme1.xml" in z.namelist() else []
-                self._styles = (_style_fills(z.read("xl/styles.xml")) if "xl/styles.xml" in z.namelist() else [], theme)
+                self._styles = (style_fills(z.read("xl/styles.xml")) if "xl/styles.xml" in z.namelist() else [], theme)
         return self._styles
 
 

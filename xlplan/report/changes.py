@@ -4,7 +4,7 @@ lead, ratings in their colours, the direction in words with an arrow."""
 from __future__ import annotations
 
 from ..action import NO_LEAD
-from ..changes import KINDS, Change, Comparison, _plain
+from ..changes import KINDS, Change, Comparison, plain_value
 from ..config import Config
 
 ARROWS = {"improved": "▲ improved", "worsened": "▼ worsened", "moved": "◆ moved"}
@@ -25,7 +25,7 @@ def comparison_text(result: Comparison) -> str:
 
 
 def _describe(ch: Change) -> str:
-    short = lambda v: (str(_plain(v)) if v is not None else "nothing").replace("\n", " ")[:60]
+    short = lambda v: (str(plain_value(v)) if v is not None else "nothing").replace("\n", " ")[:60]
     if ch.change == "rag":
         return f"rating {short(ch.old)} -> {short(ch.new)} ({ch.direction})"
     if ch.change == "no-update":
@@ -56,7 +56,7 @@ def add_changes_sheet(wb, result: Comparison, config: Config, name: str = "Chang
     rows = sorted(result.changes, key=lambda ch: ((ch.lead or "~").casefold(), order[ch.change], ch.row or 0))
     for r, ch in enumerate(rows, start=3):
         is_rating = ch.change in ("rag", "no-update", "added", "removed")
-        old, new = ("" if value is None else str(_plain(value)) for value in (ch.old, ch.new))
+        old, new = ("" if value is None else str(plain_value(value)) for value in (ch.old, ch.new))
         f.row(ws, r, ((ch.lead, f.text), (ch.ref, f.text), (ch.change, f.text),
                       (old, f.rag(old) if is_rating and old else f.text),
                       (new, f.rag(new) if is_rating and new else f.text),

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from ..chase import ChaseList, LeadChase
 from ..config import Config
-from ..mail.drafts import _block, _sheet, subject
+from ..mail.drafts import action_lines, sheet_of, subject
 from ..text import ELLIPSIS, counted, shorten
 
 MERGE_TEXT_LIMIT = 8000   # characters of a lead's list in a mail-merge cell (Excel allows 32,767)
@@ -23,7 +23,7 @@ def _listing(entry: LeadChase, include_progress: bool, limit: int = MERGE_TEXT_L
     kept: list[str] = []
     size = -1                                    # the characters of "\n".join(kept)
     for item in entry.items:
-        block = "\n".join(_block(item, include_progress, sheet))
+        block = "\n".join(action_lines(item, include_progress, sheet))
         if size + 1 + len(block) <= limit:
             kept.append(block)
             size += 1 + len(block)
@@ -38,7 +38,7 @@ def _listing(entry: LeadChase, include_progress: bool, limit: int = MERGE_TEXT_L
         break                                    # not even one action fits: the first, cut short
     else:
         return "\n".join(kept)
-    return shorten("\n".join(_block(entry.items[0], include_progress, sheet)), limit)
+    return shorten("\n".join(action_lines(entry.items[0], include_progress, sheet)), limit)
 
 
 def chase_text(chase: ChaseList, drafts: dict[str, Path] | None = None, sent: dict[str, str] | None = None) -> str:
@@ -67,7 +67,7 @@ def add_chase_sheets(wb, chase: ChaseList, config: Config, name: str = "Chase") 
 
     f = Formats(wb, config)
     include_progress = config.chase.include_progress
-    sheet = _sheet(chase, config)
+    sheet = sheet_of(chase, config)
     ws = wb.add_worksheet(name)
     f.put(ws, 0, 0, f"Chase list: {len(chase.actions())} actions, as of "
                           f"{chase.as_of.strftime('%d/%m/%Y')}", f.title)

@@ -18,7 +18,7 @@ from .look import Formats, row_height
 from .summary import add_summary_sheet
 
 
-def _report(wb, config: Config, summary: Summary, groups, comparison: Comparison | None, chase: ChaseList,
+def add_report_sheets(wb, config: Config, summary: Summary, groups, comparison: Comparison | None, chase: ChaseList,
             validation: Validation, status: WeekStatus) -> None:
     add_summary_sheet(wb, summary, config)
     add_exceptions_sheet(wb, groups, config, summary.as_of)

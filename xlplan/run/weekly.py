@@ -29,7 +29,7 @@ from ..mail.drafts import write_drafts
 from ..mail.send import Delivery, send
 from ..plan import read_plan
 from ..report.look import write_workbook
-from ..report.weekly import _report
+from ..report.weekly import add_report_sheets
 from ..status import WeekStatus, week_status
 from ..summary import Summary, summarise
 from ..workbook.snapshot import check_can_start, latest_before, take_snapshot, weeks
@@ -193,7 +193,7 @@ def run_weekly(config: Config, *, as_of: dt.date | None = None,
     try:
         with start(_second_core, chase, config, outbox, sender, to_cache) if two_cores else nullcontext() as drafts:
             progress("writing the report")
-            write_workbook(work / report_name(as_of), lambda wb: _report(wb, config, summary, groups, comparison,
+            write_workbook(work / report_name(as_of), lambda wb: add_report_sheets(wb, config, summary, groups, comparison,
                                                                          chase, validation, status))
             progress("writing the chase drafts")
             written = drafts.result() if drafts else _second_core(chase, config, outbox, sender, to_cache)
