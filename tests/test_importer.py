@@ -82,6 +82,14 @@ def test_seed_004_with_plan_date(config):
     ("DM HSCB MOVED TO PRACTICE", None),
     ("Head of Safeguarding and Vulnerable Children", None),
     ("Head of Service QA", None),           # a job title, not a person and a work stream
+    # Role titles stay whole (issue 15): a split needs initials or a name.
+    ("HSCB Chair", None),
+    ("Chair HSCB", None),
+    ("HSCB Chair / Business Manager", None),
+    ("HSCB Business Manager", None),
+    ("Pme QA", ("Pme", "QA")),
+    ("DM/AC/ Buy in support HSCB", None),   # seed 001: words, not people
+    ("DM/Debbie McMillan HSCB Moved to Practice", None),
 ])
 def test_split_lead(config, text, split):
     assert split_lead(text, tuple(config.raw["import"]["work_streams"])) == split
@@ -279,3 +287,24 @@ def test_imported_workbook_validates_and_formats(tmp_path, capsys):
     assert main(["format", str(target)]) == 0
     assert target.read_bytes() == once
     assert "already formatted" in capsys.readouterr().out
+
+
+def test_role_leads_of_seed_000_stay_whole_and_chase_finds_them(tmp_path, capsys):
+    """Seed 000 names roles ("HSCB Chair", "HSCB Chair / Business Manager", "HSCB Business
+    Manager"); imported, each stays the lead it is, so the Leads sheet's address is found."""
+    from conftest import SEED_000
+
+    plan, report = import_plan(SEED_000)
+    leads = {a.lead for a in plan.actions}
+    assert {"HSCB Chair", "HSCB Chair / Business Manager", "HSCB Business Manager"} <= leads
+    assert not any(a.extra.get("Stream") for a in plan.actions) and report.split_leads == []
+
+
+def test_the_leads_directory_wins(tmp_path, config):
+    from conftest import write_rows
+
+    path = write_rows(tmp_path / "p.xlsx", [["Ref", "Action", "Lead", "RAG"], ["1", "a", "KOM Practice", "Red"],
+                                            ["2", "b", "KOM QA", "Red"]],
+                      extra_sheets={"Leads": [["Lead", "Email"], ["KOM Practice", "kom.practice@example.org"]]})
+    plan, report = import_plan(path, config)
+    assert [a.lead for a in plan.actions] == ["KOM Practice", "KOM"]       # known whole: kept whole

@@ -78,8 +78,35 @@ def split_lead(text: str, streams: tuple[str, ...]) -> tuple[str, str] | None:
     return None
 
 
+# Words of job titles and bodies: a lead cell holding one is a role ("HSCB Chair", "Business
+# Manager"), kept whole, never split into a person and a work stream.
+ROLE_WORDS = frozenset("""chair chairman chairperson chief manager managers head director directors officer
+officers lead leads team teams group groups board service services coordinator co-ordinator
+partnership panel committee secretary member members adviser advisor nurse doctor principal
+executive business practitioner practitioners worker workers support unit admin administrator
+assistant deputy senior commissioner consultant""".split())
+_INITIALS = re.compile(r"[A-Z][A-Za-z.]{0,4}")           # KOM, DM, J.Rez, PMe, Pme
+_NAME = re.compile(r"[A-Z][a-z]*[A-Z]?[a-z]+(?:[-'][A-Z][a-z]+)?")   # Andy, McMillan, JRoberts
+
+
 def _looks_like_people(text: str) -> bool:
-    return bool(text) and ("/" in text or len(text.split()) == 1) and not re.search(r"\b(of|and|for|the)\b", text)
+    """Initials or people's names, several joined by "/" ("KOM", "DM/Andy Churcher", "J.Rez"),
+    and nothing else: a role ("Chair", "Business Manager"), a body or words in lower case
+    ("Buy in support", "Moved to") is not a person."""
+    parts = [part.strip() for part in text.split("/") if part.strip()]
+    if not parts:
+        return False
+    for part in parts:
+        words = part.split()
+        if len(words) > 4 or any(w.casefold().strip(".") in ROLE_WORDS for w in words):
+            return False
+        if len(words) == 1:                      # initials, or an initial and a surname ("JRoberts")
+            word = words[0]
+            if not (_INITIALS.fullmatch(word) or (_NAME.fullmatch(word) and sum(c.isupper() for c in word) >= 2)):
+                return False
+        elif not all(_NAME.fullmatch(w) or (w.isupper() and len(w) <= 4) for w in words):
+            return False
+    return True
 
 
 def import_plan(source: str | Path, config: Config | None = None, *, sheet: str | None = None,
@@ -94,15 +121,16 @@ def import_plan(source: str | Path, config: Config | None = None, *, sheet: str 
                           plan_date=plan.plan_date)
     streams = config.import_.work_streams
     for action in plan.actions:
-        _tidy(action, streams, report)
+        _tidy(action, streams, report, plan.directory)
     report.unrated = sum(a.rag is None for a in plan.actions)
     return plan, report
 
 
-def _tidy(action: Action, streams: tuple[str, ...], report: ImportReport) -> None:
+def _tidy(action: Action, streams: tuple[str, ...], report: ImportReport, directory=None) -> None:
     if len(action.rows) > 1:
         report.glued.append((action.ref, action.rows))
-    split = split_lead(action.lead, streams) if action.lead else None
+    known = directory is not None and directory.find(action.lead) is not None   # the leads directory wins
+    split = split_lead(action.lead, streams) if action.lead and not known else None
     if split:
         report.split_leads.append((action.lead, *split))
         action.lead, action.extra[STREAM_COLUMN] = split

@@ -19,7 +19,7 @@ def report_text(report: ImportReport, target: Path) -> str:
                      + (" ..." if len(report.glued) > 12 else ""))
     if report.split_leads:
         lines.append(f"  {len(report.split_leads)} lead cells split into lead and work stream, e.g. "
-                     + "; ".join(f"{w!r} -> {l!r} + {s!r}" for w, l, s in report.split_leads[:3]))
+                     + "; ".join(f"{w!r} -> {l!r} + {s!r}" for w, l, s in list(dict.fromkeys(report.split_leads))[:3]))
     reasons: dict[str, int] = {}
     for s in report.skipped:
         key = s.reason.split(":")[0]
