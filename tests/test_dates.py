@@ -4,7 +4,7 @@ import datetime as dt
 
 import pytest
 
-from xlplan.dates import date_in_title, read_due
+from xlplan.dates import date_in_title, read_due, read_due_text
 
 D = dt.date
 PLAN = D(2011, 3, 22)
@@ -91,3 +91,26 @@ def test_empty_due(value):
 def test_date_in_title():
     assert date_in_title("Safeguarding and Looked After Children’s Services Action Plan 22 March 2011") == PLAN
     assert date_in_title("Exception Report – MAY 2009") is None
+
+
+@pytest.mark.parametrize("text", ["ry 2015", "Spring 2015", "Q1 2015"])
+def test_a_year_among_unknown_words_is_reported_not_guessed(text):
+    """'ry 2015' (a month cut off, seen in a real plan) was read as 31/12/2015 without a word
+    (issue 15): the year is kept in the message as a guess, and there is no due date."""
+    due = read_due_text(text, dt.date(2014, 4, 1))
+    assert due.date is None and "only a year (2015)" in due.problem and "would be a guess" in due.problem
+
+
+@pytest.mark.parametrize("text", ["2015", "By 2015", "By end of 2015", "During 2015"])
+def test_a_year_alone_or_with_date_words_is_its_end(text):
+    assert read_due_text(text, dt.date(2014, 4, 1)).date == dt.date(2015, 12, 31)
+
+
+def test_validate_says_unparsed_due_for_a_cut_month(tmp_path, config):
+    from conftest import write_rows
+    from xlplan.findings import validate_plan
+    from xlplan.plan import read_plan
+
+    path = write_rows(tmp_path / "p.xlsx", [["Ref", "Action", "Lead", "Due", "RAG"], ["R1", "a", "DCS", "ry 2015", "Amber"]])
+    rules = {(f.rule, f.ref) for f in validate_plan(read_plan(path, config), config, as_of=dt.date(2014, 4, 1)).findings}
+    assert ("unparsed-due", "R1") in rules

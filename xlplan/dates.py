@@ -114,9 +114,31 @@ def read_due_text(raw: str, plan_date: dt.date | None = None) -> Due:
     problem = ""
     if due is None:
         problem = "; ".join(problems + ext_problems) or f"no date in {text[:60]!r}"
+    elif not split and (guess := _year_among_unknown_words(main)):
+        # "ry 2015" (a month cut off): the year alone is a guess, not a due date.
+        return Due(None, text, tuple(dates), ongoing=ongoing, notes=tuple(notes),
+                   problem=f"only a year ({guess}) among words xlplan cannot read as a date in "
+                           f"{text[:60]!r}; the end of {guess} would be a guess")
     return Due(due, text, tuple(dates + ext_dates), extended=bool(split),
                original=original if ext_dates else None, ongoing=ongoing,
                notes=tuple(notes), problem=problem)
+
+
+_YEAR_ALONE = re.compile(r"\b(19|20)\d\d\b")
+_YEAR_WORDS = {"by", "end", "the", "of", "during", "in", "before", "until", "year", "calendar", "due", "target"}
+
+
+def _year_among_unknown_words(text: str) -> str:
+    """'ry 2015' -> '2015': a bare year (no month, no day) with words around it that say
+    nothing about a date. '' when the text is a year alone or 'By end of 2015'."""
+    if re.search(_MONTH, text, re.IGNORECASE) or re.search(r"\d{1,2}[./-]\d{1,2}", text):
+        return ""
+    years = _YEAR_ALONE.findall(text)
+    found = _YEAR_ALONE.search(text)
+    if not found or len(years) != 1:
+        return ""
+    rest = [w for w in re.findall(r"[A-Za-z]+", text) if w.casefold() not in _YEAR_WORDS]
+    return found.group(0) if rest else ""
 
 
 def _dates_in(text: str, plan_date: dt.date | None) -> tuple[list[dt.date], list[str], list[str]]:
