@@ -201,3 +201,23 @@ def test_indexed_colour_fill(tmp_path, config):
     rows = [HEADER, ["1.1", "a", "Ann", "Jan 13", None, "ok"], ["1.2", "b", "Ann", "Jan 13", None, "ok"]]
     path = write_rows(tmp_path / "p.xlsx", rows, fills={"E2": Color(indexed=10), "E3": Color(indexed=13)})
     assert [a.rag for a in read_plan(path, config).actions] == ["Red", "Amber"]   # 10 red, 13 yellow
+
+
+def test_a_row_with_its_own_action_words_is_never_glued_onto_the_one_above(tmp_path, config):
+    """Seen in a real recommendation tracker with no ref column (issue 15): R3's only empty
+    cell was its due date, and it was glued into R2, its words added to R2's and the action
+    lost. A row whose action words carry on a cut sentence is still glued."""
+    path = tmp_path / "tracker.txt"
+    path.write_text("\n".join([
+        "Action\tProgress\tTimetable",
+        "R2: Review the thresholds document.\tDone in part.\tMarch 2015",
+        "R3: Tighten the networks between partners.\tTo be addressed through 2, above.\t",
+        "R4: Train the front door staff in\tBooked.\tJune 2015",
+        "the new thresholds.\t\t",
+    ]) + "\n", encoding="utf-8")
+    plan = read_plan(path, config)
+    assert [a.action for a in plan.actions] == [
+        "R2: Review the thresholds document.", "R3: Tighten the networks between partners.",
+        "R4: Train the front door staff in the new thresholds."]
+    assert plan.actions[1].progress == "To be addressed through 2, above." and plan.actions[1].due is None
+    assert plan.actions[2].rows == (4, 5)

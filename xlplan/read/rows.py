@@ -146,6 +146,16 @@ class RowReader:
         else:
             due = self._cell(row, "due")
             starts_action = bool(rag or one_line(self._cell(row, "lead")) or plain(due))
+            if not starts_action:
+                # No ref column to tell: a row whose action words start a sentence of their
+                # own, and none of whose cells carries on a cut sentence, is an action, not
+                # the rest of the row above ("R3: Tighten the networks" with an empty due
+                # date was glued onto R2, and lost). An empty action cell, or any cell that
+                # carries on ("optometrists) are established."), means a page break split it.
+                col = self.columns.get("action", self.columns.get("group"))
+                words = one_line(cells[col]) if col is not None and col < len(cells) else ""
+                carries_on = any(is_fragment(one_line(c)) for c in cells if c)
+                starts_action = bool(words) and not is_fragment(words) and not carries_on
         last = self.entries[-1] if self.entries else None
         if not starts_action and last is not None:
             # A row split by a page break: its key cell is empty and the rest of the text of
