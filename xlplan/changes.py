@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from .config import Config
 from .dates import as_day
-from .plan import Plan
+from .plan import Plan, config_for
 
 # The contract's kinds, then xlplan's own.
 KINDS = ("rag", "progress", "due", "lead", "added", "removed", "no-update", "renumbered", "action", "duplicate-ref")
@@ -97,11 +97,7 @@ def compare(old: Plan, new: Plan, config: Config | None = None, *, as_of: dt.dat
     the contract's changes (rag with its direction, progress, due, lead, added, removed,
     no-update) and xlplan's own (renumbered, action, duplicate-ref). `config` defaults to the
     one the new version was read with; `as_of` (default today) decides what is complete."""
-    config = config or new.config or old.config
-    if config is None:
-        from .config import load_config
-
-        config = load_config()
+    config = config_for(new, old, config=config)
     as_of = as_day(as_of)
     result = Comparison(str(old.path), str(new.path), as_of)
     old_count = Counter(a.ref for a in old.actions if a.ref)

@@ -20,7 +20,7 @@ from .dates import as_day
 from .errors import ConfigError, DeliveryFailed
 from .findings import Validation
 from .leads import EMAIL, Directory
-from .plan import Plan
+from .plan import Plan, config_for
 from .status import MARKED, NO_RATING, NO_UPDATE, WeekStatus, week_status
 
 if TYPE_CHECKING:
@@ -159,10 +159,7 @@ def chase_list(plan: Plan, config: Config | None = None, *, validation: Validati
     (status.read_week; worked out here from `previous` alone when it is not given). An action
     with a joint lead ("HSCB Chair / Business Manager") is listed for each person named, when
     the leads directory knows each of them."""
-    if config is None:
-        from .config import load_config
-
-        config = plan.config or load_config()
+    config = config_for(plan, config=config)
     as_of = status.as_of if status is not None else as_day(as_of)
     if status is None:
         status = week_status(plan, config, as_of=as_of, previous=previous)

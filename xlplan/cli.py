@@ -3,38 +3,30 @@ library function and renders the result; errors are printed in one place, in mai
 
 from __future__ import annotations
 
-import datetime as dt
 import json
-import re
 import sys
 from pathlib import Path
 
 import click
 
 from . import __version__
+from .dates import DATE_FORMS
 from .errors import OutputError, XlplanError, os_error_behind
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 
-DATE_FORMS = "2026-11-23 or 23/11/2026"
-
-
 def _date(ctx, param, value):
     """A date as given on the command line: ISO (2026-11-23) or day first, as people in
     England write it (23/11/2026, 3/11/2026)."""
+    from .dates import as_day
+
     if value is None:
         return None
-    text = value.strip()
-    day_first = re.fullmatch(r"(\d{1,2})/(\d{1,2})/(\d{4})", text)
     try:
-        if day_first:
-            return dt.date(int(day_first[3]), int(day_first[2]), int(day_first[1]))
-        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
-            return dt.date.fromisoformat(text)
-    except ValueError:
-        raise click.BadParameter(f"{value!r} is not a real date; give one like {DATE_FORMS}") from None
-    raise click.BadParameter(f"{value!r} is not a date like {DATE_FORMS}")
+        return as_day(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
 
 
 def common(*, as_of: bool = True, json_flag: bool = True):

@@ -227,9 +227,13 @@ def date_in_title(text: str) -> dt.date | None:
     return _safe_date(int(m[3]), MONTHS[m[2][:3].lower()], int(m[1])) if m else None
 
 
+DATE_FORMS = "2026-11-23 or 23/11/2026"
+
+
 def as_day(value: dt.date | str | None) -> dt.date:
-    """An as-of date as callers of the library give it: a date (a datetime's day), an ISO
-    string "2026-11-23", or "23/11/2026" as people in England write it; None is today."""
+    """An as-of date as people give it: a date (a datetime's day), ISO "2026-11-23", or day
+    first as people in England write it, "23/11/2026"; None is today. Raises ValueError,
+    saying which forms are taken."""
     if value is None:
         return dt.date.today()
     if isinstance(value, dt.datetime):
@@ -237,10 +241,12 @@ def as_day(value: dt.date | str | None) -> dt.date:
     if isinstance(value, dt.date):
         return value
     text = str(value).strip()
-    match = re.fullmatch(r"(\d{1,2})/(\d{1,2})/(\d{4})", text)
+    day_first = re.fullmatch(r"(\d{1,2})/(\d{1,2})/(\d{4})", text)
+    iso = re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})", text)
+    if not (day_first or iso):
+        raise ValueError(f"{value!r} is not a date like {DATE_FORMS}")
+    year, month, day = (day_first[3], day_first[2], day_first[1]) if day_first else iso.groups()
     try:
-        if match:
-            return dt.date(int(match[3]), int(match[2]), int(match[1]))
-        return dt.date.fromisoformat(text)
+        return dt.date(int(year), int(month), int(day))
     except ValueError:
-        raise ValueError(f"{value!r} is not a date like 2026-11-23 or 23/11/2026") from None
+        raise ValueError(f"{value!r} is not a real date; give one like {DATE_FORMS}") from None

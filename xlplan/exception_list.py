@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from .action import Action
 from .config import Config
-from .plan import Plan
+from .plan import Plan, config_for
 from .status import ActionStatus, WeekStatus, week_status
 
 
@@ -44,10 +44,7 @@ def exception_report(plan_or_status: Plan | WeekStatus, config: Config | None = 
     if isinstance(plan_or_status, WeekStatus):
         status = plan_or_status
     else:
-        if config is None:
-            from .config import load_config
-
-            config = plan_or_status.config or load_config()
+        config = config_for(plan_or_status, config=config)
         status = week_status(plan_or_status, config, as_of=as_of)
     as_of = status.as_of
     groups: dict[dt.date | None, ExceptionGroup] = {}

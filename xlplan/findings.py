@@ -15,7 +15,7 @@ from .action import Action
 from .config import Config
 from .dates import as_day
 from .leads import Directory
-from .plan import Plan
+from .plan import Plan, config_for
 from .rag import done_word
 
 RULES = ("missing-ref", "duplicate-ref", "missing-action", "missing-lead", "unknown-lead",
@@ -285,7 +285,7 @@ def validate_plan(plan: Plan, config: Config | None = None, *, as_of: dt.date | 
     overdue, rag-conflict, ...) as a Finding (ref, row, field, rule, severity, message, lead).
     A bad row is data, never an exception. `config` defaults to the one the plan was read
     with; `as_of` to today (it decides what is overdue)."""
-    config = config or plan.config or _default_config()
+    config = config_for(plan, config=config)
     as_of = as_day(as_of)
     refs = Counter(a.ref for a in plan.actions if a.ref)
     first_row: dict[str, int] = {}
@@ -306,8 +306,3 @@ def validate_plan(plan: Plan, config: Config | None = None, *, as_of: dt.date | 
 
 # -- rendering -------------------------------------------------------------------------------
 
-
-def _default_config():
-    from .config import load_config
-
-    return load_config()

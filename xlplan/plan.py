@@ -53,6 +53,19 @@ class Plan:
         return frame([a.to_dict() for a in self.actions], dates=("due", "updated", "rag_date"))
 
 
+def config_for(*plans: Plan, config: Config | None = None) -> Config:
+    """The config a library call uses: the one given, else the one the (first) plan was read
+    with, else the project's (config/xlplan.toml found from the working directory)."""
+    if config is not None:
+        return config
+    for plan in plans:
+        if plan is not None and plan.config is not None:
+            return plan.config
+    from .config import load_config
+
+    return load_config()
+
+
 def read_plan(path: str | Path, config: Config | None = None, *, sheet: str | None = None,
               plan_date: dt.date | None = None, leads_file: str | Path | None = None) -> Plan:
     """Read the plan in an .xlsx workbook, a Word .docx, a CSV file, or tab-separated text,

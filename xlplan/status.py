@@ -24,8 +24,8 @@ from .changes import updated_since
 from .config import Config
 from .dates import as_day
 from .errors import InputError
-from .history import Entry, Version, entries, load_version
-from .plan import Plan
+from .history import Entry, Version, entries, load_version, version_from_plan
+from .plan import Plan, config_for
 from .rag import NO_DATA
 from .workbook.snapshot import snapshot_stem, snapshots, weeks
 
@@ -234,7 +234,7 @@ def week_status(plan: Plan, config: Config | None = None, *, as_of: dt.date | No
     each ref was chased (chaselog.chased_before: a draft written or a message sent), `sent`
     those on which a message was sent; with no earlier weeks, `previous` (a plan given by
     hand) says only whether each action was updated since."""
-    config = _config_of(plan, config)
+    config = config_for(plan, config=config)
     as_of = as_day(as_of)
     week = as_day(week) if week else as_of
     scale = config.scale
@@ -322,17 +322,6 @@ def week_status(plan: Plan, config: Config | None = None, *, as_of: dt.date | No
                       threshold, rated="rag" in plan.columns, history=len(versions) > 1)
 
 
-def _config_of(plan: Plan, config: Config | None) -> Config:
-    """The config given, else the one the plan was read with, else the project's."""
-    if config is not None:
-        return config
-    if plan.config is not None:
-        return plan.config
-    from .config import load_config
-
-    return load_config()
-
-
 def _chased_since(chased: dict[str, list[dt.date]], t: _Track, when: dt.date) -> bool:
     """Was the action chased after its last update and before the week `when`?"""
     return any(t.last_update <= d < when for d in chased.get(t.ref, ()))
@@ -396,16 +385,17 @@ def read_week(plan: Plan, config: Config | None = None, *, as_of: dt.date | None
     from .chaselog import chased_before
     from .plan import read_plan
 
-    config = _config_of(plan, config)
+    config = config_for(plan, config=config)
     as_of = as_day(as_of)
     found = history_folder(config, plan.path, history)
     earlier: list[Version] = []
     if found is not None:
         folder, stem = found
         snaps = [s for s in weeks(folder, stem) if s.date < as_of]
-        earlier = _versions(snaps, config)
+        read = {}
         if previous is None and snaps:
-            previous = read_plan(snaps[-1].path, config)
+            previous = read[snaps[-1].path] = read_plan(snaps[-1].path, config)
+        earlier, _ = weekly_versions(snaps, config, read)
     chased, sent = chased_before(outbox or config.folders["outbox"], plan.path, as_of) if found is not None else ({}, {})
     status = week_status(plan, config, as_of=as_of, earlier=earlier, chased=chased, sent=sent, previous=previous)
     comparison = compare(previous, plan, config, as_of=as_of) if previous is not None else None
@@ -417,15 +407,20 @@ def read_week(plan: Plan, config: Config | None = None, *, as_of: dt.date | None
     return Week(plan, status, earlier, previous, comparison, notes)
 
 
-def _versions(snaps, config: Config) -> list[Version]:
-    """One version a week; a file several quiet weeks point at is read once."""
+def weekly_versions(snaps, config: Config, read: dict[Path, Plan] | None = None, *,
+                    store: bool = True) -> tuple[list[Version], dict[Path, Version]]:
+    """One version a week, and the versions by file. A file several quiet weeks point at is
+    read once, and a file already read as a plan (`read`) is not parsed again; the versions
+    made from those plans are cached now, or (store=False) left for the caller to cache."""
+    read = read or {}
     loaded: dict[Path, Version] = {}
     out = []
     for s in snaps:
         if s.path not in loaded:
-            loaded[s.path] = load_version(s, config)
+            loaded[s.path] = (version_from_plan(s, read[s.path], config, store=store) if s.path in read
+                              else load_version(s, config))
         out.append(Version(s.date, s.path, loaded[s.path].actions))
-    return out
+    return out, loaded
 
 
 def history_of(config: Config, *, as_of: dt.date | None = None, history: Path | None = None) -> WeekStatus:
@@ -448,7 +443,8 @@ def history_of(config: Config, *, as_of: dt.date | None = None, history: Path | 
     if shared:
         plan.path = config.workbook
     chased, sent = chased_before(config.folders["outbox"], plan.path, latest.date) if shared else ({}, {})
-    status = week_status(plan, config, as_of=as_of, earlier=_versions(snaps[:-1], config), chased=chased,
+    status = week_status(plan, config, as_of=as_of, earlier=weekly_versions(snaps[:-1], config, {latest.path: plan})[0],
+                         chased=chased,
                          sent=sent, week=latest.date)
     status.snapshots = [s.path for s in snaps]
     return status

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from .action import NO_LEAD
 from .config import Config
-from .plan import Plan
+from .plan import Plan, config_for
 from .status import (
     NO_DATA,
     NO_RATING,
@@ -37,10 +37,14 @@ class Summary:
     movement: dict[str, int] | None = None        # improved, worsened, unchanged, new
     trend: list[tuple[dt.date, dict[str, int]]] = field(default_factory=list)
     updates: dict[str, int] | None = None         # updated / not updated this week (with history)
-    no_data: list[ActionStatus] = field(default_factory=list)
-    statuses: list[ActionStatus] = field(default_factory=list, repr=False)
+    statuses: list[ActionStatus] = field(default_factory=list, repr=False)   # each action's week
     rated: bool = True                            # the plan has a rating column
     narrative: str = ""
+
+    @property
+    def no_data(self) -> list[ActionStatus]:
+        """The actions the board is told are No data, in plan order."""
+        return [s for s in self.statuses if s.board == NO_DATA]
 
     def trend_frame(self):
         """The trend as a pandas DataFrame: one row a weekly run, one column a rating."""
@@ -103,14 +107,14 @@ def summarise(plan_or_status: Plan | WeekStatus, config: Config | None = None, *
     narrative paragraph. Given a plan alone (no history), its week is worked out here; the
     weekly run and the commands pass the week's status, read once (status.read_week)."""
     if config is None:
-        config = plan_or_status.config if isinstance(plan_or_status, Plan) and plan_or_status.config else _config()
+        config = config_for(plan_or_status) if isinstance(plan_or_status, Plan) else config_for()
     if isinstance(plan_or_status, WeekStatus):
         status = plan_or_status
     else:
         status = week_status(plan_or_status, config, as_of=as_of, previous=previous)
     labels = status.labels
     summary = Summary(status.plan, status.as_of, len(status.actions), labels, status.by_rag, status.as_rated,
-                      rated=status.rated, no_data=status.no_data, statuses=status.actions)
+                      rated=status.rated, statuses=status.actions)
     for s in status.actions:
         a = s.action
         summary.by_group.setdefault(a.group or "(no theme)", dict.fromkeys(labels, 0))[s.board] += 1
@@ -137,12 +141,6 @@ def summarise(plan_or_status: Plan | WeekStatus, config: Config | None = None, *
         summary.trend = list(status.trend)
     summary.narrative = narrative(summary, config)
     return summary
-
-
-def _config() -> Config:
-    from .config import load_config
-
-    return load_config()
 
 
 def _plan_of(status: WeekStatus, previous: Plan) -> Plan:

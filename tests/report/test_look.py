@@ -44,16 +44,6 @@ def test_fast_rows_read_back_as_written(tmp_path, config):
     assert ws.freeze_panes == "A4" and ws.auto_filter.ref == "A3:E7"
 
 
-def test_a_row_outside_the_sheet_is_refused(tmp_path, config):
-    def build(wb):
-        f = Formats(wb, config)
-        f.row(wb.add_worksheet("T"), 1_048_576, (("too far", f.text),))
-
-    with pytest.raises(ValueError, match="cannot be written"):
-        write_workbook(tmp_path / "r.xlsx", build)
-    assert not (tmp_path / "r.xlsx").exists()
-
-
 def test_dates_read_back_the_same_either_side_of_excels_leap_day(tmp_path, config):
     days = [dt.date(1900, 2, 28), dt.date(1900, 3, 1), dt.date(2026, 11, 23), dt.datetime(2026, 11, 23, 7, 30)]
 

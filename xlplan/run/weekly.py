@@ -24,13 +24,13 @@ from ..config import Config
 from ..errors import OutputError, RunFailed, WorkbookBusy, XlplanError
 from ..exception_list import exception_report
 from ..findings import Validation, validate_plan
-from ..history import Version, load_version, store_version, version_from_plan
+from ..history import store_version, version_from_plan
 from ..mail.drafts import write_drafts
 from ..mail.send import Delivery, send
 from ..plan import read_plan
 from ..report.look import write_workbook
 from ..report.weekly import add_report_sheets
-from ..status import WeekStatus, week_status
+from ..status import WeekStatus, week_status, weekly_versions
 from ..summary import Summary, summarise
 from ..workbook.snapshot import check_can_start, latest_before, take_snapshot, weeks
 from .files import make_temp_folder, sweep_run_folders
@@ -167,13 +167,8 @@ def run_weekly(config: Config, *, as_of: dt.date | None = None,
     progress("reading the history")
     earlier_weeks = [s for s in weeks(folder, stem) if s.date < as_of]
     read = {current.path: plan, **({previous.path: old} if previous is not None else {})}
-    parsed: dict[Path, Version] = {}
-    for s in earlier_weeks:                                              # each workbook parsed once
-        if s.path not in parsed:
-            parsed[s.path] = (version_from_plan(s, read[s.path], config, store=False) if s.path in read
-                              else load_version(s, config))
-    versions = [Version(s.date, s.path, parsed[s.path].actions) for s in earlier_weeks]
-    to_cache = [parsed[p] for p in parsed if p in read]
+    versions, parsed = weekly_versions(earlier_weeks, config, read, store=False)   # each workbook parsed once
+    to_cache = [parsed[p] for p in parsed if p in read]                # cached on the second core
     if current.path not in parsed:
         to_cache.append(version_from_plan(current, plan, config, store=False))
     chased, sent = chased_before(config.folders["outbox"], config.workbook, as_of)
