@@ -108,6 +108,7 @@ def test_a_year_alone_or_with_date_words_is_its_end(text):
 
 def test_validate_says_unparsed_due_for_a_cut_month(tmp_path, config):
     from conftest import write_rows
+
     from xlplan.findings import validate_plan
     from xlplan.plan import read_plan
 
