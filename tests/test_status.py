@@ -236,6 +236,9 @@ def test_four_quiet_weeks(project, capsys):
     report = load_workbook(weekly["report"])
     notes = [r[2] for r in report["Summary"].iter_rows(values_only=True) if r[0] and str(r[0]).startswith("4.12")]
     assert notes and "last rated Red" in notes[0]
+    chase = _run(capsys, "chase", "workbooks/plan.xlsx", "--as-of", "2026-12-21", "--json")
+    why = next(a["reasons"] for l in chase["leads"] for a in l["actions"] if a["ref"] == "4.12")
+    assert "the board is told No data for it (last rated Red as of 09/11/2026, no update for 6 weeks)" in why
     exc = {r[0]: r for r in report["Exceptions"].iter_rows(min_row=4, values_only=True) if r[1]}
     assert exc["4.12"][4] == "No data (Red)" and "last rated Red" in exc["4.12"][8]
 

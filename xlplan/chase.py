@@ -196,7 +196,9 @@ def chase_list(plan: Plan, config: Config | None = None, *, validation: Validati
         if "progress" in plan.columns and not a.progress.strip():
             reasons.append("no progress statement")
         if s.no_data == NO_UPDATE:                    # its note says how long without an update
-            reasons.append(f"the board is told No data for it ({s.note.removeprefix('No data: ')})")
+            # (how often it was chased is for the board; the lead has the emails)
+            why = s.note.removeprefix("No data: ").replace(f", {s.chased_text}", "")
+            reasons.append(f"the board is told No data for it ({why})")
         elif s.updated is False:
             reasons.append(s.update_text)
         if s.no_data == MARKED:

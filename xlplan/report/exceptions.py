@@ -34,7 +34,7 @@ def add_exceptions_sheet(wb, groups: list[ExceptionGroup], config: Config, as_of
     count = sum(len(g.items) for g in groups)
     f.put(ws, 0, 0, f"Exception report: {count} actions not complete and not green, as of "
                           f"{as_of.strftime('%d/%m/%Y')}", f.title)
-    columns = (("Ref", 9), ("Action", 44), ("Lead", 22), ("Progress statement", 46), ("RAG", 12),
+    columns = (("Ref", 9), ("Action", 44), ("Lead", 22), ("Progress statement", 44), ("RAG", 14),
                ("Due", 11), ("Overdue", 12), ("Days since update", 10), ("Updates", 26))
     f.header_row(ws, 2, columns)
     row = 3
@@ -49,7 +49,7 @@ def add_exceptions_sheet(wb, groups: list[ExceptionGroup], config: Config, as_of
                             ("overdue", overdue) if item.overdue_days is not None else (None, f.text),
                             (item.days_since_update, f.number if item.days_since_update is not None else f.text),
                             (item.note, f.text)),
-                  height=row_height([(a.action, 44), (a.progress, 46), (a.lead, 22), (item.note, 26)]))
+                  height=row_height([(a.action, 44), (a.progress, 44), (a.lead, 22), (item.note, 26)]))
             row += 1
     ws.freeze_panes(3, 0)
     ws.set_landscape()
