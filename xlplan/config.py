@@ -300,6 +300,8 @@ def _check_known_keys(user: dict, defaults: dict, path: Path, prefix: str = "") 
             hint = (f"the fields are {', '.join(FIELDS)}" if prefix == "columns."
                     else "check its spelling against the built-in defaults ('xlplan config --defaults')")
             raise ConfigError(f"config file {path}: unknown key {name!r}; {hint}")
+        if name == "rag.scales":
+            continue               # words of a plan's scale: any word may be a key (_check_scales)
         if isinstance(value, dict) and isinstance(defaults[key], dict):
             _check_known_keys(value, defaults[key], path, f"{name}.")
 
@@ -340,6 +342,9 @@ def _check_values(user: dict, defaults: dict, path: Path, section: str = "") -> 
             if not isinstance(value, dict):
                 raise ConfigError(f"config file {path}: {name} must be a table ([{dotted}] and its keys), "
                                   f"not {value!r}")
+            if dotted == "rag.scales":
+                _check_scales(value, path)
+                continue
             _check_values(value, default, path, dotted)
             continue
         if dotted == "rag.levels":
@@ -383,6 +388,17 @@ def _list_words(kinds: set) -> str:
     if kinds == {str}:
         return 'a list of texts in quotes, like ["a", "b"]'
     return "a list"
+
+
+def _check_scales(scales: dict, path: Path) -> None:
+    """[rag.scales]: each key a word or number a plan writes, each value a label in quotes
+    ("" takes a built-in word away); the labels are checked against the levels when built."""
+    for word, label in scales.items():
+        if not isinstance(label, str):
+            raise ConfigError(f'config file {path}: [rag.scales] {_toml_key(word)} must be a rating in quotes '
+                              f'such as "Amber" (or "" to take the word away), not {label!r}')
+        if not word.strip():
+            raise ConfigError(f"config file {path}: [rag.scales] has an empty word")
 
 
 def _check_levels(levels, defaults: list, path: Path) -> None:
@@ -466,7 +482,7 @@ def build_config(data: dict, *, source: Path | None, root: Path, user: dict | No
                 raise ConfigError(f"config file {where}: [sections] {key} has a bad pattern {text!r} ({exc})") from None
         return tuple(out)
 
-    scale = _build_scale(data.get("rag", {}), where)
+    scale = _build_scale(data.get("rag", {}), where, (user or {}).get("rag", {}).get("scales", {}))
     max_mb = get("limits", "max_unpacked_mb", (int, float))
     rules = data.get("rules", {})
     severity = dict(rules.get("severity", {}))
@@ -601,7 +617,7 @@ def _chase_settings(chase: dict, where: str) -> ChaseSettings:
                          username=value("username", str), password_env=value("password_env", str).strip())
 
 
-def _build_scale(rag: dict, where: str) -> RagScale:
+def _build_scale(rag: dict, where: str, user_scales: dict | None = None) -> RagScale:
     levels = rag.get("levels")
     if not isinstance(levels, list) or not levels:
         raise ConfigError(f"config file {where}: [[rag.levels]] must list at least one rating")
@@ -634,5 +650,25 @@ def _build_scale(rag: dict, where: str) -> RagScale:
     labels = [lv.label.casefold() for lv in built]
     if len(set(labels)) != len(labels):
         raise ConfigError(f"config file {where}: [[rag.levels]] has the same label twice")
-    return RagScale(tuple(built), fill_tolerance=float(rag.get("fill_tolerance", 60)),
-                    done_words=tuple(rag.get("done_words", ())))
+    scale = RagScale(tuple(built), fill_tolerance=float(rag.get("fill_tolerance", 60)),
+                     done_words=tuple(rag.get("done_words", ())))
+    return scale.with_words(_scale_words(scale, rag.get("scales", {}), user_scales or {}, where))
+
+
+def _scale_words(scale: RagScale, scales: dict, user_scales: dict, where: str) -> list[tuple[str, str]]:
+    """[rag.scales] as (word, label) pairs. A word the config file sets wins over everything
+    (its label must be one of the levels; "" takes the word away); a built-in word yields to a
+    level's own alias and is dropped when the scale has no such level (a board's own levels)."""
+    labels = {label.casefold(): label for label in scale.labels}
+    out = []
+    for word, label in scales.items():
+        if not isinstance(label, str) or not label:
+            continue
+        if word in user_scales:
+            if label.casefold() not in labels:
+                raise ConfigError(f"config file {where}: [rag.scales] {_toml_key(word)} = {label!r} is not a "
+                                  f"rating of [[rag.levels]] ({', '.join(scale.labels)})")
+        elif label.casefold() not in labels or scale.canonical(word):
+            continue
+        out.append((word, labels[label.casefold()]))
+    return out

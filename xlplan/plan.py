@@ -6,7 +6,7 @@ only on the first of their rows, ratings given as symbols or fill colours)."""
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from .action import Action
@@ -20,6 +20,7 @@ from .read.docx import docx_grid
 from .read.grid import Grid
 from .read.guard import DOCX_SUFFIXES, TEXT_SUFFIXES
 from .read.header import find_header, map_columns, rows_searched
+from .read.key import find_key
 from .read.rows import RowReader, Skipped
 from .read.xlsx import open_book
 from .text import one_line
@@ -144,11 +145,23 @@ def parse_grid(grid: Grid, config: Config, *, plan_date: dt.date | None = None) 
     if plan_date is None:
         plan_date = next((d for t in titles if (d := date_in_title(t))), None)
 
+    # The plan's own key to its ratings ("1 Fully Achieved", "Key: G = on target, ..."),
+    # before or after the table (read/key.py): its rows are skipped, never actions nor
+    # headings, and the plan's ratings are read with it.
+    key = find_key(grid.rows, config.scale, header)
+    read_with = replace(config, scale=config.scale.with_words(key.words())) if key.entries else config
+
     reader = RowReader(grid, config, columns, headers, first_col, plan_date)
     for i, row in enumerate(grid.rows[:header]):
-        reader.heading_above(i, row)
+        if i in key.rows:
+            reader.skip_key(i, row, key.rows[i])
+        else:
+            reader.heading_above(i, row)
     for i in range(header + 1, len(grid.rows)):
-        reader.feed(i, grid.rows[i])
-    actions = ActionBuilder(grid, config, columns, headers, plan_date).actions(reader.records())
+        if i in key.rows:
+            reader.skip_key(i, grid.rows[i], key.rows[i])
+        else:
+            reader.feed(i, grid.rows[i])
+    actions = ActionBuilder(grid, read_with, columns, headers, plan_date).actions(reader.records())
     return Plan(grid.path, grid.sheet, header + 1, columns, headers, actions, plan_date,
                 titles[0] if titles else "", skipped=reader.skipped)

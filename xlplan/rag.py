@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 
 from .dates import day_first
@@ -80,11 +80,20 @@ def _alias_pattern(alias: str) -> str:
     return r"\s*/\s*".join(p.replace(r"\ ", r"\s+") for p in parts)
 
 
+# A number alone ("2", "3.", "(1)"): a point of a plan's own scale, never guessed without the
+# plan's key or [rag.scales].
+_NUMBER = re.compile(r"^\(?\d{1,2}\)?\.?$")
+
+
 @dataclass(frozen=True)
 class RagScale:
     levels: tuple[RagLevel, ...]
     fill_tolerance: float = 60
     done_words: tuple[str, ...] = ()
+    # Words and numbers of other rating scales, each with the label it means ([rag.scales],
+    # then a plan's own key): ("on track", "Green"), ("1", "Blue"). A later pair wins over an
+    # earlier one and over the levels' aliases.
+    words: tuple[tuple[str, str], ...] = ()
 
     @cached_property
     def labels(self) -> tuple[str, ...]:
@@ -96,7 +105,23 @@ class RagScale:
         for lv in self.levels:
             for alias in (lv.label, *lv.aliases):
                 table.setdefault(_norm(alias), lv.label)
+        labels = set(self.labels)
+        for word, label in self.words:
+            if label in labels and _norm(word):
+                table[_norm(word)] = label
         return table
+
+    @property
+    def known_words(self) -> dict[str, str]:
+        """Every word this scale reads as a whole cell (normalised: lower case, "/" unspaced),
+        with its label: the labels, the levels' aliases and the scales' words."""
+        return self._by_alias
+
+    def with_words(self, words) -> RagScale:
+        """This scale, reading also `words` ((word, label) pairs, or a dict): a plan's own key
+        ("1" = Blue, "Fully achieved" = Blue) over the configured scales."""
+        pairs = tuple(words.items()) if isinstance(words, dict) else tuple(words)
+        return replace(self, words=self.words + pairs) if pairs else self
 
     @cached_property
     def _leading(self) -> re.Pattern:
@@ -145,6 +170,11 @@ class RagScale:
             return RagReading(label, "text", raw=raw)
         match = self._leading.match(text)
         if not match:
+            if _NUMBER.match(text):
+                return RagReading(None, "text", raw=raw, problem=(
+                    f"{text!r} is a point of a numbered scale with no key in the plan to say what it "
+                    f"means; map it with [rag.scales] in the config (\"{text.strip('().')}\" = \"Amber\") "
+                    f"or write the plan's key under the table (\"{text.strip('().')} On track\")"))
             return RagReading(None, "text", raw=raw, problem=f"{text[:40]!r} is not a RAG rating")
         label = self._by_alias[_norm(match["word"] or match["letter"])]
         rest = match["rest"].strip()

@@ -93,6 +93,15 @@ class RowReader:
             return f"section heading: due date {self.heading_due.date.isoformat()} for the rows under it"
         return "section heading: the group of the rows under it"
 
+    # -- the plan's key (issue 15, read/key.py) ---------------------------------------------
+    def skip_key(self, i: int, row: list, reason: str) -> None:
+        """A row of the plan's own key to its ratings: never an action nor a heading; below
+        the header it ends the rows above (nothing is glued across it, no group carries over)."""
+        text = " ".join(one_line(v) for v in row if one_line(v))
+        self.skipped.append(Skipped(i + 1, text, reason))
+        if self.entries and self.entries[-1] is not None:
+            self.entries.append(None)
+
     # -- rows ----------------------------------------------------------------------------
     def _is_heading(self, i: int, row: list) -> str | None:
         cell = self._single_cell(row)

@@ -1,0 +1,187 @@
+"""A plan's own key to its ratings, written in the plan before or after the table: "1 Fully
+Achieved", "2 On track" (a numbered scale), "RED  Tasks ... slipped" (seed 001), "Blue -
+complete", "Key: G = on target, A = some slippage, R = off track". Each entry is mapped to a
+canonical label, so that plan's ratings ("2") read as the key says; the key's rows are never
+actions nor section headings."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from ..rag import RagScale
+from ..text import one_line, plain
+
+# A row that names a key: "Key", "RAG key:", "RAG table", "Legend", "Rating scale", "BRAG key".
+_TITLE = re.compile(r"^(?:(?:rag|brag|rating|ratings|status|progress|assessment|scoring)\s+)*"
+                    r"(?:key|legend|table|scale|definitions|categories)\s*(?:[:\-–—]\s*|$)(?P<rest>.*)$",
+                    re.IGNORECASE)
+_NUMBER = re.compile(r"^\(?(\d{1,2})\)?[.)]?$")
+_LETTERS = re.compile(r"^[A-Za-z]{1,3}$")
+# "Blue - complete", "G = on target", "1: Fully achieved", "2 – On track", "1) Achieved".
+_SEPARATED = re.compile(r"^(?P<token>[^=:–—]{1,30}?)\s*(?:\s[-–—]\s|[=:–—]|(?<=\))\s)\s*(?P<meaning>.+)$")
+_SPACED = re.compile(r"^(?P<token>\(?\d{1,2}\)?[.)]?|[A-Za-z]{1,2})\s+(?P<meaning>.+)$")
+_INLINE_SPLIT = re.compile(r"\s*[,;]\s*|\s{3,}|\t")
+_MAX_ROW_TEXT = 250              # a key row is short; an action row is not
+_MEANING_WORDS = 5               # a meaning this short is also read as a rating ("Fully achieved")
+
+
+@dataclass(frozen=True)
+class KeyEntry:
+    row: int                     # 0-based grid row
+    token: str                   # "1", "G", "RED", "On track"
+    meaning: str                 # "Fully Achieved", "Tasks and outcomes ... slipped"
+    label: str | None            # the canonical label it means; None when xlplan cannot tell
+
+
+@dataclass
+class PlanKey:
+    """The key found in a plan: its entries, and the rows it takes (0-based) with why."""
+
+    entries: list[KeyEntry] = field(default_factory=list)
+    rows: dict[int, str] = field(default_factory=dict)      # 0-based row -> reason ("key: ...")
+
+    def words(self) -> list[tuple[str, str]]:
+        """(word, label) pairs the plan's ratings are read with: each entry's token, and its
+        meaning when short ("Fully achieved"), mapped to the entry's label."""
+        out = []
+        for entry in self.entries:
+            if entry.label is None:
+                continue
+            number = _NUMBER.match(entry.token)
+            out.append((number.group(1) if number else entry.token, entry.label))
+            if entry.meaning and len(entry.meaning.split()) <= _MEANING_WORDS:
+                out.append((entry.meaning, entry.label))
+        return out
+
+
+def find_key(rows: list[list], scale: RagScale, header: int | None = None) -> PlanKey:
+    """The key written in the plan (before or after the table), or an empty PlanKey. A key is
+    a run of two or more short rows, each a token and what it means ("1 Fully Achieved",
+    "RED | Tasks ... slipped"), under a title ("Key", "RAG table") or mapping to two or more
+    different ratings; or one row "Key: G = on target, A = ..., R = ...". Rows of the table
+    (three or more cells) never are."""
+    key = PlanKey()
+    run: list[KeyEntry] = []
+    titled: int | None = None
+    blank = 0
+
+    def close() -> None:
+        nonlocal run, titled
+        labels = {e.label for e in run if e.label}
+        if len(run) >= 2 and (titled is not None or len(labels) >= 2):
+            if titled is not None:
+                key.rows[titled] = "key: its title"
+            for e in run:
+                key.entries.append(e)
+                key.rows[e.row] = _reason(e)
+        run, titled = [], None
+
+    for i, row in enumerate(rows):
+        cells = [one_line(plain(v)) for v in row]
+        cells = [c for c in cells if c]
+        if not cells:
+            blank += 1
+            if blank > 1 and (run or titled is not None):
+                close()
+            continue
+        blank = 0
+        if i == header or len(cells) > 2 or sum(map(len, cells)) > _MAX_ROW_TEXT:
+            close()
+            continue
+        title = _TITLE.match(cells[0])
+        if title and (len(cells) == 1 or len(cells) == 2 and not title["rest"]):
+            rest = title["rest"] or (cells[1] if len(cells) == 2 else "")
+            inline = [e for part in _INLINE_SPLIT.split(rest) if part
+                      for e in [_entry(i, [part], scale)] if e]
+            close()
+            if inline:
+                if len(inline) >= 2:
+                    key.rows[i] = "key: " + "; ".join(_describe(e) for e in inline)
+                    key.entries.extend(inline)
+                continue
+            if not rest:
+                titled = i
+                continue
+        entry = _entry(i, cells, scale)
+        if entry is None:
+            close()
+            continue
+        run.append(entry)
+    close()
+    return key
+
+
+def _entry(i: int, cells: list[str], scale: RagScale) -> KeyEntry | None:
+    """One key entry from a row's one or two cells, or None when the row is not one."""
+    if len(cells) == 2:
+        token, meaning = cells
+    else:
+        found = _SEPARATED.match(cells[0]) or _SPACED.match(cells[0])
+        if not found:
+            return None
+        token, meaning = found["token"].strip(), found["meaning"].strip()
+    if len(token) > 30 or len(token.split()) > 4:
+        return None
+    number = _NUMBER.match(token)
+    said = meaning_label(scale, meaning)
+    if number:
+        return KeyEntry(i, token, meaning, said)
+    named = scale.canonical(token)
+    if named:
+        # A colour named in full ("RED", "Blue") says what it is; a letter is the plan's own
+        # ("A = Achieved" is not Amber), so its meaning decides when it names another rating.
+        if _LETTERS.match(token) and len(token) <= 2 and said and said != named:
+            return KeyEntry(i, token, meaning, said)
+        return KeyEntry(i, token, meaning, named)
+    reverse = scale.canonical(meaning)                  # "On track - Green", "Complete = Blue"
+    if reverse and not _NUMBER.match(meaning):
+        return KeyEntry(i, token, meaning, reverse)
+    if _LETTERS.match(token) and said:                  # "OT = on target", "NS - not started"
+        return KeyEntry(i, token, meaning, said)
+    return None
+
+
+def meaning_label(scale: RagScale, text: str) -> str | None:
+    """The rating a key's words mean: the whole text ("Fully achieved"), a colour it names
+    ("(Green) on target"), the rating it starts with ("On track, milestones met"), else the one
+    rating all the scale's words in it agree on ("Tasks ... have not been met or timescale
+    slipped"); None when they disagree or there are none."""
+    text = one_line(text).strip(" .")
+    if not text:
+        return None
+    whole = scale.canonical(text)
+    if whole:
+        return whole
+    colours = {lv.label for lv in scale.levels
+               if re.search(rf"(?<![\w/]){re.escape(lv.label)}(?![\w/])", text, re.IGNORECASE)}
+    if len(colours) == 1:
+        return colours.pop()
+    leading = scale.read_text(text)
+    if leading.label:
+        return leading.label
+    return _words_agree(scale, text)
+
+
+def _words_agree(scale: RagScale, text: str) -> str | None:
+    lowered = text.casefold()
+    candidates = sorted({w for w in scale.known_words if len(w) >= 4 and not w.isdigit()}, key=len, reverse=True)
+    taken: list[tuple[int, int]] = []
+    labels = set()
+    for word in candidates:
+        for m in re.finditer(rf"(?<!\w){re.escape(word)}(?!\w)", lowered):
+            if any(a < m.end() and m.start() < b for a, b in taken):
+                continue
+            taken.append((m.start(), m.end()))
+            labels.add(scale.known_words[word])
+    return labels.pop() if len(labels) == 1 else None
+
+
+def _describe(entry: KeyEntry) -> str:
+    if entry.label is None:
+        return f"{entry.token} {entry.meaning!r} is no rating xlplan knows (map it with [rag.scales])"
+    return f"{entry.token} = {entry.label}" + (f" ({entry.meaning})" if entry.meaning else "")
+
+
+def _reason(entry: KeyEntry) -> str:
+    return "key: " + _describe(entry)
