@@ -173,7 +173,7 @@ class RagScale:
             if _NUMBER.match(text):
                 return RagReading(None, "text", raw=raw, problem=(
                     f"{text!r} is a point of a numbered scale with no key in the plan to say what it "
-                    f"means; map it with [rag.scales] in the config (\"{text.strip('().')}\" = \"Amber\") "
+                    f"means; map it with [rag.scales] in the config (\"{text.strip('().')}\" = the rating it means) "
                     f"or write the plan's key under the table (\"{text.strip('().')} On track\")"))
             return RagReading(None, "text", raw=raw, problem=f"{text[:40]!r} is not a RAG rating")
         label = self._by_alias[_norm(match["word"] or match["letter"])]

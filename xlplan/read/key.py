@@ -21,6 +21,8 @@ _LETTERS = re.compile(r"^[A-Za-z]{1,3}$")
 # "Blue - complete", "G = on target", "1: Fully achieved", "2 – On track", "1) Achieved".
 _SEPARATED = re.compile(r"^(?P<token>[^=:–—]{1,30}?)\s*(?:\s[-–—]\s|[=:–—]|(?<=\))\s)\s*(?P<meaning>.+)$")
 _SPACED = re.compile(r"^(?P<token>\(?\d{1,2}\)?[.)]?|[A-Za-z]{1,2})\s+(?P<meaning>.+)$")
+_BULLET = re.compile(r"^\s*[·•▪◦*-]\s+")       # "·        Green: recommendation achieved"
+_QUALIFIED = re.compile(r"\b(?:not|no|partially|partly|nearly|almost|yet to|to be|largely|mostly)\s+(?:yet\s+|been\s+)?$")
 _INLINE_SPLIT = re.compile(r"\s*[,;]\s*|\s{3,}|\t")
 _MAX_ROW_TEXT = 250              # a key row is short; an action row is not
 _MEANING_WORDS = 5               # a meaning this short is also read as a rating ("Fully achieved")
@@ -69,7 +71,11 @@ def find_key(rows: list[list], scale: RagScale, header: int | None = None) -> Pl
     def close() -> None:
         nonlocal run, titled
         labels = {e.label for e in run if e.label}
-        if len(run) >= 2 and (titled is not None or len(labels) >= 2):
+        # One line alone is a key only as a number and a whole rating word ("1 Fully
+        # Achieved" under Stockton LSCB's 2017 progress update), never "1 Complete the audit".
+        alone = (len(run) == 1 and _NUMBER.match(run[0].token) is not None
+                 and scale.canonical(run[0].meaning.strip(" .;")) is not None)
+        if alone or len(run) >= 2 and (titled is not None or len(labels) >= 2):
             if titled is not None:
                 key.rows[titled] = "key: its title"
             for e in run:
@@ -78,7 +84,7 @@ def find_key(rows: list[list], scale: RagScale, header: int | None = None) -> Pl
         run, titled = [], None
 
     for i, row in enumerate(rows):
-        cells = [one_line(plain(v)) for v in row]
+        cells = [_BULLET.sub("", one_line(plain(v))) for v in row]
         cells = [c for c in cells if c]
         if not cells:
             blank += 1
@@ -172,6 +178,8 @@ def _words_agree(scale: RagScale, text: str) -> str | None:
         for m in re.finditer(rf"(?<!\w){re.escape(word)}(?!\w)", lowered):
             if any(a < m.end() and m.start() < b for a, b in taken):
                 continue
+            if _QUALIFIED.search(lowered[max(0, m.start() - 20):m.start()]):
+                return None                  # "partially complete", "not yet achieved": unsure
             taken.append((m.start(), m.end()))
             labels.add(scale.known_words[word])
     return labels.pop() if len(labels) == 1 else None

@@ -111,6 +111,13 @@ def write_plan_workbook(path: Path, config: Config, actions: Iterable[Action] = 
         f_text = wb.add_format({"text_wrap": True, "valign": "top", "border": 1, "border_color": "#BFBFBF"})
         f_date = wb.add_format({"num_format": DATE_FORMAT, "valign": "top", "border": 1,
                                 "border_color": "#BFBFBF", "align": "left"})
+        fills: dict[str, object] = {}
+
+        def fill_format(rgb: str):
+            if rgb not in fills:
+                fills[rgb] = wb.add_format({"text_wrap": True, "valign": "top", "border": 1,
+                                            "border_color": "#BFBFBF", "bg_color": f"#{rgb}"})
+            return fills[rgb]
         plan_name = sheet_title(config.sheet or "Plan")
         ws = wb.add_worksheet(plan_name)
         guide = wb.add_worksheet(GUIDE)
@@ -132,10 +139,13 @@ def write_plan_workbook(path: Path, config: Config, actions: Iterable[Action] = 
 
         for r, action in enumerate(actions, start=first_data):
             values = {"ref": action.ref, "group": action.group, "action": action.action,
-                      "lead": action.lead, "rag": action.rag or "", "progress": action.progress}
+                      "lead": action.lead, "rag": action.rag or _unread_rating(action), "progress": action.progress}
             for name, value in values.items():
                 if value:
                     ws.write_string(r, col_of[name], value, f_text)
+            unread_fill = _unread_fill(action)
+            if unread_fill:                  # a fill colour xlplan cannot read: kept as it was
+                ws.write_blank(r, col_of["rag"], None, fill_format(unread_fill))
             for name, day, text in (("due", action.due, action.due_text), ("updated", action.updated, "")):
                 if day:
                     ws.write_datetime(r, col_of[name], dt.datetime.combine(day, dt.time()), f_date)
@@ -197,11 +207,14 @@ def write_plan_workbook(path: Path, config: Config, actions: Iterable[Action] = 
         leads_ws.freeze_panes(1, 0)
         if report:
             sheet = wb.add_worksheet(REPORT)
+            widths = (28, 10, 10, 60, 60)
             for r, row in enumerate(report):
                 for c, value in enumerate(row):
                     if value:
                         sheet.write_string(r, c, value, f_head if r == 0 else f_text)
-            for c, width in enumerate((28, 10, 10, 60, 60)):
+                if r:                        # tall enough for its text (LibreOffice cuts it off)
+                    sheet.set_row(r, row_height(list(zip(row, widths))))
+            for c, width in enumerate(widths):
                 sheet.set_column(c, c, width)
             sheet.freeze_panes(1, 0)
             sheet.autofilter(0, 0, max(len(report) - 1, 1), 4)
@@ -214,6 +227,23 @@ def write_plan_workbook(path: Path, config: Config, actions: Iterable[Action] = 
         ws.activate()
         wb.close()
     return path
+
+
+def _unread_rating(action: Action) -> str:
+    """A rating's text xlplan could not read ("2" with no key, "Some slippage"), kept as
+    written so that validate reports it (unknown-rag) rather than finding the cell empty."""
+    rating = action.rating
+    return rating.raw.strip() if rating.problem and rating.source == "text" and rating.raw else ""
+
+
+def _unread_fill(action: Action) -> str | None:
+    """The RRGGBB of a rating given by a fill colour xlplan could not read, kept as the cell's
+    fill; None otherwise."""
+    rating = action.rating
+    if action.rag is None and rating.problem and rating.source == "fill":
+        found = re.fullmatch(r"#?([0-9A-Fa-f]{6})", rating.raw or "")
+        return found.group(1).upper() if found else None
+    return None
 
 
 def _write_guide(wb, guide, config: Config, columns) -> None:
