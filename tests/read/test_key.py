@@ -1,0 +1,130 @@
+"""A plan's own key to its ratings (read/key.py), in the words real plans write it: the key's
+rows are never actions nor headings, and the plan's ratings are read with it."""
+
+import pytest
+from conftest import SEED_001
+
+from xlplan import validate
+from xlplan.plan import read_plan
+from xlplan.read.delimited import text_grid
+from xlplan.read.key import find_key, meaning_label
+
+# Stockton LSCB, "Initial Progress Update - Review of Stockton Local Safeguarding Children
+# Board, Appendix 1" (December 2017): headers, cells and the key under the table as published
+# (the key's "2 On track" line as the issue quotes it).
+STOCKTON = [
+    "Initial Progress Update – Review of Stockton Local Safeguarding Children Board Appendix 1",
+    "No.\tRecommendation\tResponsibility\tDate\tProgress\tRAG",
+    "1.\tParticipate and initiate discussion where necessary with other Tees Boards about the "
+    "response to the Wood review\tChair / DCS\tTo be confirmed in Children and Social Work Act\t"
+    "Stockton and Hartlepool Boards are working together\t2",
+    "2.\tContinue to develop a self-assessment and review format of Board and sub group meetings\t"
+    "Chair / DCS\tApril 2017\tExecutive has been established\t2",
+    "3.\tContinue to identify ways to encourage all partner agencies to play a more active role in "
+    "discussions\tChair / DCS\tMarch 2017\tChair undertaking annual appraisals of Board members "
+    "contributions\t2",
+    "15.\tAssure itself that it has responded to the Ofsted recommendations.\tChair / DCS\tApril 2017\t"
+    "Actions completed and built into Business Plan.\t1",
+    "",
+    "1 Fully Achieved",
+    "2 On track",
+]
+
+
+def plan_of(tmp_path, lines, config, name="plan.txt"):
+    path = tmp_path / name
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return read_plan(path, config)
+
+
+def test_a_numbered_key_under_the_table_reads_the_ratings_and_makes_no_actions(tmp_path, config):
+    plan = plan_of(tmp_path, STOCKTON, config)
+    assert [(a.ref, a.rag) for a in plan.actions] == [("1", "Green"), ("2", "Green"), ("3", "Green"),
+                                                     ("15", "Blue")]
+    keyed = [s for s in plan.skipped if s.reason.startswith("key")]
+    assert [(s.row, s.text) for s in keyed] == [(8, "1 Fully Achieved"), (9, "2 On track")]
+    rules = {f.rule for f in validate(plan, as_of="2017-12-01").findings}
+    assert "duplicate-ref" not in rules and "unknown-rag" not in rules
+
+
+def test_without_the_key_the_numbers_are_unknown_with_a_hint(tmp_path, config):
+    plan = plan_of(tmp_path, STOCKTON[:-3], config)
+    assert [a.rag for a in plan.actions] == [None] * 4
+    findings = [f for f in validate(plan, as_of="2017-12-01").findings if f.rule == "unknown-rag"]
+    assert len(findings) == 4
+    assert "[rag.scales]" in findings[0].message and "key" in findings[0].message
+
+
+def test_the_key_before_the_table_counts_too(tmp_path, config):
+    lines = [STOCKTON[0], "Assessment of progress categories", "1 Fully Achieved", "2 On track", "",
+             *STOCKTON[1:6]]
+    plan = plan_of(tmp_path, lines, config)
+    assert [a.rag for a in plan.actions] == ["Green", "Green", "Green", "Blue"]
+
+
+def test_seed_001_key_is_found_and_changes_no_rating(config):
+    grid = text_grid(SEED_001)
+    key = find_key(grid.rows, config.scale)
+    assert [(e.token, e.label) for e in key.entries] == [
+        ("RED", "Red"), ("AMBER", "Amber"), ("GREEN", "Green"), ("GREY", "Grey"), ("BLUE", "Blue")]
+    assert key.rows[85] == "key: its title"             # "RAG table"
+    plan = read_plan(SEED_001, config)
+    counts = {}
+    for a in plan.actions:
+        counts[a.rag] = counts.get(a.rag, 0) + 1
+    assert len(plan.actions) == 125 and None not in counts
+
+
+@pytest.mark.parametrize("lines, expected", [
+    # one line: "Key: G = on target, A = ..." (a council scrutiny action plan's legend)
+    (["Key: G = on target, A = some slippage, R = off track"], {"G": "Green", "A": "Amber", "R": "Red"}),
+    # colour, dash, meaning
+    (["Blue - complete", "Green - on target", "Amber - some slippage", "Red - not achieved"],
+     {"Blue": "Blue", "Green": "Green", "Amber": "Amber", "Red": "Red"}),
+    # bullets under "Status:" (a scrutiny recommendation tracker's Annex A key)
+    (["Status:", "·        Green: recommendation achieved – monitoring no longer required;",
+      "·        Amber: acceptable progress made – continue monitoring;"], {"Green": "Green", "Amber": "Amber"}),
+    # the plan's own letters: "A" is Achieved here, not Amber
+    (["Key", "A = Achieved", "OT = On target", "NS = Not started"], {"A": "Blue", "OT": "Green", "NS": "Grey"}),
+    # a 1-4 scale in two cells, one unmapped
+    (["1\tFully achieved", "2\tOn track", "3\tSome slippage", "4\tNot achieved"],
+     {"1": "Blue", "2": "Green", "3": "Amber", "4": "Red"}),
+])
+def test_key_layouts(config, lines, expected):
+    rows = [line.split("\t") for line in lines]
+    key = find_key(rows, config.scale)
+    assert {e.token: e.label for e in key.entries} == expected
+
+
+@pytest.mark.parametrize("lines, header", [
+    (["1 Complete the audit of case files", "2 Review the threshold document"], None),   # a numbered list
+    (["Introduction", "1 Background"], None),
+    (["Ref\tAction\tLead\tRAG", "1\tComplete the audit\tDM\tGreen", "2\tOn track work\tDM\tAmber"], 0),
+])
+def test_what_is_not_a_key(config, lines, header):
+    rows = [line.split("\t") for line in lines]
+    assert find_key(rows, config.scale, header).entries == []
+
+
+def test_a_lone_numbered_line_needs_a_whole_rating_word(config):
+    assert find_key([["1 Fully Achieved"]], config.scale).words() == [("1", "Blue"), ("Fully Achieved", "Blue")]
+    assert find_key([["1 Complete the audit"]], config.scale).entries == []
+
+
+def test_an_unmapped_key_entry_is_kept_and_said(config):
+    key = find_key([["Key"], ["1", "Fully achieved"], ["2", "Good progress made"]], config.scale)
+    assert [(e.token, e.label) for e in key.entries] == [("1", "Blue"), ("2", None)]
+    assert "[rag.scales]" in key.rows[2]
+    assert key.words() == [("1", "Blue"), ("Fully achieved", "Blue")]
+
+
+@pytest.mark.parametrize("text, label", [
+    ("Tasks and or outcomes have not been met or timescale slipped.", "Red"),   # seed 001's RED
+    ("Not yet started", "Grey"),                                                 # seed 001's GREY
+    ("Partially complete", "Amber"),
+    ("not yet achieved", None),           # qualified: unsure, never Blue
+    ("Tasks and outcomes are completed or performance is on target.", None),    # two ratings
+    ("(Green) on target", "Green"),
+])
+def test_meaning_label(config, text, label):
+    assert meaning_label(config.scale, text) == label
