@@ -113,3 +113,82 @@ def test_a_green_action_due_later_is_complete_only_when_its_words_say_done(confi
     assert scale.says_done(progress) is done
     assert scale.is_complete("Green", dt.date(2027, 6, 30), progress, dt.date(2026, 11, 23)) is done
     assert (done_word(scale.done_words, progress) is not None) is done
+
+
+# -- other rating scales ([rag.scales]) ---------------------------------------------------
+
+@pytest.mark.parametrize("text, label", [
+    # Bracknell Forest council plan overview 2025: "complete", "in progress", "not started"
+    ("Complete", "Blue"), ("In progress", "Amber"), ("Not started", "Grey"),
+    # Epping Forest key action plan 2016/17: "Achieved or On-Target", "Behind Schedule"
+    ("Achieved", "Blue"), ("On-Target", "Green"), ("Behind Schedule", "Red"),
+    # seed 003, paragraph 16: amber/red "as activity is currently on hold or at risk"
+    ("On hold", "Amber/Red"), ("At risk", "Amber/Red"),
+    # a scrutiny recommendation tracker's Status column (Annex A): "Ongoing", "Complete"
+    ("Ongoing", "Amber"), ("Completed", "Blue"),
+    # Stockton LSCB 2017's key: "Fully Achieved", "On track"
+    ("Fully Achieved", "Blue"), ("On track", "Green"), ("ON TRACK", "Green"),
+    ("Delayed", "Red"), ("Slipped", "Red"), ("Overdue", "Red"), ("Not achieved", "Red"), ("Off track", "Red"),
+    ("Yet to start", "Grey"), ("Closed", "Blue"),
+    ("On track - report to the board in May", "Green"),
+])
+def test_status_words_of_other_scales(config, text, label):
+    reading = config.scale.read_text(text)
+    assert (reading.label, reading.problem) == (label, "")
+
+
+@pytest.mark.parametrize("text", ["2", "1.", "(3)", "4"])
+def test_a_number_is_never_guessed_and_the_problem_says_how_to_map_it(config, text):
+    reading = config.scale.read_text(text)
+    assert reading.label is None
+    assert "[rag.scales]" in reading.problem and "key" in reading.problem
+
+
+def _config(tmp_path, text):
+    from xlplan.config import load_config
+
+    path = tmp_path / "xlplan.toml"
+    path.write_text(text, encoding="utf-8")
+    return load_config(path)
+
+
+def test_numbers_mapped_in_the_config(tmp_path):
+    config = _config(tmp_path, '[rag.scales]\n"1" = "Blue"\n"2" = "Green"\n"3" = "Amber"\n"4" = "Red"\n')
+    assert [config.scale.read_text(t).label for t in ("1", "2", "3", "4", "5")] == ["Blue", "Green", "Amber", "Red", None]
+    assert config.scale.read_text("On track").label == "Green"          # the built-in words stay
+
+
+def test_a_word_in_the_config_file_wins_and_empty_takes_it_away(tmp_path):
+    config = _config(tmp_path, '[rag.scales]\n"on track" = "Amber"\n"complete" = "Green"\n"ongoing" = ""\n')
+    scale = config.scale
+    assert scale.read_text("On track").label == "Amber"
+    assert scale.read_text("Complete").label == "Green"                 # over Blue's alias
+    assert scale.read_text("Ongoing").label is None
+
+
+def test_a_level_alias_wins_over_a_built_in_word(config):
+    """A board whose own Amber level lists "on track" (seed 001's AMBER: "on track, milestones
+    met but not completed") keeps it Amber: the built-in word yields to the level."""
+    from dataclasses import replace
+
+    from xlplan.config import _scale_words
+    from xlplan.rag import RagScale
+
+    levels = tuple(replace(lv, aliases=(*lv.aliases, "on track")) if lv.label == "Amber" else lv
+                   for lv in config.scale.levels)
+    scale = RagScale(levels)
+    scale = scale.with_words(_scale_words(scale, {"on track": "Green", "delayed": "Red"}, {}, "test"))
+    assert scale.read_text("On track").label == "Amber"
+    assert scale.read_text("Delayed").label == "Red"
+
+
+@pytest.mark.parametrize("text, words", [
+    ('[rag.scales]\n"1" = "Purple"\n', ["[rag.scales]", "'Purple'", "not a rating"]),
+    ('[rag.scales]\n"1" = 1\n', ["[rag.scales]", "in quotes"]),
+])
+def test_bad_scales_are_refused_in_one_sentence(tmp_path, text, words):
+    from xlplan.errors import ConfigError
+
+    with pytest.raises(ConfigError) as caught:
+        _config(tmp_path, text)
+    assert all(w in str(caught.value) for w in words)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import fnmatch
+import functools
 import hashlib
 import json
 import math
@@ -655,16 +656,22 @@ def _build_scale(rag: dict, where: str, user_scales: dict | None = None) -> RagS
     return scale.with_words(_scale_words(scale, rag.get("scales", {}), user_scales or {}, where))
 
 
+@functools.lru_cache(maxsize=1)
+def _built_in_scales() -> dict:
+    return tomllib.loads(default_text()).get("rag", {}).get("scales", {})
+
+
 def _scale_words(scale: RagScale, scales: dict, user_scales: dict, where: str) -> list[tuple[str, str]]:
     """[rag.scales] as (word, label) pairs. A word the config file sets wins over everything
     (its label must be one of the levels; "" takes the word away); a built-in word yields to a
     level's own alias and is dropped when the scale has no such level (a board's own levels)."""
     labels = {label.casefold(): label for label in scale.labels}
+    built_in = _built_in_scales()
     out = []
     for word, label in scales.items():
         if not isinstance(label, str) or not label:
             continue
-        if word in user_scales:
+        if word in user_scales and user_scales[word] != built_in.get(word):   # (`xlplan config` repeats the built-in ones)
             if label.casefold() not in labels:
                 raise ConfigError(f"config file {where}: [rag.scales] {_toml_key(word)} = {label!r} is not a "
                                   f"rating of [[rag.levels]] ({', '.join(scale.labels)})")
