@@ -308,3 +308,51 @@ def test_the_leads_directory_wins(tmp_path, config):
                       extra_sheets={"Leads": [["Lead", "Email"], ["KOM Practice", "kom.practice@example.org"]]})
     plan, report = import_plan(path, config)
     assert [a.lead for a in plan.actions] == ["KOM Practice", "KOM"]       # known whole: kept whole
+
+
+# -- ratings xlplan cannot read are kept, never dropped (issue 15) ---------------------------
+
+def _unreadable_plan(tmp_path):
+    """Ratings as real plans write them that no key or config maps: Stockton LSCB 2017's "2"
+    (a 1-4 scale, its key left off), a scrutiny tracker's "e.g. Paused", and a cell whose only
+    rating is a purple fill."""
+    rows = [["Ref", "Action", "Lead", "Due", "RAG", "Progress"],
+            ["1", "Participate and initiate discussion with other Tees Boards", "Chair / DCS",
+             "April 2017", "2", "Executive has been established"],
+            ["2", "That ABC be completed by...", "JP/CD", "01/05/2024", "e.g. Paused",
+             "Detail including reasons (where available) for lack of progress"],
+            ["3", "Audit of cases", "DM", "01/05/2024", None, "Audit done"],
+            ["4", "Refresh the threshold document", "DM", "01/05/2024", "Green", "Done"]]
+    return write_rows(tmp_path / "source.xlsx", rows, fills={"E4": "7030A0"})
+
+
+@pytest.mark.parametrize("command", ["import", "init"])
+def test_an_unreadable_rating_is_kept_in_the_written_workbook(tmp_path, capsys, command, config):
+    source = _unreadable_plan(tmp_path)
+    target = tmp_path / "plan.xlsx"
+    args = ["import", str(source), "-o", str(target)] if command == "import" else ["init", str(target), "--from", str(source)]
+    assert main(args) == 0
+    capsys.readouterr()
+    again = read_plan(target, config)
+    got = {a.ref: (a.rag, a.rating.raw, a.rating.source) for a in again.actions}
+    assert got == {"1": (None, "2", "text"), "2": (None, "e.g. Paused", "text"),
+                   "3": (None, "#7030A0", "fill"), "4": ("Green", "Green", "text")}
+    assert main(["validate", str(target), "--as-of", "2017-12-01", "--json"]) == 1
+    findings = json.loads(capsys.readouterr().out)["findings"]
+    rules = {(f["ref"], f["rule"]) for f in findings if f["field"] == "rag"}
+    assert rules == {("1", "unknown-rag"), ("2", "unknown-rag"), ("3", "unknown-rag")}
+    assert main(["export", str(target), "--json"]) == 0
+    exported = {a["ref"]: a for a in json.loads(capsys.readouterr().out)["actions"]}
+    assert (exported["1"]["rag"], exported["1"]["rag_text"]) == (None, "2")
+
+
+def test_the_import_report_rows_are_tall_enough_for_their_text(tmp_path, capsys):
+    source = _unreadable_plan(tmp_path)
+    target = tmp_path / "plan.xlsx"
+    assert main(["import", str(source), "-o", str(target)]) == 0
+    sheet = load_workbook(target)["Import report"]
+    row = next(r for r in sheet.iter_rows() if r[0].value == "Not read" and r[3].value == "2")
+    detail = row[4].value
+    assert "[rag.scales]" in detail and len(detail) > 120
+    height = sheet.row_dimensions[row[0].row].height
+    assert height is not None and height >= 15 * (len(detail) // 68 + 1)
