@@ -122,7 +122,9 @@ def import_plan(source: str | Path, config: Config | None = None, *, sheet: str 
     streams = config.import_.work_streams
     for action in plan.actions:
         _tidy(action, streams, report, plan.directory)
-    report.unrated = sum(a.rag is None for a in plan.actions)
+    # Left empty: no rating at all. A rating xlplan cannot read is not empty: it is kept as
+    # written (text, or its fill) and listed under "Not read" (issue 15).
+    report.unrated = sum(a.rag is None and not a.rating.problem for a in plan.actions)
     return plan, report
 
 

@@ -287,3 +287,30 @@ def test_every_workbook_opens_renders_and_reads_back_the_same(tmp_path, kind):
     assert sum(1 for c in wanted if seen[c] > 20) >= least, f"{kind}: the colours do not show"
     resaved = libreoffice.convert(path, "xlsx", tmp_path / "resaved")
     assert _values(resaved) == _values(path)
+
+
+def test_unreadable_ratings_kept_by_import_survive_libreoffice(tmp_path):
+    """Ratings xlplan cannot read (Stockton LSCB 2017's bare "2" without its key, a purple fill)
+    are kept in the imported workbook as written: LibreOffice shows the fill, and after its save
+    the workbook still reads them as unknown ratings, never as empty cells."""
+    from conftest import write_rows
+
+    from xlplan import validate
+    from xlplan.importer import import_plan
+
+    config = load_config(search_from=tmp_path)
+    rows = [["Ref", "Action", "Lead", "Due", "RAG", "Progress"],
+            ["1", "Participate and initiate discussion with other Tees Boards", "Chair / DCS",
+             "April 2017", "2", "Executive has been established"],
+            ["2", "Audit of cases", "DM", "01/05/2017", None, "Audit done"]]
+    source = write_rows(tmp_path / "source.xlsx", rows, fills={"E3": "7030A0"})
+    plan, report = import_plan(source, config)
+    target = write_plan_workbook(tmp_path / "imported.xlsx", config, plan.actions, title=plan.title,
+                                 report=report.rows())
+    pdf = libreoffice.convert(target, "pdf", tmp_path / "pdf")
+    assert libreoffice.page_colours(pdf, 1)["7030A0"] > 50
+    resaved = libreoffice.convert(target, "xlsx", tmp_path / "resaved")
+    after = read_plan(resaved, config)
+    assert [(a.rag, a.rating.raw) for a in after.actions] == [(None, "2"), (None, "#7030A0")]
+    found = [(f.ref, f.rule) for f in validate(after, as_of="2017-12-01").findings if f.field == "rag"]
+    assert found == [("1", "unknown-rag"), ("2", "unknown-rag")]

@@ -128,3 +128,14 @@ def test_an_unmapped_key_entry_is_kept_and_said(config):
 ])
 def test_meaning_label(config, text, label):
     assert meaning_label(config.scale, text) == label
+
+
+def test_a_keys_short_meanings_are_words_of_that_plans_scale(tmp_path, config):
+    """A key pairing a colour with a built-in word ("Amber - On track") reads that plan's
+    "On track" as Amber; another plan, without the key, reads it Green."""
+    table = ["Ref\tAction\tLead\tDue\tRAG", "1\tAudit of cases\tDM\tMarch 2017\tOn track",
+             "2\tRefresh the threshold document\tDM\tMarch 2017\tComplete"]
+    keyed = plan_of(tmp_path, [*table, "", "Key", "Amber - On track", "Green - Complete"], config, "keyed.txt")
+    plain = plan_of(tmp_path, table, config, "plain.txt")
+    assert [a.rag for a in keyed.actions] == ["Amber", "Green"]
+    assert [a.rag for a in plain.actions] == ["Green", "Blue"]
