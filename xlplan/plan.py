@@ -148,7 +148,7 @@ def parse_grid(grid: Grid, config: Config, *, plan_date: dt.date | None = None) 
     # The plan's own key to its ratings ("1 Fully Achieved", "Key: G = on target, ..."),
     # before or after the table (read/key.py): its rows are skipped, never actions nor
     # headings, and the plan's ratings are read with it.
-    key = find_key(grid.rows, config.scale, header)
+    key = find_key(grid.rows, config.scale, header, columns.get("rag"))
     read_with = replace(config, scale=config.scale.with_words(key.words())) if key.entries else config
 
     reader = RowReader(grid, config, columns, headers, first_col, plan_date)

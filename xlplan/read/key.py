@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass, field
 
 from ..rag import RagScale
-from ..text import one_line, plain
+from ..text import one_line
 
 # A row that names a key: "Key", "RAG key:", "RAG table", "Legend", "Rating scale", "BRAG key".
 _TITLE = re.compile(r"^(?:(?:rag|brag|rating|ratings|status|progress|assessment|scoring)\s+)*"
@@ -20,7 +20,7 @@ _NUMBER = re.compile(r"^\(?(\d{1,2})\)?[.)]?$")
 _LETTERS = re.compile(r"^[A-Za-z]{1,3}$")
 # "Blue - complete", "G = on target", "1: Fully achieved", "2 – On track", "1) Achieved".
 _SEPARATED = re.compile(r"^(?P<token>[^=:–—]{1,30}?)\s*(?:\s[-–—]\s|[=:–—]|(?<=\))\s)\s*(?P<meaning>.+)$")
-_SPACED = re.compile(r"^(?P<token>\(?\d{1,2}\)?[.)]?|[A-Za-z]{1,2})\s+(?P<meaning>.+)$")
+_SPACED = re.compile(r"^(?P<token>\(?\d{1,2}\)?[.)]?)\s+(?P<meaning>.+)$")   # "1 Fully Achieved"
 _BULLET = re.compile(r"^\s*[·•▪◦*-]\s+")       # "·        Green: recommendation achieved"
 _QUALIFIED = re.compile(r"\b(?:not|no|partially|partly|nearly|almost|yet to|to be|largely|mostly)\s+(?:yet\s+|been\s+)?$")
 _INLINE_SPLIT = re.compile(r"\s*[,;]\s*|\s{3,}|\t")
@@ -34,6 +34,8 @@ class KeyEntry:
     token: str                   # "1", "G", "RED", "On track"
     meaning: str                 # "Fully Achieved", "Tasks and outcomes ... slipped"
     label: str | None            # the canonical label it means; None when xlplan cannot tell
+    plain: bool = True           # the entry names its rating plainly (a colour, a whole rating
+                                 # word): such entries make a key without a title
 
 
 @dataclass
@@ -57,12 +59,15 @@ class PlanKey:
         return out
 
 
-def find_key(rows: list[list], scale: RagScale, header: int | None = None) -> PlanKey:
+def find_key(rows: list[list], scale: RagScale, header: int | None = None,
+             rag_column: int | None = None) -> PlanKey:
     """The key written in the plan (before or after the table), or an empty PlanKey. A key is
-    a run of two or more short rows, each a token and what it means ("1 Fully Achieved",
-    "RED | Tasks ... slipped"), under a title ("Key", "RAG table") or mapping to two or more
-    different ratings; or one row "Key: G = on target, A = ..., R = ...". Rows of the table
-    (three or more cells) never are."""
+    one of: a run of two or more short rows, each a token and what it means ("1 Fully
+    Achieved", "RED | Tasks ... slipped"), under a title ("Key", "RAG table"), or without one
+    when every entry plainly names a rating and they name two or more; one row "Key: G = on
+    target, A = ..., R = ..."; or a single line of a number and a whole rating word ("1 Fully
+    Achieved"). Never a row of the table: three or more cells, or (below the header) a cell
+    in the rating column ("1.1 | Green" is an action with its rating)."""
     key = PlanKey()
     run: list[KeyEntry] = []
     titled: int | None = None
@@ -75,7 +80,8 @@ def find_key(rows: list[list], scale: RagScale, header: int | None = None) -> Pl
         # Achieved" under Stockton LSCB's 2017 progress update), never "1 Complete the audit".
         alone = (len(run) == 1 and _NUMBER.match(run[0].token) is not None
                  and scale.canonical(run[0].meaning.strip(" .;")) is not None)
-        if alone or len(run) >= 2 and (titled is not None or len(labels) >= 2):
+        untitled = len(labels) >= 2 and all(e.plain for e in run)
+        if alone or len(run) >= 2 and (titled is not None or untitled):
             if titled is not None:
                 key.rows[titled] = "key: its title"
             for e in run:
@@ -84,15 +90,28 @@ def find_key(rows: list[list], scale: RagScale, header: int | None = None) -> Pl
         run, titled = [], None
 
     for i, row in enumerate(rows):
-        cells = [_BULLET.sub("", one_line(plain(v))) for v in row]
-        cells = [c for c in cells if c]
+        filled = [(j, v) for j, v in enumerate(row) if v is not None and v != ""]
+        if len(filled) > 2 or i == header:       # a row of the table: nothing to clean (quick)
+            blank = 0
+            close()
+            continue
+        if (header is not None and i > header and rag_column is not None and len(filled) == 2
+                and any(j == rag_column for j, _ in filled)):
+            blank = 0
+            close()                               # a ref or words with a rating: an action's row
+            continue
+        if len(filled) == 2 and len(str(filled[0][1])) > 40:
+            blank = 0
+            close()                               # words, not a token and its meaning (quick)
+            continue
+        cells = [c for _, v in filled if (c := _BULLET.sub("", one_line(v)))]
         if not cells:
             blank += 1
             if blank > 1 and (run or titled is not None):
                 close()
             continue
         blank = 0
-        if i == header or len(cells) > 2 or sum(map(len, cells)) > _MAX_ROW_TEXT:
+        if sum(map(len, cells)) > _MAX_ROW_TEXT:
             close()
             continue
         title = _TITLE.match(cells[0])
@@ -129,23 +148,35 @@ def _entry(i: int, cells: list[str], scale: RagScale) -> KeyEntry | None:
         token, meaning = found["token"].strip(), found["meaning"].strip()
     if len(token) > 30 or len(token.split()) > 4:
         return None
-    number = _NUMBER.match(token)
-    said = meaning_label(scale, meaning)
-    if number:
-        return KeyEntry(i, token, meaning, said)
+    whole = scale.canonical(meaning.strip(" .;"))
+    if _NUMBER.match(token):
+        named = _colour_named(scale, meaning)
+        return KeyEntry(i, token, meaning, whole or named or meaning_label(scale, meaning),
+                        plain=bool(whole or named))
     named = scale.canonical(token)
+    letters = _LETTERS.match(token) is not None and len(token) <= 2
     if named:
         # A colour named in full ("RED", "Blue") says what it is; a letter is the plan's own
         # ("A = Achieved" is not Amber), so its meaning decides when it names another rating.
-        if _LETTERS.match(token) and len(token) <= 2 and said and said != named:
-            return KeyEntry(i, token, meaning, said)
+        if letters:
+            said = meaning_label(scale, meaning)
+            return KeyEntry(i, token, meaning, said if said and said != named else named,
+                            plain=bool(whole) or len(meaning.split()) <= _MEANING_WORDS)
         return KeyEntry(i, token, meaning, named)
-    reverse = scale.canonical(meaning)                  # "On track - Green", "Complete = Blue"
-    if reverse and not _NUMBER.match(meaning):
-        return KeyEntry(i, token, meaning, reverse)
-    if _LETTERS.match(token) and said:                  # "OT = on target", "NS - not started"
-        return KeyEntry(i, token, meaning, said)
+    if whole and not token[:1].isdigit() and not token.startswith("("):
+        return KeyEntry(i, token, meaning, whole)         # "On track - Green", "Complete = Blue"
+    if _LETTERS.match(token):                            # "OT = on target", "NS - not started"
+        said = meaning_label(scale, meaning)
+        if said:
+            return KeyEntry(i, token, meaning, said, plain=bool(whole))
     return None
+
+
+def _colour_named(scale: RagScale, text: str) -> str | None:
+    """The one level named in the text ("(Green) on target"), or None."""
+    found = {lv.label for lv in scale.levels
+             if re.search(rf"(?<![\w/]){re.escape(lv.label)}(?![\w/])", text, re.IGNORECASE)}
+    return found.pop() if len(found) == 1 else None
 
 
 def meaning_label(scale: RagScale, text: str) -> str | None:
@@ -159,10 +190,9 @@ def meaning_label(scale: RagScale, text: str) -> str | None:
     whole = scale.canonical(text)
     if whole:
         return whole
-    colours = {lv.label for lv in scale.levels
-               if re.search(rf"(?<![\w/]){re.escape(lv.label)}(?![\w/])", text, re.IGNORECASE)}
-    if len(colours) == 1:
-        return colours.pop()
+    named = _colour_named(scale, text)
+    if named:
+        return named
     leading = scale.read_text(text)
     if leading.label:
         return leading.label
