@@ -139,3 +139,14 @@ def test_a_keys_short_meanings_are_words_of_that_plans_scale(tmp_path, config):
     plain = plan_of(tmp_path, table, config, "plain.txt")
     assert [a.rag for a in keyed.actions] == ["Amber", "Green"]
     assert [a.rag for a in plain.actions] == ["Green", "Blue"]
+
+
+def test_rows_of_the_table_never_make_a_key(tmp_path, config):
+    """Actions with only a ref and a rating, or a ref and words that start with a rating word,
+    stay actions: a key never takes a cell of the rating column, and without a title it needs
+    entries that name their rating plainly."""
+    lines = ["Ref\tAction\tLead\tDue\tRAG", "1\t\t\t\tGreen", "2\t\t\t\tAmber", "3\t\t\t\tRed",
+             "4\tComplete the audit of case files", "5\tOn track reporting to be introduced"]
+    plan = plan_of(tmp_path, lines, config)
+    assert [a.ref for a in plan.actions] == ["1", "2", "3", "4", "5"]
+    assert not any(s.reason.startswith("key") for s in plan.skipped)
