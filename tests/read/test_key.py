@@ -145,8 +145,10 @@ def test_rows_of_the_table_never_make_a_key(tmp_path, config):
     """Actions with only a ref and a rating, or a ref and words that start with a rating word,
     stay actions: a key never takes a cell of the rating column, and without a title it needs
     entries that name their rating plainly."""
-    lines = ["Ref\tAction\tLead\tDue\tRAG", "1\t\t\t\tGreen", "2\t\t\t\tAmber", "3\t\t\t\tRed",
-             "4\tComplete the audit of case files", "5\tOn track reporting to be introduced"]
-    plan = plan_of(tmp_path, lines, config)
-    assert [a.ref for a in plan.actions] == ["1", "2", "3", "4", "5"]
-    assert not any(s.reason.startswith("key") for s in plan.skipped)
+    rated = plan_of(tmp_path, ["Ref\tAction\tLead\tDue\tRAG", "1\t\t\t\tGreen", "2\t\t\t\tAmber",
+                               "3\t\t\t\tRed"], config, "rated.txt")
+    worded = plan_of(tmp_path, ["Ref\tAction\tLead\tDue\tRAG", "1\tComplete the audit of case files",
+                                "2\tOn track reporting to be introduced"], config, "worded.txt")
+    assert [a.ref for a in rated.actions] == ["1", "2", "3"]
+    assert [a.ref for a in worded.actions] == ["1", "2"]
+    assert not any(s.reason.startswith("key") for s in rated.skipped + worded.skipped)
