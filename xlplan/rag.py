@@ -171,6 +171,12 @@ class RagScale:
         match = self._leading.match(text)
         if not match:
             if _NUMBER.match(text):
+                known = dict((w.strip(), lab) for w, lab in self.words if w.strip().isdigit())
+                if known:
+                    scale = ", ".join(f"{w} = {lab}" for w, lab in sorted(known.items()))
+                    return RagReading(None, "text", raw=raw, problem=(
+                        f"{text!r} is not a point of the scale in the plan's key or [rag.scales] ({scale}); "
+                        f"map it with [rag.scales] in the config (\"{text.strip('().')}\" = the rating it means)"))
                 return RagReading(None, "text", raw=raw, problem=(
                     f"{text!r} is a point of a numbered scale with no key in the plan to say what it "
                     f"means; map it with [rag.scales] in the config (\"{text.strip('().')}\" = the rating it means) "

@@ -152,3 +152,12 @@ def test_rows_of_the_table_never_make_a_key(tmp_path, config):
     assert [a.ref for a in rated.actions] == ["1", "2", "3"]
     assert [a.ref for a in worded.actions] == ["1", "2"]
     assert not any(s.reason.startswith("key") for s in rated.skipped + worded.skipped)
+
+
+def test_a_number_the_key_leaves_out_is_unknown_and_the_message_gives_the_key(tmp_path, config):
+    """The stored copy of Stockton's update keeps only "1 Fully Achieved": its "2"s are not
+    guessed, and the message says what the key does say."""
+    plan = plan_of(tmp_path, STOCKTON[:-1], config)
+    assert [a.rag for a in plan.actions] == [None, None, None, "Blue"]
+    problem = plan.actions[0].rating.problem
+    assert "(1 = Blue)" in problem and "[rag.scales]" in problem
