@@ -161,3 +161,15 @@ def test_a_number_the_key_leaves_out_is_unknown_and_the_message_gives_the_key(tm
     assert [a.rag for a in plan.actions] == [None, None, None, "Blue"]
     problem = plan.actions[0].rating.problem
     assert "(1 = Blue)" in problem and "[rag.scales]" in problem
+
+
+def test_inside_the_table_only_a_titled_key_counts(tmp_path, config):
+    """Two actions with only a ref and a progress word ("1 | Complete", "2 | On track") in the
+    middle of the table stay actions; the same rows after the table are a key."""
+    header = "Ref\tAction\tLead\tDue\tRAG\tProgress"
+    rows = ["3\tAudit of cases\tDM\tMarch 2017\t1\tDone", "1\tComplete", "2\tOn track",
+            "4\tRefresh the thresholds\tDM\tMarch 2017\t2\tStarted"]
+    inside = plan_of(tmp_path, [header, rows[0], rows[1], rows[2], rows[3]], config, "inside.txt")
+    after = plan_of(tmp_path, [header, rows[0], rows[3], "", rows[1], rows[2]], config, "after.txt")
+    assert [a.ref for a in inside.actions] == ["3", "1", "2", "4"]
+    assert [(a.ref, a.rag) for a in after.actions] == [("3", "Blue"), ("4", "Green")]

@@ -82,17 +82,17 @@ def find_key(rows: list[list], scale: RagScale, header: int | None = None,
                  and scale.canonical(run[0].meaning.strip(" .;")) is not None)
         untitled = len(labels) >= 2 and all(e.plain for e in run)
         if alone or len(run) >= 2 and (titled is not None or untitled):
-            if titled is not None:
-                key.rows[titled] = "key: its title"
-            for e in run:
-                key.entries.append(e)
-                key.rows[e.row] = _reason(e)
+            found.append((run, titled))
         run, titled = [], None
+
+    found: list[tuple[list[KeyEntry], int | None]] = []
+    last_table_row = -1                           # the last row of three or more cells
 
     for i, row in enumerate(rows):
         filled = [(j, v) for j, v in enumerate(row) if v is not None and v != ""]
         if len(filled) > 2 or i == header:       # a row of the table: nothing to clean (quick)
             blank = 0
+            last_table_row = i
             close()
             continue
         if (header is not None and i > header and rag_column is not None and len(filled) == 2
@@ -134,6 +134,19 @@ def find_key(rows: list[list], scale: RagScale, header: int | None = None,
             continue
         run.append(entry)
     close()
+    for entries, titled in found:
+        # Inside the table (below the header, above its last row), only a key under a title
+        # counts: two short rows there ("1 | Complete", "2 | On track" in the ref and progress
+        # columns) are more likely actions with most cells empty.
+        inside = header is not None and header < entries[0].row < last_table_row
+        if inside and titled is None:
+            continue
+        if titled is not None:
+            key.rows[titled] = "key: its title"
+        for e in entries:
+            key.entries.append(e)
+            key.rows[e.row] = _reason(e)
+    key.entries.sort(key=lambda e: e.row)
     return key
 
 
