@@ -89,7 +89,12 @@ def find_key(rows: list[list], scale: RagScale, header: int | None = None,
     last_table_row = -1                           # the last row of three or more cells
 
     for i, row in enumerate(rows):
-        filled = [(j, v) for j, v in enumerate(row) if v is not None and v != ""]
+        filled = []
+        for j, v in enumerate(row):
+            if v is not None and v != "":
+                filled.append((j, v))
+                if len(filled) > 2:
+                    break
         if len(filled) > 2 or i == header:       # a row of the table: nothing to clean (quick)
             blank = 0
             last_table_row = i
