@@ -149,27 +149,41 @@ def _plan_of(status: WeekStatus, previous: Plan) -> Plan:
     return replace(previous, path=status.plan, actions=[s.action for s in status.actions])
 
 
-def narrative(summary: Summary, config: Config) -> str:
-    """'Of the 28 actions, 9 are marked green, as completed; 2 are marked amber/green, as some
-    parts are still to be completed; ... and 2 are marked no data as, despite chasing, no
-    information has been provided by the lead officer.' Zero counts are left out. "Despite
-    chasing" is said only of actions that were chased; a No data action's last rating is
-    given, so the paragraph never hides a Red."""
+@dataclass(frozen=True)
+class NarrativePart:
+    """One clause of the narrative ("4 are marked red and will not be achieved ..."): the
+    rating it counts, how many, its words, and the actions it counts (for a board report's
+    reasons). The count is the summary's, never counted again."""
+
+    label: str
+    count: int
+    text: str
+    statuses: tuple[ActionStatus, ...] = ()
+
+
+def narrative_parts(summary: Summary, config: Config) -> tuple[str, list[NarrativePart]]:
+    """The narrative's opening ("Of the 28 actions") and its clauses, one per rating (No data
+    split by why); with no clauses, the opening is the whole sentence (no actions, no ratings).
+    `narrative` joins them; the board report makes them bullets."""
     n = summary.actions
     if n == 0:
-        return "The plan has no actions."
+        return "The plan has no actions.", []
     opening = f"Of the {n} action{'s' * (n != 1)}"
     if not summary.rated or not any(st.rating for st in summary.statuses):
         where = "the plan has no rating column" if not summary.rated else "the plan's rating column is empty"
         words = (" Progress is reported in the leads' own words."
                  if any(st.action.progress.strip() for st in summary.statuses) else "")
-        return f"{opening}, none has a RAG rating: {where}.{words}"
+        return f"{opening}, none has a RAG rating: {where}.{words}", []
     phrases = {lv.label: lv.narrative for lv in config.scale.levels}
     parts = []
+    by_board: dict[str, list[ActionStatus]] = {}
+    for s in summary.statuses:
+        by_board.setdefault(s.board, []).append(s)
     for label in summary.labels:
         count = summary.by_rag.get(label, 0)
         if count and label != NO_DATA:
-            parts.append(f"{count} {_are(count)} marked {label.lower()}{phrases.get(label, '')}")
+            parts.append(NarrativePart(label, count, f"{count} {_are(count)} marked {label.lower()}{phrases.get(label, '')}",
+                                       tuple(by_board.get(label, ()))))
     chased, in_words, quiet = [], [], []           # one pass: 100,000 actions can be No data
     for s in summary.no_data:
         if s.no_data == NO_UPDATE or s.chased:
@@ -179,22 +193,37 @@ def narrative(summary: Summary, config: Config) -> str:
         else:
             quiet.append(s)
     if chased:
-        parts.append(f"{len(chased)} {_are(len(chased))} marked no data"
+        parts.append(NarrativePart(NO_DATA, len(chased), f"{len(chased)} {_are(len(chased))} marked no data"
                      f"{phrases.get(NO_DATA) or ' as, despite chasing, no information has been provided by the lead officer'}"
-                     f"{_last_ratings(chased, summary.labels)}")
+                     f"{_last_ratings(chased, summary.labels)}", tuple(chased)))
     if in_words:
-        parts.append(f"{len(in_words)} {_are(len(in_words))} marked no data as no RAG rating has been given, "
-                     f"though progress is reported in words{_last_ratings(in_words, summary.labels)}")
+        parts.append(NarrativePart(NO_DATA, len(in_words), f"{len(in_words)} {_are(len(in_words))} marked no data as no "
+                                   f"RAG rating has been given, though progress is reported in words"
+                                   f"{_last_ratings(in_words, summary.labels)}", tuple(in_words)))
     if quiet:
         since = max((s.last_update for s in quiet if s.last_update), default=None)
         if since and all(s.last_update and s.update_seen for s in quiet):
             reason = f" as no update has been received since {day(since)}"
         else:
             reason = " as no information has been provided by the lead officer"
-        parts.append(f"{len(quiet)} {_are(len(quiet))} marked no data{reason}{_last_ratings(quiet, summary.labels)}")
-    if len(parts) > 1:
-        parts[-1] = "and " + parts[-1]
-    return f"{opening}, " + "; ".join(parts) + "."
+        parts.append(NarrativePart(NO_DATA, len(quiet), f"{len(quiet)} {_are(len(quiet))} marked no data{reason}"
+                                   f"{_last_ratings(quiet, summary.labels)}", tuple(quiet)))
+    return opening, parts
+
+
+def narrative(summary: Summary, config: Config) -> str:
+    """'Of the 28 actions, 9 are marked green, as completed; 2 are marked amber/green, as some
+    parts are still to be completed; ... and 2 are marked no data as, despite chasing, no
+    information has been provided by the lead officer.' Zero counts are left out. "Despite
+    chasing" is said only of actions that were chased; a No data action's last rating is
+    given, so the paragraph never hides a Red."""
+    opening, parts = narrative_parts(summary, config)
+    if not parts:
+        return opening
+    texts = [p.text for p in parts]
+    if len(texts) > 1:
+        texts[-1] = "and " + texts[-1]
+    return f"{opening}, " + "; ".join(texts) + "."
 
 
 def _are(n: int) -> str:
