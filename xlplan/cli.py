@@ -424,6 +424,45 @@ def exceptions(plan, output, history_dir, config_path, as_of, as_json):
     _show(as_json, result.to_dict(), exceptions_text(result), output, "exception report")
 
 
+@cli.command("board-report", context_settings=CONTEXT)
+@click.argument("plan", required=False, type=click.Path(path_type=Path))
+@click.option("-o", "--output", type=click.Path(path_type=Path), required=True, metavar="FILE.docx",
+              help="The Word document to write.")
+@click.option("--template", type=click.Path(path_type=Path), metavar="T.docx",
+              help="The council's Word template: its styles, header and footer are kept; the report goes "
+                   "where a paragraph holding only {{board_report}} stands, else at the end "
+                   "(default: [board_report] template in the config).")
+@click.option("--previous", type=click.Path(path_type=Path), metavar="OLD",
+              help="The version of the plan the previous report was made from, for the counts then and the "
+                   "movement since (default: last week's version, from the snapshots).")
+@click.option("--pdf", is_flag=True, help="Also write a PDF beside it, converted by LibreOffice (which must be "
+                                          "installed).")
+@HISTORY_OPTION
+@common()
+def board_report(plan, output, template, previous, pdf, history_dir, config_path, as_of, as_json):
+    """The board or scrutiny report in Word, for PLAN (default: the shared workbook).
+
+    In the business manager's words ("In summary, of the 28 actions: ..." with one bullet a
+    rating and the reasons the plan gives), the counts by rating with the movement since the
+    previous version, a chart, and the exceptions: every action rated Red or Amber/Red,
+    reported as No data, or overdue, with lead, due date, revised timescale and the lead's
+    latest statement. Every number is the one 'summary --json' gives for the same plan and date.
+    """
+    from .report.board import board_report as make_report
+
+    config = _config(config_path)
+    result = make_report(plan or config.workbook, config, as_of=as_of, previous=previous, history=history_dir)
+    _notes(result.notes, as_json)
+    written = result.save(output, template=template or config.board_report.template, pdf=pdf)
+    listed = len(result.listed())
+    if as_json:
+        _print_json({**{k: str(v) for k, v in written.items()}, **result.to_dict()})
+        return
+    files = " and ".join(str(p) for p in written.values())
+    click.echo(f"wrote the board report to {files}: {result.summary.actions} actions, "
+               f"{listed} exception{'s' * (listed != 1)}")
+
+
 @cli.command(context_settings=CONTEXT)
 @common()
 def weekly(config_path, as_of, as_json):

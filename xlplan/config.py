@@ -110,6 +110,16 @@ class ImportSettings:
 
 
 @dataclass(frozen=True)
+class BoardReportSettings:
+    """[board_report]: the Word report for a board or scrutiny committee."""
+
+    weekly: bool = False                 # the weekly run writes it too
+    template: Path | None = None         # the council's template (.docx); None: a plain document
+    pdf: bool = False                    # weekly: also a PDF through LibreOffice
+    exceptions: tuple[str, ...] = ("Red", "Amber/Red", "No data")   # ratings always listed
+
+
+@dataclass(frozen=True)
 class Config:
     source: Path | None            # the config file read, None for built-in defaults only
     root: Path                     # relative paths are resolved against this folder
@@ -136,6 +146,7 @@ class Config:
     reviewer_patterns: tuple[re.Pattern, ...] = ()
     raw: dict = field(repr=False, default_factory=dict)
     chase: ChaseSettings = field(default_factory=ChaseSettings)
+    board_report: BoardReportSettings = field(default_factory=BoardReportSettings)
 
     @property
     def no_data_after(self) -> int:
@@ -542,6 +553,18 @@ def build_config(data: dict, *, source: Path | None, root: Path, user: dict | No
     if not all(isinstance(s, str) for s in streams):
         raise ConfigError(f"config file {where}: [import] work_streams must be a list of texts in quotes")
 
+    listed = get("board_report", "exceptions", list)
+    known = (*scale.labels, "No data")
+    for label in listed:
+        if label not in known and "exceptions" in (user or {}).get("board_report", {}):
+            raise ConfigError(f"config file {where}: [board_report] exceptions names {label!r}, which is not a "
+                              f"rating of [[rag.levels]] ({', '.join(scale.labels)})")
+    template_text = get("board_report", "template", str).strip()
+    board_report = BoardReportSettings(
+        weekly=get("board_report", "weekly", bool), pdf=get("board_report", "pdf", bool),
+        template=inside("board_report", "template") if template_text else None,
+        exceptions=tuple(label for label in listed if label in known))
+
     return Config(
         source=source, root=root,
         workbook=inside("workbook", "path"),
@@ -565,6 +588,7 @@ def build_config(data: dict, *, source: Path | None, root: Path, user: dict | No
                               max_rows=get("limits", "max_rows", int),
                               stale_lock_hours=number("limits", "stale_lock_hours")),
         import_=ImportSettings(tuple(streams)),
+        board_report=board_report,
     )
 
 
