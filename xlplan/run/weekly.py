@@ -21,7 +21,7 @@ from ..changes import Comparison, compare
 from ..chase import ChaseList, chase_list
 from ..chaselog import chased_before
 from ..config import Config
-from ..errors import OutputError, RunFailed, WorkbookBusy, XlplanError
+from ..errors import ConfigError, OutputError, RunFailed, WorkbookBusy, XlplanError
 from ..exception_list import exception_report
 from ..findings import Validation, validate_plan
 from ..history import store_version, version_from_plan
@@ -54,6 +54,7 @@ class WeeklyResult:
     status: WeekStatus | None = None
     drafts: dict[str, Path] = field(default_factory=dict)       # lead -> the chase draft written for them
     deliveries: list[Delivery] = field(default_factory=list)    # what sending did, when it was asked for
+    board_report: dict[str, Path] = field(default_factory=dict)  # [board_report] weekly: docx (and pdf) written
 
     @property
     def exit_code(self) -> int:
@@ -94,8 +95,16 @@ class WeeklyResult:
             ratings += f"; as last rated by their leads: {words(self.summary.as_rated)}"
         newly = (self.summary.movement or {}).get("to No data", 0)
         newly = f"; {newly} newly reported as No data" if newly else ""
+        board = ""
+        if self.board_report.get("docx"):
+            path = self.board_report["docx"]
+            try:
+                path = path.relative_to(root) if root is not None else path
+            except ValueError:
+                pass
+            board = f"; board report: {path}"
         return (f"{self.summary.actions} actions ({ratings}); {counts['improved']} improved, "
-                f"{counts['worsened']} worsened{newly}; {self.chase_line()}; report: {report}")
+                f"{counts['worsened']} worsened{newly}; {self.chase_line()}; report: {report}{board}")
 
     def to_dict(self) -> dict:
         return {
@@ -112,6 +121,7 @@ class WeeklyResult:
                       "not_emailed": [l.lead for l in self.not_emailed],
                       "not_emailed_why": [{"lead": l.lead, "why": l.problem, "refs": l.refs} for l in self.not_emailed]},
             "notes": self.notes, "problems": self.problems,
+            "board_report": {k: str(v) for k, v in self.board_report.items()} or None,
         }
 
 
@@ -140,6 +150,11 @@ def run_weekly(config: Config, *, as_of: dt.date | None = None,
                progress: Callable[[str], None] = lambda step: None) -> WeeklyResult:
     as_of = as_of or dt.date.today()
     stem = config.workbook.stem
+    board = config.board_report
+    if board.weekly and board.template is not None and not board.template.is_file():
+        raise ConfigError(f"[board_report] template {board.template} does not exist"
+                          f"{f' (config file {config.source})' if config.source else ''}; give the council's "
+                          f"Word template (.docx), or set template = \"\" for a plain document")
 
     progress(f"snapshot of {config.workbook}")
     taken = take_snapshot(config, as_of=as_of, record=True)   # a quiet week is recorded too
@@ -192,6 +207,11 @@ def run_weekly(config: Config, *, as_of: dt.date | None = None,
                                                                          chase, validation, status))
             progress("writing the chase drafts")
             written = drafts.result() if drafts else _second_core(chase, config, outbox, sender, to_cache)
+        board_files: dict[str, Path] = {}
+        board_problems: list[str] = []
+        if board.weekly:
+            progress("writing the board report")
+            board_files, board_problems = _board_report(work, summary, plan, config, as_of)
         _replace_folder(work, final)
     finally:
         shutil.rmtree(work, ignore_errors=True)
@@ -199,7 +219,7 @@ def run_weekly(config: Config, *, as_of: dt.date | None = None,
     if written and not config.chase.workbook_link:
         notes.append(f"the chase emails send leads to {config.workbook}; if they open the plan somewhere "
                      f"else (SharePoint, a shared drive), set [chase] workbook_link to that address")
-    problems: list[str] = []
+    problems: list[str] = list(board_problems)
     deliveries: list[Delivery] = []
     settings = config.weekly
     if settings.send:
@@ -223,7 +243,37 @@ def run_weekly(config: Config, *, as_of: dt.date | None = None,
             problems.append(f"formatting the shared workbook failed: {exc}")
     return WeeklyResult(as_of, current.path, final / report_name(as_of), outbox / as_of.isoformat(),
                         previous.path if previous else None, validation, comparison, summary, chase, notes,
-                        problems, status=status, drafts=written, deliveries=deliveries)
+                        problems, status=status, drafts=written, deliveries=deliveries,
+                        board_report={kind: final / path.name for kind, path in board_files.items()})
+
+
+def board_report_name(as_of: dt.date) -> str:
+    return f"board-report-{as_of.isoformat()}.docx"
+
+
+def _board_report(work: Path, summary: Summary, plan, config: Config, as_of: dt.date) -> tuple[dict[str, Path], list[str]]:
+    """[board_report] weekly: the board report of this week's summary, in the run's folder (so
+    it appears with the report, or not at all); its PDF when [board_report] pdf asks for one.
+    A PDF that cannot be made is a problem of the run, and the Word report is still there."""
+    from ..report.board import board_report_from, soffice
+
+    settings = config.board_report
+    report = board_report_from(summary, config, title=plan.title or config.workbook.stem)
+    path = work / board_report_name(as_of)
+    files = report.save(path, template=settings.template)
+    problems = []
+    if settings.pdf:
+        if soffice() is None:
+            problems.append("[board_report] pdf: LibreOffice (soffice) is not installed, so the board report "
+                            "was written as Word only; install libreoffice-writer")
+        else:
+            from ..report.board import convert_to_pdf
+
+            try:
+                files["pdf"] = convert_to_pdf(path, path.with_suffix(".pdf"))
+            except XlplanError as exc:
+                problems.append(f"the board report's PDF: {exc}")
+    return files, problems
 
 
 def weekly_job(config: Config, *, as_of: dt.date | None = None,
