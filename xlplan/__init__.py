@@ -46,6 +46,8 @@ _EXPORTS = {
     "RagScale": ("rag", "RagScale"),
     "summarise_plan": ("summary", "summarise_plan"),
     "chase_plan": ("chase", "chase_plan"),
+    "board_report": ("report.board", "board_report"),
+    "BoardReport": ("report.board", "BoardReport"),
     "ChaseResult": ("chase", "ChaseResult"),
     "weekly_job": ("run.weekly", "weekly_job"),
     "XlplanError": ("errors", "XlplanError"),

@@ -151,10 +151,7 @@ def run_weekly(config: Config, *, as_of: dt.date | None = None,
     as_of = as_of or dt.date.today()
     stem = config.workbook.stem
     board = config.board_report
-    if board.weekly and board.template is not None and not board.template.is_file():
-        raise ConfigError(f"[board_report] template {board.template} does not exist"
-                          f"{f' (config file {config.source})' if config.source else ''}; give the council's "
-                          f"Word template (.docx), or set template = \"\" for a plain document")
+    check_board_template(config)
 
     progress(f"snapshot of {config.workbook}")
     taken = take_snapshot(config, as_of=as_of, record=True)   # a quiet week is recorded too
@@ -247,6 +244,16 @@ def run_weekly(config: Config, *, as_of: dt.date | None = None,
                         board_report={kind: final / path.name for kind, path in board_files.items()})
 
 
+def check_board_template(config: Config) -> None:
+    """[board_report] weekly on a template that is not there: a config error, said before the
+    run writes anything."""
+    board = config.board_report
+    if board.weekly and board.template is not None and not board.template.is_file():
+        raise ConfigError(f"[board_report] template {board.template} does not exist"
+                          f"{f' (config file {config.source})' if config.source else ''}; give the council's "
+                          f"Word template (.docx), or set template = \"\" for a plain document")
+
+
 def board_report_name(as_of: dt.date) -> str:
     return f"board-report-{as_of.isoformat()}.docx"
 
@@ -284,6 +291,7 @@ def weekly_job(config: Config, *, as_of: dt.date | None = None,
     `progress` is told each step as well. A run the system stopped half-way (a full disk, a
     share gone) raises RunFailed, with nothing half-written left behind."""
     check_can_start(config)
+    check_board_template(config)
     logger = open_log(config)
     as_of = as_of or dt.date.today()
 
