@@ -156,10 +156,14 @@ class Config:
 
     def settings(self) -> dict:
         """The settings in effect, as tables: the defaults with the file's keys over them, the
-        conflict rules naming only ratings of the scale (as they are applied)."""
+        conflict rules and the board report's exception ratings naming only ratings of the
+        scale (as they are applied)."""
         rules = self.raw.get("rules", {})
         conflict = {**rules.get("conflict", {}), **{k: list(v) for k, v in self.conflict.items()}}
-        return {**self.raw, "rules": {**rules, "conflict": conflict}}
+        out = {**self.raw, "rules": {**rules, "conflict": conflict}}
+        if "board_report" in self.raw:         # the exception ratings of the scale, as applied
+            out["board_report"] = {**self.raw["board_report"], "exceptions": list(self.board_report.exceptions)}
+        return out
 
     def to_dict(self) -> dict:
         """The settings in effect, as JSON can hold them: dates and times as ISO text."""
