@@ -48,7 +48,7 @@ def read_report(path):
 
 def label_of(cell: str) -> str:
     """'■ Red' -> 'Red' (the square is decoration; the label is written)."""
-    return cell.lstrip("\u25a0\u25a1 ").split("\n")[0].strip()
+    return cell.lstrip("\u25a0\u25a1\u00a0 ").split("\n")[0].strip()
 
 
 def check_numbers(report, summary, exceptions):

@@ -413,7 +413,7 @@ class _Writer:
         from docx.shared import RGBColor
 
         white = label in self.config.scale.labels and self.config.scale.level(label).colour == "FFFFFF"
-        mark = paragraph.add_run("\u25a1 " if white or label not in self.config.scale.labels else "\u25a0 ")
+        mark = paragraph.add_run("\u25a1\u00a0" if white or label not in self.config.scale.labels else "\u25a0\u00a0")
         mark.font.color.rgb = RGBColor.from_string(self.colour(label))
         mark.font.size = size
         text = paragraph.add_run(label)
@@ -455,6 +455,13 @@ class _Writer:
             else:
                 self.lines(p, str(value))
         _no_split(element.findall(_qn("w:tr"))[-1])
+
+    def keep_together(self, table) -> None:
+        """A short table on one page: each row kept with the next (Word's way of saying it)."""
+        for row in table.rows[:-1]:
+            for cell in row.cells:
+                for paragraph in cell.paragraphs:
+                    paragraph.paragraph_format.keep_with_next = True
 
     def lines(self, paragraph, text: str, italic: bool = False) -> None:
         lines = text.split("\n")
@@ -561,6 +568,7 @@ class _Writer:
             before = sum(r.previous.values())
             total += [str(before), _change(s.actions - before)]
         self.row(table, element, total)
+        self.keep_together(table)
         if r.hides_ratings:
             self.para("Board: what the board is told (No data: no rating, or no update despite chasing). "
                       "As last rated: the last rating each lead gave, so no rating is hidden.", italic=True)
@@ -614,6 +622,7 @@ class _Writer:
         for label in shown:
             self.row(table, element, [lambda cell, p, label=label: self.rating(p, label, self.small),
                                       str(s.by_rag.get(label, 0)), bars(label)])
+        self.keep_together(table)
 
     def trend_section(self) -> None:
         s = self.r.summary
@@ -627,6 +636,7 @@ class _Writer:
                                     "The number of actions at each rating, as the board was told, week by week")
         for week, counts in weeks:
             self.row(table, element, [day(week), *[str(counts.get(label, 0)) for label in labels]])
+        self.keep_together(table)
 
     def exceptions_section(self) -> None:
         r = self.r
@@ -645,7 +655,7 @@ class _Writer:
             title = ("Overdue, other ratings" if group == OVERDUE else group) + f" ({len(items)})"
             self.heading(title, 2)
             table, element = self.table(["Ref", "Action and lead", "Rating", "Due and revised timescale",
-                                         "Lead's latest statement"], [0.07, 0.27, 0.15, 0.18, 0.33],
+                                         "Lead's latest statement"], [0.07, 0.26, 0.17, 0.17, 0.33],
                                         f"Exceptions: {title}")
             for item in items:
                 self.exception_row(table, element, item)
