@@ -77,6 +77,11 @@ def check_numbers(report, summary, exceptions):
     assert {label_of(r[0]): int(r[1]) for r in chart} == by_rag
     for r in chart:                                 # the bar's number is the count too
         assert re.search(rf"\b{r[1]}$", r[2].split("\n")[0])
+    blocks = {int(r[1]): r[2].split("\n")[0].count("\u2588") for r in chart}
+    most = max(blocks)                              # bars in proportion, the longest 30 blocks
+    assert blocks[most] == 30
+    for n, length in blocks.items():
+        assert abs(length - n / most * 30) <= 1 and (length > 0) == (n > 0)
 
     # the summary bullets: one a rating, their numbers the board's counts
     if report["bullets"]:
