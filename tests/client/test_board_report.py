@@ -82,7 +82,6 @@ def test_the_rating_colours_show_beside_their_labels(rendered):
 
 def test_on_a_council_template_libreoffice_keeps_its_header_and_footer(tmp_path):
     import docx
-
     from conftest import PROJECT
 
     template = docx.Document()

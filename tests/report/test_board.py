@@ -149,6 +149,26 @@ def test_every_number_is_summary_json_s_on_the_default(project, capsys):
                for p in report["paragraphs"])
 
 
+def test_previous_gives_the_counts_of_the_version_the_last_report_was_made_from(project, capsys):
+    old = "workbooks/history/plan.2026-11-09.xlsx"
+    code, out, err = run(capsys, "board-report", "-o", project / "board.docx", "--as-of", AS_OF,
+                         "--previous", old, "--json")
+    assert code == 0, err
+    assert json.loads(out)["previous"]["version"] == "plan.2026-11-09.xlsx"
+    code, out, err = run(capsys, "summary", old, "--as-of", AS_OF, "--json")
+    then = json.loads(out)["by_rag"]
+    code, out, err = run(capsys, "summary", "workbooks/plan.xlsx", "--as-of", AS_OF, "--previous", old, "--json")
+    movement = json.loads(out)["movement"]
+    report = read_report(project / "board.docx")
+    rows = report["tables"]["Actions by rating"]["rows"]
+    assert rows[0][2] == "Previous (plan.2026-11-09.xlsx)"
+    assert {label_of(r[0]): int(r[2]) for r in rows[1:-1] if int(r[2])} == then
+    assert then != json.loads(out)["by_rag"]                      # the test can tell the two apart
+    assert any(p.startswith(f"Since the previous version (plan.2026-11-09.xlsx): {movement['improved']} improved, "
+                            f"{movement['worsened']} worsened, {movement['unchanged']} unchanged")
+               for p in report["paragraphs"])
+
+
 @pytest.mark.parametrize("seed", ["000", "001", "004"])
 def test_every_number_is_summary_json_s_on_the_seeds(seeds, tmp_path, capsys, seed):
     _, summary, exceptions = both(capsys, seeds[seed], tmp_path / "board.docx")

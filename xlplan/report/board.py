@@ -655,7 +655,7 @@ class _Writer:
             title = ("Overdue, other ratings" if group == OVERDUE else group) + f" ({len(items)})"
             self.heading(title, 2)
             table, element = self.table(["Ref", "Action and lead", "Rating", "Due and revised timescale",
-                                         "Lead's latest statement"], [0.07, 0.26, 0.17, 0.17, 0.33],
+                                         "Lead's latest statement"], [0.09, 0.25, 0.16, 0.17, 0.33],
                                         f"Exceptions: {title}")
             for item in items:
                 self.exception_row(table, element, item)
