@@ -398,10 +398,14 @@ def test_weekly_says_when_the_pdf_cannot_be_made(project, capsys, monkeypatch):
     assert (project / "reports" / AS_OF / f"board-report-{AS_OF}.docx").exists()
 
 
-def test_weekly_refuses_a_missing_template_before_it_starts(project, capsys):
+@pytest.mark.parametrize("kind", ["missing", "not_word"])
+def test_weekly_refuses_a_bad_template_before_it_starts(project, capsys, kind):
+    if kind == "not_word":
+        (project / "config" / "council.docx").write_text("Ref,Action\n")
+    name = "missing.docx" if kind == "missing" else "council.docx"
     with open(project / "config" / "xlplan.toml", "a", encoding="utf-8") as f:
-        f.write('\n[board_report]\nweekly = true\ntemplate = "config/missing.docx"\n')
+        f.write(f'\n[board_report]\nweekly = true\ntemplate = "config/{name}"\n')
     code, _, err = run(capsys, "weekly", "--as-of", AS_OF)
-    assert code == 2 and "[board_report] template" in err
+    assert code == 2 and ("[board_report] template" in err if kind == "missing" else "not a Word document" in err), err
     assert not (project / "reports").exists() and not (project / "logs").exists()
     assert not (project / "workbooks" / "history" / f"plan.{AS_OF}.xlsx").exists()

@@ -102,7 +102,8 @@ class BoardReport:
         s = self.summary
         out = {"workbook": s.workbook, "title": self.title, "as_of": s.as_of.isoformat(), "actions": s.actions,
                "by_rag": nonzero(s.by_rag), "as_rated": nonzero(s.as_rated),
-               "summary": [self.opening + (":" if self.parts else "")] + [p.text for p in self.parts],
+               "introduction": f"In summary, {self.opening[0].lower()}{self.opening[1:]}:" if self.parts else self.opening,
+               "bullets": [p.text for p in self.parts],
                "previous": ({"version": self.previous_name, "by_rag": nonzero(self.previous)}
                             if self.previous is not None else None),
                "movement": s.movement,
@@ -207,7 +208,7 @@ def write_board_report(report: BoardReport, path: Path, *, template: Path | None
                           f"written; install libreoffice-writer, or leave out --pdf and save {path.name} as "
                           f"PDF from Word")
     if template is not None:
-        _check_template(template, config)
+        check_template(template, config)
     for other in (Path(report.summary.workbook), template):
         if other is not None and _same_file(other, path):
             raise OutputError(f"-o {path} is the {'template' if other == template else 'plan'} itself; "
@@ -228,7 +229,8 @@ def _same_file(a: Path, b: Path) -> bool:
         return False
 
 
-def _check_template(template: Path, config: Config | None) -> None:
+def check_template(template: Path, config: Config | None) -> None:
+    """A council's template that can be used: there, a Word document (not a .dotx), no zip bomb."""
     from ..read.guard import check_package
 
     if not template.exists():

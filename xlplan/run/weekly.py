@@ -245,13 +245,17 @@ def run_weekly(config: Config, *, as_of: dt.date | None = None,
 
 
 def check_board_template(config: Config) -> None:
-    """[board_report] weekly on a template that is not there: a config error, said before the
-    run writes anything."""
+    """[board_report] weekly on a template that is not there (a config error) or is no Word
+    document: said before the run writes anything."""
     board = config.board_report
-    if board.weekly and board.template is not None and not board.template.is_file():
-        raise ConfigError(f"[board_report] template {board.template} does not exist"
-                          f"{f' (config file {config.source})' if config.source else ''}; give the council's "
-                          f"Word template (.docx), or set template = \"\" for a plain document")
+    if board.weekly and board.template is not None:
+        if not board.template.is_file():
+            raise ConfigError(f"[board_report] template {board.template} does not exist"
+                              f"{f' (config file {config.source})' if config.source else ''}; give the council's "
+                              f"Word template (.docx), or set template = \"\" for a plain document")
+        from ..report.board import check_template
+
+        check_template(board.template, config)
 
 
 def board_report_name(as_of: dt.date) -> str:
