@@ -18,6 +18,29 @@ _REF_NUMBER = re.compile(r"\d+(?:\.\d+)*(?:\s*\([a-z]\))?", re.IGNORECASE)
 REF = re.compile(r"(?:[A-Z]{1,3}\s?)?\d+(?:\.\d+)*\.?(?:\s*\([a-z]\))?(?:\s*/\s*\d+(?:\.\d+)*)*(?=\s|$)", re.IGNORECASE)
 
 
+# A ref written at the start of an action or recommendation cell, as real plans do when they
+# have no ref column: "R1: Develop ...", "a) Ensure ...", "Recommendation 3 - ...",
+# "1.2 Ensure ...", "3. Agree ...". A date ("19.10.12 ...") or a count ("3 social workers")
+# is no ref.
+_LEADING_REF = re.compile(
+    r"^\s*(?:"
+    r"(?i:recommendation|rec\.?|action)\s+(?P<word>\d{1,3}(?:\.\d{1,3})?[a-z]?)\s*(?:[:.)–—-]\s*|\s)"
+    r"|(?P<r>[Rr]\d{1,3}(?:\.\d{1,3})?[a-z]?)\s*(?:[:.)–—-]\s*|\s)"
+    r"|\(?(?P<letter>[a-zA-Z])\)\s*"
+    r"|(?P<dotted>\d{1,2}\.\d{1,2}[a-z]?)(?![.\d/])\.?(?:\s*[:)–—-])?\s+"
+    r"|(?P<number>\d{1,2})(?:\.\s+|[):]\s*|\s+[–—-]\s+)"
+    r")(?=\S)")
+
+
+def leading_ref(text: str) -> str:
+    """The ref written at the start of an action cell, or ''. 'R1: Develop' -> 'R1';
+    'a) Ensure' -> 'a'; 'Recommendation 3 - Agree' -> '3'; '1.2 Ensure' -> '1.2'."""
+    m = _LEADING_REF.match(text or "")
+    if not m:
+        return ""
+    return next(v for v in m.groupdict().values() if v)
+
+
 def parse_ref(text: str) -> tuple[str, tuple[str, ...]]:
     """'2.9 Link to 1.1 and 1.4' -> ('2.9', ('1.1', '1.4')); '3.2 / 3.7' stays one ref;
     '1.' -> '1'; '2.4 resulting from feedback' (the tail of a split cell) -> '2.4'."""
@@ -50,7 +73,8 @@ class Action:
     rating: RagReading = field(default_factory=lambda: RagReading(None))
     due_info: Due = field(default_factory=lambda: Due(None))
     updated: dt.date | None = None
-    ref_generated: bool = False    # the plan has no ref column; xlplan numbered the action
+    ref_generated: bool = False    # the plan writes no ref at all; xlplan numbered the action
+    ref_from_cell: bool = False    # "R1: Develop ...": the ref written at the start of the action cell
     due_from_heading: bool = False  # "Actions to be completed by the end of March 2009"
     rows: tuple[int, ...] = ()     # every worksheet row glued into this action
     extra: dict[str, str] = field(default_factory=dict)
@@ -70,5 +94,6 @@ class Action:
             "due_ongoing": self.due_info.ongoing,
             "updated": self.updated.isoformat() if self.updated else None,
             "ref_generated": self.ref_generated,
+            "ref_from_cell": self.ref_from_cell,
             "extra": dict(self.extra),
         }

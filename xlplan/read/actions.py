@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from ..action import Action, parse_ref
+from ..action import Action, leading_ref, parse_ref
 from ..config import Config
 from ..dates import Due, read_due
 from ..rag import RagReading
@@ -28,10 +28,17 @@ class ActionBuilder:
         self.extra_names = {j: h or f"Column {column_letter(j)}" for j, h in enumerate(headers)}
 
     def actions(self, records: list[Record]) -> list[Action]:
+        """The actions of the records. A plan with no ref column whose action (or
+        recommendation) cells start with a ref ("R1: Develop ...", "a) ...", "1.2 Ensure ...")
+        takes its refs from there, and an action without one is left without (validate says
+        missing-ref); refs are numbered by xlplan only when the plan writes none at all."""
+        col = self.columns.get("action", self.columns.get("group"))
+        in_cells = [leading_ref(record.clean.get(col, "")) if col is not None else "" for record in records]
+        self.cell_refs = any(in_cells)
         counters: dict[str, int] = {}
-        return [self._action(record, counters) for record in records]
+        return [self._action(record, counters, ref) for record, ref in zip(records, in_cells)]
 
-    def _action(self, record: Record, counters: dict[str, int]) -> Action:
+    def _action(self, record: Record, counters: dict[str, int], cell_ref: str = "") -> Action:
         cells, clean, columns = record.cells, record.clean, self.columns
 
         def line(name: str) -> str:
@@ -42,8 +49,10 @@ class ActionBuilder:
         ref, links = parse_ref(ref_text)
         group = line("group") if "group" in columns else ""
         group = group or record.heading_text
-        generated = False
-        if "ref" not in columns:
+        generated, ref_from = False, ""
+        if not ref and cell_ref:
+            ref, ref_from = cell_ref, "cell"      # "R1: Develop ...": the ref as written, words kept
+        elif "ref" not in columns and not self.cell_refs:
             number = re.match(r"\s*(\d+)", group)
             key = number.group(1) if number else str(len(counters) + 1)
             counters[key] = counters.get(key, 0) + 1
@@ -75,6 +84,7 @@ class ActionBuilder:
             row=record.rows[0], ref=ref, action=clean.get(columns["action"], "") if "action" in columns else "",
             lead=line("lead"), due=due.date, due_text=due.text, rag=rating.label, progress=progress, group=group,
             links=links, rating=rating, due_info=due, updated=updated, ref_generated=generated,
+            ref_from_cell=bool(ref_from),
             due_from_heading=from_heading, rows=tuple(record.rows), extra=extra,
         )
 

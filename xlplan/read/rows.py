@@ -6,9 +6,10 @@ cells."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 
-from ..action import REF
+from ..action import REF, leading_ref
 from ..config import Config
 from ..dates import Due, read_due_text
 from ..text import column_letter, header_key, one_line, plain, plain_row
@@ -23,6 +24,28 @@ class Skipped:
     row: int
     text: str
     reason: str
+
+
+@dataclass(frozen=True)
+class Glue:
+    """A worksheet row read as the rest of the action above it (split by a page break), or,
+    when `kept` is true, a row that might have been and was kept as an action of its own."""
+
+    onto: int            # the 1-based worksheet row of the action above (its first row)
+    row: int             # the 1-based worksheet row glued on (or kept apart)
+    reason: str
+    kept: bool = False   # in doubt: kept as an action of its own
+
+    def message(self, ref: str = "") -> str:
+        what = f"row {self.onto}" + (f" ({ref})" if ref else "")
+        if self.kept:
+            return (f"row {self.row} kept as an action of its own, not glued onto {what}: {self.reason}; "
+                    f"if it is the rest of {what}, join the two rows")
+        return f"row {self.row} glued onto {what} (a row split by a page break): {self.reason}"
+
+
+_BULLET = re.compile(r"(?:^|\s)[•▪◦‣●·*–-]\s")
+_SENTENCE_END = re.compile(r"[.;:!?)\]\"'”’]\s*$")
 
 
 @dataclass
@@ -50,6 +73,7 @@ class RowReader:
         self.heading_due: Due | None = None
         self.entries: list[Record | None] = []   # None: a section heading (groups do not carry over)
         self.skipped: list[Skipped] = []
+        self.glued: list[Glue] = []               # every glue, and every doubt kept as two rows
         self.header_fields = {header_key(h) for h in headers if header_key(h)}
         self.longest_header = max((len(h) for h in headers), default=0) + 10
         # Worked out once, not for each of a hundred thousand rows:
@@ -146,38 +170,72 @@ class RowReader:
             self.skipped.append(Skipped(i + 1, text, self._heading_reason()))
             self.entries.append(None)
             return
+        last = self.entries[-1] if self.entries else None
+        if last is None:
+            self.entries.append(self._record(i, row, cells))
+            return
+        verdict, reason = self._continues(row, cells, last)
+        if verdict == "apart":
+            self.entries.append(self._record(i, row, cells))
+            return
+        if verdict == "doubt":
+            self.glued.append(Glue(last.rows[0], i + 1, reason, kept=True))
+            self.entries.append(self._record(i, row, cells))
+            return
+        # A row split by a page break: the rest of the text of some cells carries on here.
+        # Glue it on, cell by cell, and say so.
+        for j, value in enumerate(row):
+            if cells[j]:
+                before = last.cells.get(j)
+                last.cells[j] = value if not plain(before) else f"{before} {value}"
+                last.clean[j] = plain(last.cells[j])
+        last.rows.append(i + 1)
+        self.glued.append(Glue(last.rows[0], i + 1, reason))
+
+    def _record(self, i: int, row: list, cells: list[str]) -> Record:
+        return Record(dict(enumerate(row)), dict(enumerate(cells)), [i + 1], self.heading, self.heading_due)
+
+    def _continues(self, row: list, cells: list[str], last: Record) -> tuple[str, str]:
+        """Whether a row carries on the action above: "apart" (an action of its own), "glue"
+        (with the evidence), or "doubt" (kept apart, and reported). A row is glued only on
+        evidence: it has no ref or rating of its own and either no action words of its own
+        or words that visibly carry on a cut sentence."""
         key = one_line(self._cell(row, "ref"))
         rag = plain(self._cell(row, "rag"))
-        if "ref" in self.columns:
-            # Word repeats no key on the second half of a row split by a page break, and
-            # sometimes the key cell itself is split ("2.8" / "Link to 1.2 and 1.3").
-            starts_action = bool(rag) or bool(key and not is_fragment(key))
-        else:
-            due = self._cell(row, "due")
-            starts_action = bool(rag or one_line(self._cell(row, "lead")) or plain(due))
-            if not starts_action:
-                # No ref column to tell: a row whose action words start a sentence of their
-                # own, and none of whose cells carries on a cut sentence, is an action, not
-                # the rest of the row above ("R3: Tighten the networks" with an empty due
-                # date was glued onto R2, and lost). An empty action cell, or any cell that
-                # carries on ("optometrists) are established."), means a page break split it.
-                col = self.columns.get("action", self.columns.get("group"))
-                words = one_line(cells[col]) if col is not None and col < len(cells) else ""
-                carries_on = any(is_fragment(one_line(c)) for c in cells if c)
-                starts_action = bool(words) and not is_fragment(words) and not carries_on
-        last = self.entries[-1] if self.entries else None
-        if not starts_action and last is not None:
-            # A row split by a page break: its key cell is empty and the rest of the text of
-            # some cells carries on here. Glue it on, cell by cell.
-            for j, value in enumerate(row):
-                if cells[j]:
-                    before = last.cells.get(j)
-                    last.cells[j] = value if not plain(before) else f"{before} {value}"
-                    last.clean[j] = plain(last.cells[j])
-            last.rows.append(i + 1)
-            return
-        self.entries.append(Record(dict(enumerate(row)), dict(enumerate(cells)), [i + 1], self.heading,
-                                   self.heading_due))
+        if rag:
+            return "apart", ""
+        if "ref" in self.columns and key and not is_fragment(key):
+            return "apart", ""
+        col = self.columns.get("action", self.columns.get("group"))
+        words = one_line(cells[col]) if col is not None and col < len(cells) else ""
+        if "ref" not in self.columns and leading_ref(words):
+            return "apart", ""            # "R3: Tighten the networks..." names itself
+        fragments = [one_line(c) for c in cells if c and is_fragment(one_line(c))]
+        carried = f"; {fragments[0][:30]!r} carries on a cut sentence" if fragments else ""
+        if "ref" not in self.columns:
+            if one_line(self._cell(row, "lead")) or plain(self._cell(row, "due")):
+                return "apart", ""        # a lead or a date of its own
+            if words and not is_fragment(words) and not fragments:
+                return "apart", ""        # action words that start a sentence of their own
+            if not words:
+                return "glue", "no action words, lead or date of its own" + carried
+            return "glue", f"its action words carry on a cut sentence ({words[:30]!r})"
+        if key:   # Word sometimes splits the key cell itself ("2.8" / "Link to 1.2 and 1.3")
+            return "glue", f"its ref cell carries on the one above ({key[:30]!r})"
+        if not words:
+            return "glue", "no ref and no action words of its own" + carried
+        if is_fragment(words):
+            return "glue", f"no ref of its own; its action words carry on a cut sentence ({words[:30]!r})"
+        if fragments:
+            return "glue", "no ref of its own" + carried
+        above = one_line(last.clean.get(col, "")) if col is not None else ""
+        if _BULLET.match(words) and _BULLET.search(above) and not one_line(self._cell(row, "lead")):
+            # "▪ Identify methodology ..." / "▪ Address key learning ...": the list goes on.
+            return "glue", f"no ref or lead of its own; its action words carry on the bullet list above ({words[:30]!r})"
+        if above and not _SENTENCE_END.search(above):
+            return "doubt", (f"it has no ref, and its action words {words[:30]!r} start a sentence "
+                             f"(the action above ends {above[-30:]!r})")
+        return "doubt", f"it has no ref of its own, and its action words {words[:30]!r} start a sentence"
 
     def records(self) -> list[Record]:
         """The records, group cells filled down within each section."""
