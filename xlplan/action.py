@@ -32,6 +32,39 @@ _LEADING_REF = re.compile(
     r")(?=\S)")
 
 
+# A ref named in prose: "To be addressed through 2, above", "see 3.4", "as R2", "(see
+# recommendation 5)". "Link to 3.9" in prose is clearly a link, and reported if 3.9 is missing.
+_PROSE_NUMBER = r"(?:[Rr]\d{1,3}(?:\.\d{1,3})*|\d{1,2}\.\d{1,2}(?:\.\d{1,2})?(?![.\d])(?:\s?\([a-z]\))?)"
+_PROSE_REF = re.compile(
+    rf"\b(?:see|cf\.?|as|under|in|at|with|through|by|to)\s+(?:also\s+)?"
+    rf"(?:(?:(?i:recommendation|action|ref|item)\s+(?P<named>\d{{1,3}}(?:\.\d{{1,3}})*|[Rr]\d{{1,3}}))"
+    rf"|(?P<plain>\d{{1,3}}(?:\.\d{{1,3}})*)(?=,?\s+(?i:above|below)\b)"
+    rf"|(?<=see\s)(?P<seen>{_PROSE_NUMBER})|(?<=see also\s)(?P<seen2>{_PROSE_NUMBER})"
+    rf"|(?<=as\s)(?P<as_>[Rr]\d{{1,3}}(?:\.\d{{1,3}})*)"
+    rf"|(?P<dotted>[Rr]\d{{1,3}}(?:\.\d{{1,3}})*(?=,?\s+(?i:above|below)\b)))")
+
+
+def prose_refs(text: str) -> tuple[str, ...]:
+    """Refs named in prose: 'To be addressed through 2, above' -> ('2',); 'see 3.4' ->
+    ('3.4',); 'as R2' -> ('R2',). A year or a count is no ref ('in 2013', 'as 3 teams')."""
+    found = []
+    for m in _PROSE_REF.finditer(text or ""):
+        value = next((v for v in m.groupdict().values() if v), "")
+        if value and value not in found:
+            found.append(re.sub(r"\s+", "", value) if "(" not in value else value)
+    return tuple(found)
+
+
+def prose_link_words(text: str) -> tuple[str, ...]:
+    """'Link to 3.9' written in prose: clearly a link (reported when 3.9 is not in the plan)."""
+    out = []
+    for m in _LINK.finditer(text or ""):
+        tail = re.match(r"\s*((?:(?:\d+(?:\.\d+)+|[Rr]\d+)(?:\s*(?:,|and|&)\s*)?)+)", text[m.end():])
+        if tail:
+            out += re.findall(r"\d+(?:\.\d+)+|[Rr]\d+", tail.group(1))
+    return tuple(out)
+
+
 def leading_ref(text: str) -> str:
     """The ref written at the start of an action cell, or ''. 'R1: Develop' -> 'R1';
     'a) Ensure' -> 'a'; 'Recommendation 3 - Agree' -> '3'; '1.2 Ensure' -> '1.2'."""
@@ -46,6 +79,7 @@ def parse_ref(text: str) -> tuple[str, tuple[str, ...]]:
     '1.' -> '1'; '2.4 resulting from feedback' (the tail of a split cell) -> '2.4'."""
     text = _SPACES.sub(" ", text or "").strip()
     links: tuple[str, ...] = ()
+    prose_links: tuple[str, ...] = ()   # refs named in its words ("through 2, above") that are in the plan
     match = _LINK.search(text)
     if match:
         links = tuple(re.sub(r"\s+", " ", n) for n in _REF_NUMBER.findall(text[match.end():]))
@@ -70,6 +104,7 @@ class Action:
     progress: str
     group: str
     links: tuple[str, ...] = ()
+    prose_links: tuple[str, ...] = ()   # refs named in its words ("through 2, above") that are in the plan
     rating: RagReading = field(default_factory=lambda: RagReading(None))
     due_info: Due = field(default_factory=lambda: Due(None))
     updated: dt.date | None = None
@@ -86,6 +121,7 @@ class Action:
             "due": self.due.isoformat() if self.due else None, "due_text": self.due_text,
             "rag": self.rag, "progress": self.progress, "group": self.group,
             "links": list(self.links),
+            "prose_links": list(self.prose_links),
             "rag_source": self.rating.source or None,
             "rag_date": self.rating.date.isoformat() if self.rating.date else None,
             "rag_text": self.rating.raw,

@@ -42,6 +42,7 @@ class Due:
     ongoing: bool = False                  # "2012 onwards": no due date, by design
     notes: tuple[str, ...] = ()            # "remove from plan", "immediate start"
     problem: str = ""
+    status: str = ""                       # "complete", "ongoing", "to be confirmed": a status word, no date
 
     @property
     def missing(self) -> bool:
@@ -94,10 +95,32 @@ def read_due(value, plan_date: dt.date | None = None, date1904: bool = False) ->
     return read_due_text(str(value), plan_date)
 
 
+# A status written where the due date belongs ("Completed", "Ongoing", "TBC"), seen in real
+# plans: surfaced as unparsed-due, never read as a date, never as a rating.
+_STATUS_WORDS = {
+    "complete": "complete", "completed": "complete", "achieved": "complete", "closed": "complete",
+    "done": "complete", "met": "complete",
+    "ongoing": "ongoing", "on-going": "ongoing", "on going": "ongoing", "continuous": "ongoing",
+    "in progress": "ongoing",
+    "tbc": "to be confirmed", "tba": "to be confirmed", "tbd": "to be confirmed",
+    "to be confirmed": "to be confirmed", "to be agreed": "to be confirmed", "to be determined": "to be confirmed",
+}
+
+
+def status_in_due(text: str) -> str:
+    """'Completed' -> 'complete'; 'Ongoing.' -> 'ongoing'; 'TBC' -> 'to be confirmed'; '' when
+    the cell holds more than a status word."""
+    return _STATUS_WORDS.get(re.sub(r"[\s.!*()]+", " ", text).strip().casefold(), "")
+
+
 def read_due_text(raw: str, plan_date: dt.date | None = None) -> Due:
     text = one_line(raw)
     if not text or set(text) <= set("-–—_ ."):
         return Due(None)
+    status = status_in_due(text)
+    if status:
+        return Due(None, text, ongoing=status == "ongoing", status=status,
+                   problem=f"due cell says {text[:40]!r}, a status, not a date")
     split = _EXTENSION.search(text)
     main, extension = (text[:split.start()], text[split.end():]) if split else (text, "")
     dates, notes, problems = _dates_in(main, plan_date)

@@ -11,7 +11,8 @@ from pathlib import Path
 
 from .action import Action
 from .config import Config
-from .plan import Plan, Skipped, read_plan
+from .leads import LeadsReview, review_leads
+from .plan import Glue, Plan, Skipped, read_plan
 
 STREAM_COLUMN = "Stream"   # not "Work stream": that header names a group column
 DUE_TEXT_COLUMN = "Due as written"
@@ -38,6 +39,14 @@ class ImportReport:
     unread: list[Unread] = field(default_factory=list)
     split_leads: list[tuple[str, str, str]] = field(default_factory=list)   # as written, lead, stream
     plan_date: dt.date | None = None
+    glues: list[Glue] = field(default_factory=list)        # each glue (with why) and each doubt kept apart
+    refs_generated: int = 0                                # actions numbered by xlplan (the plan writes no ref)
+    refs_from_cells: int = 0                               # refs read from the start of action cells
+    leads_review: LeadsReview = field(default_factory=LeadsReview)
+
+    @property
+    def kept_apart(self) -> list[Glue]:
+        return [g for g in self.glues if g.kept]
 
     def to_dict(self) -> dict:
         return {
@@ -47,6 +56,11 @@ class ImportReport:
             "skipped": [{"row": s.row, "text": s.text, "reason": s.reason} for s in self.skipped],
             "unread": [vars(u) for u in self.unread],
             "split_leads": [{"as_written": w, "lead": l, "work_stream": s} for w, l, s in self.split_leads],
+            "glues": [{"row": g.row, "onto": g.onto, "reason": g.reason, "kept_apart": g.kept} for g in self.glues],
+            "refs_generated": self.refs_generated, "refs_from_cells": self.refs_from_cells,
+            "leads": list(self.leads_review.leads),
+            "not_people": [{"lead": n, "why": w} for n, w in self.leads_review.not_people],
+            "near_duplicates": [{"lead": n, "like": k} for n, k in self.leads_review.near_duplicates],
         }
 
     def rows(self) -> list[list[str]]:
@@ -56,7 +70,20 @@ class ImportReport:
                ["Without a rating", "", "", str(self.unrated), "left empty: importing never invents a rating"]]
         if self.plan_date:
             out.append(["Plan date", "", "", self.plan_date.isoformat(), "relative due dates are read against it"])
-        out += [["Glued (split by a page break)", ", ".join(map(str, rows)), ref, "", ""] for ref, rows in self.glued]
+        why = {g.row: g.reason for g in self.glues}
+        out += [["Glued (split by a page break)", ", ".join(map(str, rows)), ref, "",
+                 "; ".join(f"row {r}: {why[r]}" for r in rows[1:] if r in why)] for ref, rows in self.glued]
+        out += [["Kept apart (check)", f"{g.onto}, {g.row}", "", "", g.message()] for g in self.kept_apart]
+        if self.refs_generated:
+            out.append(["Refs generated", "", "", str(self.refs_generated),
+                        "the plan writes no ref at all: xlplan numbered its actions"])
+        if self.refs_from_cells:
+            out.append(["Refs from action cells", "", "", str(self.refs_from_cells),
+                        "read from the start of the action cell ('R1: ...'); the action words are kept as written"])
+        out += [["Lead not a person", "", "", n, f"{w}: not added to the Leads sheet"]
+                for n, w in self.leads_review.not_people]
+        out += [["Lead spelt two ways", "", "", n, f"like {k!r}: only {k!r} is on the Leads sheet"]
+                for n, k in self.leads_review.near_duplicates]
         out += [["Not read", str(u.row), u.ref, u.text, f"{u.field}: {u.problem}"] for u in self.unread]
         out += [["Lead split", "", "", w, f"lead {l!r}, work stream {s!r}"] for w, l, s in self.split_leads]
         out += [["Skipped", str(s.row), "", s.text[:200], s.reason] for s in self.skipped]
@@ -118,13 +145,17 @@ def import_plan(source: str | Path, config: Config | None = None, *, sheet: str 
     plan = read_plan(source, config, sheet=sheet, plan_date=plan_date)
     config = plan.config
     report = ImportReport(Path(source), actions=len(plan.actions), skipped=list(plan.skipped),
-                          plan_date=plan.plan_date)
+                          plan_date=plan.plan_date, glues=list(plan.glued),
+                          refs_generated=sum(a.ref_generated for a in plan.actions),
+                          refs_from_cells=sum(a.ref_from_cell for a in plan.actions))
     streams = config.import_.work_streams
     for action in plan.actions:
         _tidy(action, streams, report, plan.directory)
     # Left empty: no rating at all. A rating xlplan cannot read is not empty: it is kept as
     # written (text, or its fill) and listed under "Not read" (issue 15).
     report.unrated = sum(a.rag is None and not a.rating.problem for a in plan.actions)
+    # The Leads sheet: people and role titles, never a note or a second spelling of a name.
+    report.leads_review = review_leads([a.lead for a in plan.actions], streams, plan.directory)
     return plan, report
 
 

@@ -83,3 +83,68 @@ def load_leads_file(path: Path, config) -> Directory:
     book = open_book(path, config.max_unpacked_bytes, config.max_rows)
     sheet = config.leads_sheet if config.leads_sheet in book.sheetnames else book.sheetnames[0]
     return directory_from_rows(book.rows(sheet), str(path))
+
+
+# Words that make a lead cell a note about the work, not a person: "DM HSCB MOVED TO PRACTICE",
+# "DM/AC/ Buy in support HSCB" (seed 001), "TBC", "Vacant".
+_NOT_A_PERSON = re.compile(r"\b(?:moved\s+to|buy\s+in|tbc|tba|vacant|vacancy|to\s+be\s+(?:confirmed|appointed|agreed)"
+                           r"|n/a|none|all\s+(?:staff|agencies|partners))\b", re.IGNORECASE)
+
+
+@dataclass
+class LeadsReview:
+    """The lead names of a plan sorted for a Leads sheet: the leads, the cells that are not
+    people (a work stream alone, a note), and spellings of one name ("Pme"/"PMe",
+    "JRez"/"J.Rez"), each reported, never merged or invented."""
+
+    leads: list[str] = field(default_factory=list)
+    not_people: list[tuple[str, str]] = field(default_factory=list)       # name, why
+    near_duplicates: list[tuple[str, str]] = field(default_factory=list)  # name, the spelling kept
+
+    def notes(self) -> list[str]:
+        out = [f"lead {name!r} is not a person ({why}): not added to the Leads sheet" for name, why in self.not_people]
+        out += [f"lead {name!r} looks like another spelling of {kept!r}: only {kept!r} is on the Leads sheet; "
+                f"correct the lead cell, or add {name!r} there if they are two people" for name, kept in self.near_duplicates]
+        return out
+
+
+def spelling_key(name: str) -> str:
+    """'J. Rez', 'J.Rez', 'JRez' -> 'jrez'; 'PMe', 'Pme' -> 'pme': a name as compared for
+    spellings of one name (letters only, case ignored)."""
+    return re.sub(r"[^a-z0-9/]", "", (name or "").casefold())
+
+
+def not_a_person(name: str, streams: tuple[str, ...] = ()) -> str:
+    """Why a lead cell names no person, or '': a work stream alone ('Practice'), a note
+    ('DM HSCB MOVED TO PRACTICE'). A role title ('HSCB Chair') is a lead: it is kept."""
+    text = one_line(name)
+    if any(text.casefold() == s.casefold() for s in streams):
+        return "a work stream alone"
+    m = _NOT_A_PERSON.search(text)
+    if m:
+        return f"a note about the work ({m.group(0)!r})"
+    return ""
+
+
+def review_leads(names, streams: tuple[str, ...] = (), known: Directory | None = None) -> LeadsReview:
+    """The names for a Leads sheet, in the order first written: a name in the leads directory
+    (`known`) is always kept as it is there; a cell that is no person, and a second spelling of
+    a name already kept, are reported instead."""
+    review = LeadsReview()
+    kept: dict[str, str] = {}
+    for name in dict.fromkeys(n for n in names if n):
+        if known is not None and name in known:
+            review.leads.append(name)
+            kept.setdefault(spelling_key(name), name)
+            continue
+        why = not_a_person(name, streams)
+        if why:
+            review.not_people.append((name, why))
+            continue
+        key = spelling_key(name)
+        if key in kept and kept[key] != name:
+            review.near_duplicates.append((name, kept[key]))
+            continue
+        kept[key] = name
+        review.leads.append(name)
+    return review

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from ..action import Action, leading_ref, parse_ref
+from ..action import Action, leading_ref, parse_ref, prose_link_words, prose_refs
 from ..config import Config
 from ..dates import Due, read_due
 from ..rag import RagReading
@@ -36,7 +36,9 @@ class ActionBuilder:
         in_cells = [leading_ref(record.clean.get(col, "")) if col is not None else "" for record in records]
         self.cell_refs = any(in_cells)
         counters: dict[str, int] = {}
-        return [self._action(record, counters, ref) for record, ref in zip(records, in_cells)]
+        actions = [self._action(record, counters, ref) for record, ref in zip(records, in_cells)]
+        _prose_links(actions)
+        return actions
 
     def _action(self, record: Record, counters: dict[str, int], cell_ref: str = "") -> Action:
         cells, clean, columns = record.cells, record.clean, self.columns
@@ -100,3 +102,23 @@ class ActionBuilder:
         if problem:
             return RagReading(None, "fill", problem=problem)
         return scale.read_fill(rgb)
+
+
+def _prose_links(actions: list[Action]) -> None:
+    """Refs named in an action's words or progress become its links: "To be addressed through
+    2, above" (the action R2, or 2), "see 3.4", "as R2". One naming no action of the plan is
+    no link and no error (prose numbers many things); "Link to 3.9" in prose clearly is one,
+    and validate reports it (broken-link) when 3.9 is not in the plan."""
+    refs = {a.ref for a in actions if a.ref}
+    by_fold = {ref.casefold(): ref for ref in refs}
+    for action in actions:
+        words = f"{action.action}\n{action.progress}"
+        found: list[str] = []
+        for named in prose_refs(words):
+            bare = named[1:] if named[:1] in "Rr" else named
+            target = next((by_fold[c.casefold()] for c in (named, bare, f"R{bare}") if c.casefold() in by_fold), None)
+            if target and target != action.ref and target not in found:
+                found.append(target)
+        explicit = [n for n in prose_link_words(words) if n != action.ref and n not in action.links]
+        action.prose_links = tuple(found)
+        action.links = tuple(dict.fromkeys([*action.links, *explicit, *found]))

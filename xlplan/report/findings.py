@@ -15,7 +15,7 @@ def findings_text(result: Validation) -> str:
     head = (f"{result.workbook} (sheet {result.sheet!r}): {result.actions} actions, "
             f"{result.errors} error{'s' * (result.errors != 1)}, "
             f"{result.warnings} warning{'s' * (result.warnings != 1)} as of {result.as_of.strftime('%d/%m/%Y')}")
-    lines = [head]
+    lines = [head, *(f"note: {n}" for n in result.notes)]
     by_lead: dict[str, list[Finding]] = {}
     for f in result.findings:
         by_lead.setdefault(f.lead or NO_LEAD, []).append(f)

@@ -17,6 +17,17 @@ def report_text(report: ImportReport, target: Path) -> str:
         lines.append(f"  {len(report.glued)} rows split by a page break, glued: "
                      + ", ".join(f"{ref or '?'} (rows {'+'.join(map(str, rows))})" for ref, rows in report.glued[:12])
                      + (" ..." if len(report.glued) > 12 else ""))
+    for glue in report.kept_apart:
+        lines.append(f"  check: {glue.message()}")
+    if report.refs_generated:
+        lines.append(f"  refs generated for {report.refs_generated} actions: the plan writes no ref at all")
+    if report.refs_from_cells:
+        lines.append(f"  refs of {report.refs_from_cells} actions read from the start of their action cells "
+                     f"('R1: ...'); the action words are kept as written")
+    review = report.leads_review
+    if review.not_people or review.near_duplicates:
+        lines.append(f"  {len(review.not_people) + len(review.near_duplicates)} lead cells not added to the Leads sheet:")
+        lines += [f"    {note}" for note in review.notes()]
     if report.split_leads:
         lines.append(f"  {len(report.split_leads)} lead cells split into lead and work stream, e.g. "
                      + "; ".join(f"{w!r} -> {l!r} + {s!r}" for w, l, s in list(dict.fromkeys(report.split_leads))[:3]))

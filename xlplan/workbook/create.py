@@ -79,14 +79,16 @@ def new_plan(path: Path, config: Config, *, source: Path | None = None, sheet: s
 
     plan, report = import_plan(source, config, sheet=sheet, plan_date=plan_date)
     write_plan_workbook(path, config, plan.actions, title=title or plan.title, directory=plan.directory,
-                        plan_date=plan.plan_date, report=report.rows())
+                        plan_date=plan.plan_date, report=report.rows(), leads=report.leads_review.leads)
     return NewPlan(path, report, warnings)
 
 
 def write_plan_workbook(path: Path, config: Config, actions: Iterable[Action] = (), *,
                         title: str = "", directory: Directory | None = None,
-                        plan_date: dt.date | None = None, report: list[list[str]] | None = None) -> Path:
-    """Write a new shared plan workbook at `path` (atomically) and return the path."""
+                        plan_date: dt.date | None = None, report: list[list[str]] | None = None,
+                        leads: list[str] | None = None) -> Path:
+    """Write a new shared plan workbook at `path` (atomically) and return the path. `leads`:
+    the names for the Leads sheet (default: every action's lead)."""
     from ..report.look import (
         ReportBook,  # xlsxwriter's Workbook, keeping every string as text
     )
@@ -198,7 +200,8 @@ def write_plan_workbook(path: Path, config: Config, actions: Iterable[Action] = 
         leads_ws.set_column(0, 0, 40)
         leads_ws.set_column(1, 1, 40)
         known = directory.leads.values() if directory else []
-        names = list(dict.fromkeys([*(l.name for l in known), *(a.lead for a in actions if a.lead)]))
+        named = leads if leads is not None else [a.lead for a in actions if a.lead]
+        names = list(dict.fromkeys([*(l.name for l in known), *named]))
         emails = {l.name: l.email for l in known}
         for r, name in enumerate(names, start=1):
             leads_ws.write_string(r, 0, name)
