@@ -133,9 +133,11 @@ def review_leads(names, streams: tuple[str, ...] = (), known: Directory | None =
     review = LeadsReview()
     kept: dict[str, str] = {}
     for name in dict.fromkeys(n for n in names if n):
-        if known is not None and name in known:
-            review.leads.append(name)
-            kept.setdefault(spelling_key(name), name)
+        listed = known.find(name) if known is not None else None
+        if listed is not None:          # as the directory spells it
+            if listed.name not in review.leads:
+                review.leads.append(listed.name)
+            kept.setdefault(spelling_key(name), listed.name)
             continue
         why = not_a_person(name, streams)
         if why:

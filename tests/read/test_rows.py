@@ -1,0 +1,96 @@
+"""Rows into records: a row is glued onto the one above only on evidence that it carries it
+on, every glue is kept on the plan (plan.glued) with both rows' numbers, and a row that might
+carry on but need not is kept as an action of its own, and the doubt reported."""
+
+from conftest import SEED_000, SEED_001, SEED_004
+
+from xlplan.findings import validate_plan
+from xlplan.importer import import_plan
+from xlplan.plan import read_plan
+from xlplan.report.export import to_table
+from xlplan.report.findings import findings_text
+
+# A recommendation tracker quoted in issue 15 (real plan, its words as published): R3's only
+# empty cell is its due date, and it was glued into R2.
+TRACKER = [
+    "Action\tProgress\tTimetable",
+    "R2: Review the thresholds document.\tDone in part.\tMarch 2015",
+    "R3: Tighten the networks between partners.\tTo be addressed through 2, above.\t",
+    "R4: Train the front door staff in\tBooked.\tJune 2015",
+    "the new thresholds.\t\t",
+]
+
+
+def write(tmp_path, lines, name="plan.txt"):
+    path = tmp_path / name
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def test_r3_with_an_empty_due_date_is_an_action_of_its_own(tmp_path, config):
+    plan = read_plan(write(tmp_path, TRACKER), config)
+    assert [a.ref for a in plan.actions] == ["R2", "R3", "R4"]
+    assert plan.actions[1].action == "R3: Tighten the networks between partners."
+    assert plan.actions[1].due is None and plan.actions[1].rows == (3,)
+    # The one glue, with both rows' numbers and why.
+    assert [(g.onto, g.row, g.kept) for g in plan.glued] == [(4, 5, False)]
+    assert "cut sentence" in plan.glued[0].reason
+    assert any("5 onto 4 (R4)" in n for n in plan.notes)
+
+
+def test_every_glue_is_shown_by_export_and_validate(tmp_path, config):
+    plan = read_plan(write(tmp_path, TRACKER), config)
+    assert "note: 1 row glued onto the row above (split by a page break): 5 onto 4 (R4)" in to_table(plan)
+    assert "note: 1 row glued onto the row above" in findings_text(validate_plan(plan, config))
+
+
+def test_a_row_with_no_ref_but_words_of_its_own_is_kept_and_the_doubt_reported(tmp_path, config):
+    """A plan with a ref column: the second row has no ref and no rating, and its action
+    words start a sentence after a finished one. It may be a page-split row or an action whose
+    ref was forgotten: kept as two rows, reported, and validate says the ref is missing."""
+    path = write(tmp_path, [
+        "Ref\tAction\tLead\tRAG",
+        "1.1\tAgree the thresholds document.\tDCS\tGreen",
+        "\tPublish the escalation policy.\tDCS\t",
+    ])
+    plan = read_plan(path, config)
+    assert [a.action for a in plan.actions] == ["Agree the thresholds document.", "Publish the escalation policy."]
+    assert [(g.onto, g.row, g.kept) for g in plan.glued] == [(2, 3, True)]
+    assert any(n.startswith("row 3 kept as an action of its own, not glued onto row 2 (1.1)") for n in plan.notes)
+    rules = {f.rule for f in validate_plan(plan, config).findings if f.row == 3}
+    assert "missing-ref" in rules
+
+
+def test_a_row_carrying_on_a_cut_sentence_is_glued(tmp_path, config):
+    path = write(tmp_path, [
+        "Ref\tAction\tLead\tRAG",
+        "1.1\tAgree the thresholds document with all\tDCS\tGreen",
+        "\tpartner agencies.\t\t",
+    ])
+    plan = read_plan(path, config)
+    assert [a.action for a in plan.actions] == ["Agree the thresholds document with all partner agencies."]
+    assert [(g.onto, g.row, g.kept) for g in plan.glued] == [(2, 3, False)]
+
+
+def test_seed_000_page_split_rows_glue_with_their_reasons(config):
+    """2.17 goes on after a page break with the next bullets of its list; 4.13 with the rest
+    of a cut sentence."""
+    plan = read_plan(SEED_000, config)
+    assert [(g.onto, g.row, g.kept) for g in plan.glued] == [(32, 35, False), (56, 59, False)]
+    assert "bullet list" in plan.glued[0].reason
+
+
+def test_seed_004_page_split_rows_still_glue(config):
+    plan = read_plan(SEED_004, config)
+    assert [(g.onto, g.row) for g in plan.glued] == [(10, 12), (19, 21), (24, 26), (30, 32)]
+    assert not [g for g in plan.glued if g.kept]
+
+
+def test_seed_001_glues_are_in_the_import_report(config):
+    plan, report = import_plan(SEED_001, config)
+    rows = report.rows()
+    glued = [r for r in rows if r[0] == "Glued (split by a page break)"]
+    assert len(glued) == 32 == len(report.glued)
+    assert len(plan.glued) == 34 and not report.kept_apart      # 2.8 and 3.16 each span three rows
+    first = next(r for r in glued if r[2] == "1.4")
+    assert first[1] == "122, 124" and first[4].startswith("row 124: ")
