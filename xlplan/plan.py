@@ -177,9 +177,11 @@ def reading_notes(plan: Plan) -> list[str]:
     ref_at = {row: a.ref for a in plan.actions for row in a.rows}
     glued = [g for g in plan.glued if not g.kept]
     if glued:
+        shown = ", ".join(f"{g.row} onto {g.onto}" + (f" ({ref_at[g.onto]})" if ref_at.get(g.onto) else "")
+                          for g in glued[:12])
+        more = f" and {len(glued) - 12} more (export --format json lists each, with why)" if len(glued) > 12 else ""
         notes.append(f"{len(glued)} row{'s' * (len(glued) != 1)} glued onto the row above (split by a page "
-                     f"break): " + ", ".join(f"{g.row} onto {g.onto}" + (f" ({ref_at[g.onto]})" if ref_at.get(g.onto) else "")
-                                            for g in glued))
+                     f"break): {shown}{more}")
     notes += [g.message(ref_at.get(g.onto, "")) for g in plan.glued if g.kept]
     generated = [a for a in plan.actions if a.ref_generated]
     if generated:

@@ -24,6 +24,7 @@ def export_dict(plan: Plan) -> dict:
         "plan_date": plan.plan_date.isoformat() if plan.plan_date else None,
         "columns": {name: plan.headers[col] if col < len(plan.headers) else "" for name, col in plan.columns.items()},
         "notes": list(plan.notes),
+        "glued": [{"row": g.row, "onto": g.onto, "reason": g.reason, "kept_apart": g.kept} for g in plan.glued],
         "actions": [a.to_dict() for a in plan.actions],
     }
 
