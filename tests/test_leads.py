@@ -87,3 +87,15 @@ def test_the_leads_directory_wins():
 def test_spelling_key():
     assert spelling_key("J. Rez") == spelling_key("J.Rez") == spelling_key("JRez")
     assert spelling_key("Pme") == spelling_key("PMe") != spelling_key("KOM")
+
+
+def test_validate_names_second_spellings_and_non_people_after_seed_001(tmp_path, capsys):
+    target = _imported(tmp_path, "import", SEED_001)
+    capsys.readouterr()
+    main(["validate", str(target), "--as-of", "2013-03-01", "--json"])
+    found = {f["lead"]: f["message"] for f in json.loads(capsys.readouterr().out)["findings"]
+             if f["rule"] == "unknown-lead"}
+    assert "it has 'JRez': the same person spelt another way?" in found["J.Rez"]
+    assert "the cell holds a work stream alone, not a lead" in found["Practice"]
+    assert "not a lead" in found["DM HSCB MOVED TO PRACTICE"]
+    assert "JRez" not in found and "KOM" not in found          # on the Leads sheet

@@ -14,7 +14,7 @@ from typing import Callable, Iterator
 from .action import Action
 from .config import Config
 from .dates import as_day
-from .leads import Directory
+from .leads import Directory, not_a_person
 from .plan import Plan, config_for
 from .rag import done_word
 
@@ -109,8 +109,15 @@ def _unknown_lead(action: Action, ctx: _Context) -> Iterator[tuple[str, str, str
     parts = [p.strip() for p in re.split(r"\s*(?:/|&|\band\b)\s*", action.lead) if p.strip()]
     if len(parts) > 1 and all(p in ctx.directory for p in parts):
         return
+    hint = "add them with an email so they can be chased"
+    like = ctx.directory.spelt_like(action.lead)
+    if like is not None:
+        hint = (f"it has {like.name!r}: the same person spelt another way? correct the lead cell, "
+                f"or add {action.lead!r} there")
+    elif why := not_a_person(action.lead, ctx.config.import_.work_streams):
+        hint = f"the cell holds {why}, not a lead: write the lead's name or role"
     yield "lead", "unknown-lead", (f"lead {action.lead!r} is not in the leads directory "
-                                   f"({ctx.directory.source}); add them with an email so they can be chased")
+                                   f"({ctx.directory.source}); {hint}")
 
 
 def _due(action: Action, ctx: _Context) -> Iterator[tuple[str, str, str]]:

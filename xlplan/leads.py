@@ -26,9 +26,19 @@ class Directory:
     leads: dict[str, Lead]                 # key: the name folded for matching
     source: str
     problems: list[str] = field(default_factory=list)
+    _spellings: dict[str, Lead] | None = field(default=None, repr=False, compare=False)
 
     def find(self, name: str) -> Lead | None:
         return self.leads.get(_key(name))
+
+    def spelt_like(self, name: str) -> Lead | None:
+        """The lead listed under another spelling of `name` ('Pme' for 'PMe', 'JRez' for
+        'J.Rez'), or None: a hint for a person to check, never a match."""
+        if self._spellings is None:
+            self._spellings = {}
+            for lead in self.leads.values():
+                self._spellings.setdefault(spelling_key(lead.name), lead)
+        return self._spellings.get(spelling_key(name))
 
     def __contains__(self, name: str) -> bool:
         return _key(name) in self.leads
@@ -102,7 +112,8 @@ class LeadsReview:
     near_duplicates: list[tuple[str, str]] = field(default_factory=list)  # name, the spelling kept
 
     def notes(self) -> list[str]:
-        out = [f"lead {name!r} is not a person ({why}): not added to the Leads sheet" for name, why in self.not_people]
+        out = [f"lead cell {name!r} holds {why}, not a lead: not added to the Leads sheet"
+               for name, why in self.not_people]
         out += [f"lead {name!r} looks like another spelling of {kept!r}: only {kept!r} is on the Leads sheet; "
                 f"correct the lead cell, or add {name!r} there if they are two people" for name, kept in self.near_duplicates]
         return out
@@ -119,7 +130,7 @@ def not_a_person(name: str, streams: tuple[str, ...] = ()) -> str:
     ('DM HSCB MOVED TO PRACTICE'). A role title ('HSCB Chair') is a lead: it is kept."""
     text = one_line(name)
     if any(text.casefold() == s.casefold() for s in streams):
-        return "a work stream alone"
+        return "a work stream alone"   # "Practice"
     m = _NOT_A_PERSON.search(text)
     if m:
         return f"a note about the work ({m.group(0)!r})"

@@ -26,7 +26,7 @@ def report_text(report: ImportReport, target: Path) -> str:
                      f"('R1: ...'); the action words are kept as written")
     review = report.leads_review
     if review.not_people or review.near_duplicates:
-        lines.append(f"  {len(review.not_people) + len(review.near_duplicates)} lead cells not added to the Leads sheet:")
+        lines.append(f"  {len(review.not_people) + len(review.near_duplicates)} lead names not added to the Leads sheet:")
         lines += [f"    {note}" for note in review.notes()]
     if report.split_leads:
         lines.append(f"  {len(report.split_leads)} lead cells split into lead and work stream, e.g. "
