@@ -211,7 +211,7 @@ class RowReader:
         if "ref" not in self.columns and leading_ref(words):
             return "apart", ""            # "R3: Tighten the networks..." names itself
         fragments = [one_line(c) for c in cells if c and is_fragment(one_line(c))]
-        carried = f"; {fragments[0][:30]!r} carries on a cut sentence" if fragments else ""
+        carried = f"; {fragments[0][:20]!r} carries on a cut sentence" if fragments else ""
         if "ref" not in self.columns:
             if one_line(self._cell(row, "lead")) or plain(self._cell(row, "due")):
                 return "apart", ""        # a lead or a date of its own
@@ -219,19 +219,19 @@ class RowReader:
                 return "apart", ""        # action words that start a sentence of their own
             if not words:
                 return "glue", "no action words, lead or date of its own" + carried
-            return "glue", f"its action words carry on a cut sentence ({words[:30]!r})"
+            return "glue", f"its action words carry on a cut sentence ({words[:20]!r})"
         if key:   # Word sometimes splits the key cell itself ("2.8" / "Link to 1.2 and 1.3")
-            return "glue", f"its ref cell carries on the one above ({key[:30]!r})"
+            return "glue", f"its ref cell carries on the one above ({key[:20]!r})"
         if not words:
-            return "glue", "no ref and no action words of its own" + carried
+            return "glue", "no ref or action words of its own" + carried
         if is_fragment(words):
-            return "glue", f"no ref of its own; its action words carry on a cut sentence ({words[:30]!r})"
+            return "glue", f"no ref; its action words carry on a cut sentence ({words[:20]!r})"
         if fragments:
-            return "glue", "no ref of its own" + carried
+            return "glue", "no ref" + carried
         above = one_line(last.clean.get(col, "")) if col is not None else ""
         if _BULLET.match(words) and _BULLET.search(above) and not one_line(self._cell(row, "lead")):
             # "▪ Identify methodology ..." / "▪ Address key learning ...": the list goes on.
-            return "glue", f"no ref or lead of its own; its action words carry on the bullet list above ({words[:30]!r})"
+            return "glue", "no ref or lead; its action words carry on the bullet list above"
         if above and not _SENTENCE_END.search(above):
             return "doubt", (f"it has no ref, and its action words {words[:30]!r} start a sentence "
                              f"(the action above ends {above[-30:]!r})")
