@@ -41,7 +41,7 @@ class ImportReport:
     plan_date: dt.date | None = None
     glues: list[Glue] = field(default_factory=list)        # each glue (with why) and each doubt kept apart
     refs_generated: int = 0                                # actions numbered by xlplan (the plan writes no ref)
-    refs_from_cells: int = 0                               # refs read from the start of action cells
+    refs_from_cells: int = 0                               # refs read from the start of action (or recommendation) cells
     leads_review: LeadsReview = field(default_factory=LeadsReview)
 
     @property
@@ -79,7 +79,7 @@ class ImportReport:
                         "the plan writes no ref at all: xlplan numbered its actions"])
         if self.refs_from_cells:
             out.append(["Refs from action cells", "", "", str(self.refs_from_cells),
-                        "read from the start of the action cell ('R1: ...'); the action words are kept as written"])
+                        "read from the start of the action or recommendation cell ('R1: ...'); the words are kept as written"])
         out += [["Lead not a person", "", "", n, f"{w}: not added to the Leads sheet"]
                 for n, w in self.leads_review.not_people]
         out += [["Lead spelt two ways", "", "", n, f"like {k!r}: only {k!r} is on the Leads sheet"]

@@ -44,7 +44,19 @@ def test_refs_written_in_the_action_cells_become_the_refs(tmp_path, config):
     assert [a.ref for a in plan.actions] == ["R1", "R2", "R4"]
     assert plan.actions[2].action == "R4: Train the front door staff."
     assert all(a.ref_from_cell and not a.ref_generated for a in plan.actions)
-    assert any("refs of 3 actions read from the start of their action cells" in n for n in plan.notes)
+    assert any("refs of 3 actions read from the start of their action or recommendation cells" in n for n in plan.notes)
+
+
+def test_a_ref_in_the_recommendation_cell_of_each_action_is_its_ref(tmp_path, config):
+    """The LGA's peer challenge action plan writes "R1: ..." in its Recommendation cell, beside
+    an Action column; seed 004's objective "2) SG: ..." numbers three targets and names none."""
+    path = write(tmp_path, [
+        "Recommendation\tAction\tTimescale",
+        "R3:Tighten the networks around sector support and assurance\tTo be addressed through 2, above.\t ",
+        "R4:Use the Business Plan and the priorities it sets\tboards review business plan\tJuly 2023",
+    ])
+    assert [a.ref for a in read_plan(path, config).actions] == ["R3", "R4"]
+    assert [a.ref for a in read_plan(SEED_004, config).actions][1:4] == ["2.1", "2.2", "2.3"]
 
 
 def test_no_ref_is_generated_when_the_plan_writes_some(tmp_path, config):

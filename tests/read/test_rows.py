@@ -2,7 +2,7 @@
 on, every glue is kept on the plan (plan.glued) with both rows' numbers, and a row that might
 carry on but need not is kept as an action of its own, and the doubt reported."""
 
-from conftest import SEED_000, SEED_001, SEED_004
+from conftest import HERE, SEED_000, SEED_001, SEED_004
 
 from xlplan.findings import validate_plan
 from xlplan.importer import import_plan
@@ -10,8 +10,11 @@ from xlplan.plan import read_plan
 from xlplan.report.export import to_table
 from xlplan.report.findings import findings_text
 
-# A recommendation tracker quoted in issue 15 (real plan, its words as published): R3's only
-# empty cell is its due date, and it was glued into R2.
+# The LGA's Corporate Peer Challenge action plan (2023; tests/fixtures/unseen/README.md names
+# the page): R3's Timescale cell is empty, and R3 was glued into R2.
+LGA = HERE / "fixtures" / "unseen" / "lga_cpc_action_plan_2023.xlsx"
+
+# The same case in a small tracker (R2-R4 modelled on issue 15), with a row a page break split.
 TRACKER = [
     "Action\tProgress\tTimetable",
     "R2: Review the thresholds document.\tDone in part.\tMarch 2015",
@@ -25,6 +28,16 @@ def write(tmp_path, lines, name="plan.txt"):
     path = tmp_path / name
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
+
+
+def test_lga_r3_with_an_empty_timescale_is_an_action_of_its_own(config):
+    plan = read_plan(LGA, config)
+    assert [a.ref for a in plan.actions] == ["R1", "R2", "R3", "R4"]      # from the Recommendation cells
+    r3 = plan.actions[2]
+    assert r3.action == "To be addressed through 2, above." and r3.rows == (6,) and r3.due is None
+    assert r3.group.startswith("R3:Tighten the networks around sector support")   # words as published
+    assert r3.links == ("R2",)                                            # its words name R2
+    assert plan.glued == []
 
 
 def test_r3_with_an_empty_due_date_is_an_action_of_its_own(tmp_path, config):

@@ -28,12 +28,22 @@ class ActionBuilder:
         self.extra_names = {j: h or f"Column {column_letter(j)}" for j, h in enumerate(headers)}
 
     def actions(self, records: list[Record]) -> list[Action]:
-        """The actions of the records. A plan with no ref column whose action (or
-        recommendation) cells start with a ref ("R1: Develop ...", "a) ...", "1.2 Ensure ...")
-        takes its refs from there, and an action without one is left without (validate says
-        missing-ref); refs are numbered by xlplan only when the plan writes none at all."""
+        """The actions of the records. A plan with no ref column whose action cells (or
+        recommendation cells, one for each action) start with a ref ("R1: Develop ...",
+        "a) ...", "1.2 Ensure ...") takes its refs from there, and an action without one is left
+        without (validate says missing-ref); refs are numbered by xlplan only when the plan
+        writes none at all."""
         col = self.columns.get("action", self.columns.get("group"))
         in_cells = [leading_ref(record.clean.get(col, "")) if col is not None else "" for record in records]
+        group = self.columns.get("group")
+        if not any(in_cells) and "ref" not in self.columns and group is not None and group != col:
+            # "R1: Develop ..." in the Recommendation (group) cell, beside an Action column: the
+            # ref of its one action. A group numbering several actions ("2) SG: ...", seed 004)
+            # names no action: its actions are numbered 2.1, 2.2 as before.
+            in_groups = [leading_ref(record.clean.get(group, "")) for record in records]
+            named = [ref for ref in in_groups if ref]
+            if named and len(set(named)) == len(named):
+                in_cells = in_groups
         self.cell_refs = any(in_cells)
         counters: dict[str, int] = {}
         actions = [self._action(record, counters, ref) for record, ref in zip(records, in_cells)]

@@ -22,8 +22,8 @@ def report_text(report: ImportReport, target: Path) -> str:
     if report.refs_generated:
         lines.append(f"  refs generated for {report.refs_generated} actions: the plan writes no ref at all")
     if report.refs_from_cells:
-        lines.append(f"  refs of {report.refs_from_cells} actions read from the start of their action cells "
-                     f"('R1: ...'); the action words are kept as written")
+        lines.append(f"  refs of {report.refs_from_cells} actions read from the start of their action or "
+                     f"recommendation cells ('R1: ...'); the words are kept as written")
     review = report.leads_review
     if review.not_people or review.near_duplicates:
         lines.append(f"  {len(review.not_people) + len(review.near_duplicates)} lead names not added to the Leads sheet:")
