@@ -44,11 +44,18 @@ _PROSE_REF = re.compile(
     rf"|(?P<dotted>[Rr]\d{{1,3}}(?:\.\d{{1,3}})*(?=,?\s+(?i:above|below)\b)))")
 
 
+# Every form above needs one of these words: a quick look first (most progress names no ref).
+_PROSE_WORDS = ("see", "above", "below", "recommendation", "action", "ref", "item", "as r")
+
+
 def prose_refs(text: str) -> tuple[str, ...]:
     """Refs named in prose: 'To be addressed through 2, above' -> ('2',); 'see 3.4' ->
     ('3.4',); 'as R2' -> ('R2',). A year or a count is no ref ('in 2013', 'as 3 teams')."""
+    low = (text or "").casefold()
+    if not any(word in low for word in _PROSE_WORDS):
+        return ()
     found = []
-    for m in _PROSE_REF.finditer(text or ""):
+    for m in _PROSE_REF.finditer(text):
         value = next((v for v in m.groupdict().values() if v), "")
         if value and value not in found:
             found.append(re.sub(r"\s+", "", value) if "(" not in value else value)
@@ -57,8 +64,10 @@ def prose_refs(text: str) -> tuple[str, ...]:
 
 def prose_link_words(text: str) -> tuple[str, ...]:
     """'Link to 3.9' written in prose: clearly a link (reported when 3.9 is not in the plan)."""
+    if not text or "link" not in text.casefold():
+        return ()
     out = []
-    for m in _LINK.finditer(text or ""):
+    for m in _LINK.finditer(text):
         tail = re.match(r"\s*((?:(?:\d+(?:\.\d+)+|[Rr]\d+)(?:\s*(?:,|and|&)\s*)?)+)", text[m.end():])
         if tail:
             out += re.findall(r"\d+(?:\.\d+)+|[Rr]\d+", tail.group(1))

@@ -110,7 +110,9 @@ _STATUS_WORDS = {
 def status_in_due(text: str) -> str:
     """'Completed' -> 'complete'; 'Ongoing.' -> 'ongoing'; 'TBC' -> 'to be confirmed'; '' when
     the cell holds more than a status word."""
-    return _STATUS_WORDS.get(re.sub(r"[\s.!*()]+", " ", text).strip().casefold(), "")
+    if len(text) > 30:
+        return ""       # longer than any status word with its dots and spaces
+    return _STATUS_WORDS.get(" ".join(text.replace(".", " ").strip(" !*()").casefold().split()), "")
 
 
 def read_due_text(raw: str, plan_date: dt.date | None = None) -> Due:
