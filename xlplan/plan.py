@@ -19,7 +19,7 @@ from .read.delimited import text_grid
 from .read.docx import docx_grid
 from .read.grid import Grid
 from .read.guard import DOCX_SUFFIXES, TEXT_SUFFIXES
-from .read.header import find_header, map_columns, rows_searched
+from .read.header import Aliases, ColumnReading, find_header, read_columns, rows_searched
 from .read.key import find_key
 from .read.rows import RowReader, Skipped
 from .read.xlsx import open_book
@@ -42,6 +42,7 @@ class Plan:
     title: str = ""
     directory: Directory | None = None
     notes: list[str] = field(default_factory=list)
+    reading: ColumnReading | None = field(default=None, repr=False, compare=False)   # how each column was read
     skipped: list[Skipped] = field(default_factory=list)   # lines that are not actions, and why
     config: Config | None = field(default=None, repr=False, compare=False)   # the config it was read with
 
@@ -126,7 +127,8 @@ def parse_grid(grid: Grid, config: Config, *, plan_date: dt.date | None = None) 
     """Turn a grid of cells into a Plan."""
     if not any(any(v not in (None, "") for v in row) for row in grid.rows):
         raise WorkbookError(f'sheet "{grid.sheet}" of {grid.path} is empty; there are no actions to read')
-    header, matches = find_header(grid, config)
+    aliases = Aliases(config)
+    header, _ = find_header(grid, config, aliases)
     if header is None:
         searched = rows_searched(grid, config)
         seen = [one_line(v)[:40] for row in grid.rows[:searched] for v in row if one_line(v)][:8]
@@ -135,7 +137,8 @@ def parse_grid(grid: Grid, config: Config, *, plan_date: dt.date | None = None) 
             f'no header row found in the first {searched} rows of sheet "{grid.sheet}" '
             f'in {grid.path}; saw {", ".join(repr(s) for s in seen) or "nothing"}; a header row needs two '
             f'or more of {wanted} (or an alias from [columns] in the config)')
-    columns = map_columns(grid, header, matches, config)
+    reading = read_columns(grid, header, config, aliases)
+    columns = reading.fields
     headers = [one_line(v) for v in grid.rows[header]]
     first_col = min(columns.values())
 
@@ -164,4 +167,4 @@ def parse_grid(grid: Grid, config: Config, *, plan_date: dt.date | None = None) 
             reader.feed(i, grid.rows[i])
     actions = ActionBuilder(grid, read_with, columns, headers, plan_date).actions(reader.records())
     return Plan(grid.path, grid.sheet, header + 1, columns, headers, actions, plan_date,
-                titles[0] if titles else "", skipped=reader.skipped)
+                titles[0] if titles else "", notes=list(reading.hints), reading=reading, skipped=reader.skipped)
