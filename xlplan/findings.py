@@ -47,6 +47,7 @@ class Validation:
     actions: int
     as_of: dt.date
     findings: list[Finding] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)     # how the plan was read: column hints
 
     @property
     def errors(self) -> int:
@@ -71,7 +72,7 @@ class Validation:
         return {"workbook": self.workbook, "sheet": self.sheet, "as_of": self.as_of.isoformat(),
                 "actions": self.actions, "errors": self.errors, "warnings": self.warnings,
                 "by_rule": dict(Counter(f.rule for f in self.findings)),
-                "findings": [f.to_dict() for f in self.findings]}
+                "findings": [f.to_dict() for f in self.findings], "notes": list(self.notes)}
 
 
 # -- the rules -------------------------------------------------------------------------------
@@ -293,7 +294,7 @@ def validate_plan(plan: Plan, config: Config | None = None, *, as_of: dt.date | 
         first_row.setdefault(a.ref, a.row)
     ctx = _Context(config, as_of, directory if directory is not None else plan.directory, refs, first_row,
                    "progress" in plan.columns)
-    result = Validation(str(plan.path), plan.sheet, len(plan.actions), as_of)
+    result = Validation(str(plan.path), plan.sheet, len(plan.actions), as_of, notes=list(plan.notes))
     for action in plan.actions:
         for check in CHECKS:
             for field_name, rule, message in check(action, ctx):

@@ -38,6 +38,7 @@ class ImportReport:
     unread: list[Unread] = field(default_factory=list)
     split_leads: list[tuple[str, str, str]] = field(default_factory=list)   # as written, lead, stream
     plan_date: dt.date | None = None
+    notes: list[str] = field(default_factory=list)     # how the plan was read: column hints
 
     def to_dict(self) -> dict:
         return {
@@ -47,6 +48,7 @@ class ImportReport:
             "skipped": [{"row": s.row, "text": s.text, "reason": s.reason} for s in self.skipped],
             "unread": [vars(u) for u in self.unread],
             "split_leads": [{"as_written": w, "lead": l, "work_stream": s} for w, l, s in self.split_leads],
+            "notes": list(self.notes),
         }
 
     def rows(self) -> list[list[str]]:
@@ -60,6 +62,7 @@ class ImportReport:
         out += [["Not read", str(u.row), u.ref, u.text, f"{u.field}: {u.problem}"] for u in self.unread]
         out += [["Lead split", "", "", w, f"lead {l!r}, work stream {s!r}"] for w, l, s in self.split_leads]
         out += [["Skipped", str(s.row), "", s.text[:200], s.reason] for s in self.skipped]
+        out += [["Note", "", "", "", note] for note in self.notes]
         return out
 
 
@@ -118,7 +121,7 @@ def import_plan(source: str | Path, config: Config | None = None, *, sheet: str 
     plan = read_plan(source, config, sheet=sheet, plan_date=plan_date)
     config = plan.config
     report = ImportReport(Path(source), actions=len(plan.actions), skipped=list(plan.skipped),
-                          plan_date=plan.plan_date)
+                          plan_date=plan.plan_date, notes=list(plan.notes))
     streams = config.import_.work_streams
     for action in plan.actions:
         _tidy(action, streams, report, plan.directory)

@@ -103,6 +103,14 @@ def read_plan(path: str | Path, config: Config | None = None, *, sheet: str | No
     return plan
 
 
+def column_reading(path: str | Path, config: Config | None = None, *, sheet: str | None = None) -> ColumnReading:
+    """How the header row of the plan at `path` is read (its `reading`): each column's field
+    or extra, the score, why, and the runners-up. What `xlplan columns` shows."""
+    reading = read_plan(path, config, sheet=sheet).reading
+    assert reading is not None
+    return reading
+
+
 def _choose_sheet(book, path: Path, config: Config, asked: str | None) -> str:
     names = book.sheetnames
     listing = ", ".join(f'"{n}"' for n in names)

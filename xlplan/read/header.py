@@ -30,7 +30,7 @@ MAX_HEADER_WORDS = 6
 # They count for less, so "Target date" beats "Date" for the due date, and "Date of update"
 # is the update date, not the due date.
 GENERIC = {"date", "no", "number", "key", "id", "area", "group", "section", "status", "update",
-           "description", "who", "when", "task"}
+           "description", "task"}
 GENERIC_WEIGHT = 0.7
 # Words that say nothing about a column ("Progress presented *to* Committee *Dec 2017*").
 _STOP = {"to", "of", "the", "and", "by", "for", "a", "an", "in", "on", "at", "if", "any", "or", "with",
@@ -441,8 +441,9 @@ def _unheaded_ref(grid: Grid, header: int, row: list, ref_col: int | None) -> bo
 _STATUS_WORDS = {"complete", "completed", "achieved", "fully achieved", "partially achieved", "not achieved",
                  "on track", "on target", "off track", "delayed", "not started", "in progress", "ongoing",
                  "closed", "open", "at risk", "overdue", "done"}
-_PROGRESS_WORDS = {"progress", "update", "position", "comment", "commentary", "response", "narrative", "note",
-                   "outcome", "achieved", "achievement", "evidence"}
+# A prose column is named as progress only when its header says so ("Evidence" and "Outcome"
+# columns hold prose too, and are not progress: seed 001).
+_PROGRESS_WORDS = {"progress", "update", "position", "comment", "commentary", "response", "narrative", "note"}
 
 
 def _hint(grid: Grid, header: int, reading: ColumnReading, config: Config) -> None:

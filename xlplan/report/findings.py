@@ -26,6 +26,7 @@ def findings_text(result: Validation) -> str:
             lines.append(f"  row {f.row:<5} {f.ref[:10]:<10} {f.severity:<7} {f.rule}: {f.message}")
     if not result.findings:
         lines.append("nothing to report")
+    lines += [f"note: {note}" for note in result.notes]
     return "\n".join(lines) + "\n"
 
 
