@@ -52,7 +52,7 @@ def _map(ctx, param, value):
 
     for text in value:
         try:
-            parse_map(text, "--map")
+            parse_map(text, "")
         except ValueError as exc:
             raise click.BadParameter(str(exc)) from None
     ctx.meta["xlplan.map"] = tuple(value)

@@ -288,10 +288,11 @@ def parse_map(text: str, where: str) -> tuple[str, str]:
     ValueError (one sentence) for a bad one."""
     column, sep, name = text.rpartition("=")
     column, name = column.strip(), name.strip().casefold()
+    said = f"{where} {text!r}".strip()
     if not sep or not column or not name:
-        raise ValueError(f"{where} {text!r} must be COLUMN=FIELD, like \"Timetable=due\" or \"F=rag\"")
+        raise ValueError(f"{said} must be COLUMN=FIELD, like \"Timetable=due\" or \"F=rag\"")
     if name not in (*FIELDS, "extra"):
-        raise ValueError(f"{where} {text!r}: {name!r} is not a field; the fields are "
+        raise ValueError(f"{said}: {name!r} is not a field; the fields are "
                          f"{', '.join(FIELDS)} (or extra, to keep the column as it is)")
     return column, name
 
@@ -454,11 +455,12 @@ def _hint(grid: Grid, header: int, reading: ColumnReading, config: Config) -> No
         if len(values) < 2:
             continue
         where = f"column {col.letter} {col.header!r}"
+        key = col.header if col.header and len(col.header) <= 24 else col.letter
         if "rag" not in have and sum(_rating_like(v, config) for v in values) >= 0.6 * len(values):
-            col.hint = f"{where} looks like ratings: map it with --map \"{col.header or col.letter}=rag\""
+            col.hint = f"{where} looks like ratings: map it with --map \"{key}=rag\""
         elif ("progress" not in have and set(words(col.header)) & _PROGRESS_WORDS
               and sum(len(v) for v in values) / len(values) >= 40):
-            col.hint = f"{where} looks like progress: map it with --map \"{col.header or col.letter}=progress\""
+            col.hint = f"{where} looks like progress: map it with --map \"{key}=progress\""
 
 
 def _rating_like(value: str, config: Config) -> bool:
