@@ -126,6 +126,9 @@ class Aliases:
                 if words(text):
                     self.list.append(Alias(name, text, words(text), 1000 + rank, fallback=True))
         self.vocabulary = {t for a in self.list for t in a.tokens}
+        self._by_first: dict[str, list[Alias]] = {}      # only aliases whose first word is in a cell are scored
+        for alias in self.list:
+            self._by_first.setdefault(alias.tokens[0], []).append(alias)
         self._cache: dict[str, list[Match]] = {}
 
     def tokens(self, value) -> tuple[str, ...]:
@@ -143,8 +146,8 @@ class Aliases:
         return found
 
     def _matches(self, text: str) -> list[Match]:
-        if not text or len(text) > 120:
-            return []
+        if not text or len(text) > 120 or text.count(" ") > MAX_HEADER_WORDS + 4:
+            return []            # prose: a header has few words (small words and dates aside)
         tokens = self.tokens(text)
         if not tokens or not self.vocabulary.intersection(tokens):
             return []
@@ -152,7 +155,7 @@ class Aliases:
         if len(content) > MAX_HEADER_WORDS:
             return []
         best: dict[tuple[str, bool], Match] = {}
-        for alias in self.list:
+        for alias in (a for t in dict.fromkeys(tokens) for a in self._by_first.get(t, ())):
             score, how = _score(tokens, content, alias)
             if score < THRESHOLD:
                 continue
