@@ -3,6 +3,8 @@ what else it could have been, which columns are kept as extras, and how to chang
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from ..config import FIELDS
 from ..read.header import ColumnReading
 from ..text import shorten
@@ -14,7 +16,8 @@ _NAMES = {"ref": "ref", "group": "theme (group)", "action": "action", "lead": "l
 def columns_text(reading: ColumnReading) -> str:
     """One line per column of the header row, the runners-up under it, then what is missing,
     any hint and override, and how to change the reading."""
-    lines = [f"{reading.path} (sheet {reading.sheet!r}): header row {reading.header_row}"]
+    sheet = "" if reading.sheet == Path(reading.path).name else f" (sheet {reading.sheet!r})"   # a text file
+    lines = [f"{reading.path}{sheet}: header row {reading.header_row}"]
     width = min(34, max([len(c.header) for c in reading.columns] + [6]))
     lines.append(f"  {'col':<4} {'header':<{width}}  {'read as':<14} {'score':>5}  why")
     for c in reading.columns:
