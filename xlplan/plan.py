@@ -147,7 +147,7 @@ def parse_grid(grid: Grid, config: Config, *, plan_date: dt.date | None = None) 
             f'or more of {wanted} (or an alias from [columns] in the config)')
     reading = read_columns(grid, header, config, aliases)
     columns = reading.fields
-    headers = [one_line(v) for v in grid.rows[header]]
+    headers = [c.header for c in reading.columns if c.column < len(grid.rows[header])]
     first_col = min(columns.values())
 
     titles = [text for row in grid.rows[:header] if (text := " ".join(one_line(v) for v in row if one_line(v)))]
@@ -168,7 +168,7 @@ def parse_grid(grid: Grid, config: Config, *, plan_date: dt.date | None = None) 
             reader.skip_key(i, row, key.rows[i])
         else:
             reader.heading_above(i, row)
-    for i in range(header + 1, len(grid.rows)):
+    for i in range(header + reading.header_rows, len(grid.rows)):
         if i in key.rows:
             reader.skip_key(i, grid.rows[i], key.rows[i])
         else:

@@ -189,3 +189,30 @@ def test_an_extra_column_that_looks_like_ratings_or_progress_is_named(config, tm
         "column E 'Narrative' looks like progress: map it with --map \"Narrative=progress\""]
     # A column that is read needs no hint; nor do prose columns that are not progress (seed 001).
     assert read_plan(SEED_001, config).notes == [] and read_plan(SEED_004, config).notes == []
+
+
+def test_a_header_on_two_lines_is_read_whole(config):
+    # [L] Lancashire CC, Annual Delivery Plan 2008/09: the PDF's header runs over two lines.
+    r = reading(config, [None, "Milestone", "Directorate", "Owner", "Current", "Current Commentary",
+                         "What are the prospects for the"],
+                [None, None, None, None, "Status", None, "future?"],
+                ["C1.1.1", "Making sure governance structures are in place", "PU", "Jerry Smith", "G",
+                 "Governance structures agreed and in place.", "Good"])
+    assert r.header_rows == 2 and r.fields == {"ref": 0, "action": 1, "lead": 3, "rag": 4, "progress": 5}
+    assert r.columns[6].header == "What are the prospects for the future?"
+    # A first data row is never taken for the header's second line.
+    one = reading(config, ["Ref", "Action", "Lead", "Current"], ["1.1", "Audit", "DCS", "Status"])
+    assert one.header_rows == 1
+
+
+def test_an_action_column_empty_in_every_row_gives_way_to_the_recommendation(config):
+    # [M] Maidstone BC, SCRAIP report (a Covalent export), November 2014.
+    head = ["Meeting, Date & Minute", "Recommendation", "Executive Decision Maker", "Action Expected Outcome",
+            "Response", "Lead Officer"]
+    rows = [["PTD.140916.56.1", "Cabinet Member for Community and Leisure Services be recommended to involve",
+             "Cabinet Member", None, "The Parish Charter review will involve KALC", "Rob Jarman; Sue Whiteside"]]
+    r = reading(config, head, *rows)
+    assert r.fields == {"ref": 0, "action": 1, "progress": 4, "lead": 5}
+    assert "is empty in every row" in r.columns[3].reason
+    rows[0][3] = "A charter agreed with the parishes"            # with words in it, it is the action
+    assert reading(config, head, *rows).fields["action"] == 3

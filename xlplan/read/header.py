@@ -217,6 +217,7 @@ class ColumnReading:
     header_row: int                  # 1-based worksheet row
     columns: list[ColumnRead]
     overrides: list[str] = field(default_factory=list)   # "Timetable=due (--map)"
+    header_rows: int = 1             # 2: the header goes on over the next row ("Current" / "Status")
 
     @property
     def fields(self) -> dict[str, int]:
@@ -236,6 +237,7 @@ class ColumnReading:
 
     def to_dict(self) -> dict:
         return {"workbook": self.path, "sheet": self.sheet, "header_row": self.header_row,
+                "header_rows": self.header_rows,
                 "fields": {f: column_letter(c) for f, c in self.fields.items()},
                 "missing": self.missing, "overrides": self.overrides, "hints": self.hints,
                 "columns": [c.to_dict() for c in self.columns if c.header or c.field]}
@@ -330,21 +332,38 @@ def _resolve(row: list, config: Config, grid: Grid, header: int, aliases: Aliase
 def read_columns(grid: Grid, header: int, config: Config, aliases: Aliases | None = None) -> ColumnReading:
     """Each column of the header row: its field or extra, the score, why, the runners-up."""
     aliases = aliases or Aliases(config)
-    row = grid.rows[header]
+    row = list(grid.rows[header])
+    below = _continued(grid, header, aliases)
+    if below is not None:                        # "Current" / "Status": one header on two lines
+        for j, v in enumerate(below):
+            if one_line(v):
+                row[j] = f"{one_line(row[j])} {one_line(v)}"
     forced, said = _resolve(row, config, grid, header, aliases)
     taken, found = _assign(row, aliases, forced)
     fallback_note: dict[int, str] = {}
-    if "action" not in {m.field for m in taken.values()}:
-        # A recommendation tracker: no Action column, the recommendation is the action.
-        options = sorted(((m, j) for j, ms in found.items() if j not in forced for m in ms
+    empty_action = None
+    action_col = next((k for k, t in taken.items() if t.field == "action"), None)
+    if action_col is not None and action_col not in forced and _empty_column(grid, header, action_col):
+        empty_action = action_col                # "Action Expected Outcome", empty in every row
+    if action_col is None or empty_action is not None:
+        # A recommendation tracker: no Action column (or one left empty), the recommendation is the action.
+        options = sorted(((m, j) for j, ms in found.items() if j not in forced and j != empty_action for m in ms
                           if m.fallback and m.field == "action"), key=lambda p: (-p[0].score, p[0].rank, p[1]))
-        if options:
+        if options and (empty_action is None or not _empty_column(grid, header, options[0][1])):
             m, j = options[0]
             was = taken.get(j)
-            taken, found = _assign(row, aliases, {**forced, j: "action"})
+            fixed = {**forced, j: "action"}
+            if empty_action is not None:
+                fixed[empty_action] = None
+            taken, found = _assign(row, aliases, fixed)
             taken[j] = m
-            fallback_note[j] = (f"{m.alias!r} is the action here, as the plan has no Action column"
-                                + (f" (with one, it is the {was.field})" if was else ""))
+            because = ("the plan has no Action column" if empty_action is None else
+                       f"column {column_letter(empty_action)} {one_line(row[empty_action])!r} is empty in every row")
+            fallback_note[j] = (f"{m.alias!r} is the action here, as {because}"
+                                + (f" (with one, it is the {was.field})" if was and empty_action is None else ""))
+            if empty_action is not None:
+                fallback_note[empty_action] = (f"kept as it is: it reads as action, but is empty in every row; "
+                                               f"column {column_letter(j)} {one_line(row[j])!r} is the action")
     by_field = {m.field: j for j, m in taken.items()}
     j = by_field.get("progress", -2) + 1
     if "updated" not in by_field and 0 < j < len(row) and j not in forced and _is_just_date(found.get(j, [])):
@@ -374,7 +393,9 @@ def read_columns(grid: Grid, header: int, config: Config, aliases: Aliases | Non
             reason = ""
         others = [m for m in found.get(j, []) if not mine or m.field != mine.field]
         if mine is None:
-            if j in forced:
+            if j in fallback_note:
+                reason = fallback_note[j]
+            elif j in forced:
                 reason = _map_reason(j, said, row, aliases)
             if not reason:
                 reason = _why_extra(j, head, found.get(j, []), taken, row)
@@ -388,7 +409,7 @@ def read_columns(grid: Grid, header: int, config: Config, aliases: Aliases | Non
     for j, f in forced.items():                  # a map by column letter past the header's last cell
         if j >= len(row):
             cols.append(ColumnRead(j, "", f, 1.0, _map_reason(j, said, row, aliases)))
-    reading = ColumnReading(str(grid.path), grid.sheet, header + 1, cols, said)
+    reading = ColumnReading(str(grid.path), grid.sheet, header + 1, cols, said, 2 if below is not None else 1)
     _hint(grid, header, reading, config)
     return reading
 
@@ -402,6 +423,35 @@ def _map_reason(j: int, said: list[str], row: list, aliases: Aliases) -> str:
                                                   or aliases.tokens(column) == aliases.tokens(head))):
             return f"set by {s}"
     return "set by a map"
+
+
+def _continued(grid: Grid, header: int, aliases: Aliases) -> list | None:
+    """The row under the header when it finishes the header's cells, as a header split over two
+    lines in a PDF or a Word table does ("Current" / "Status", "What are the prospects for the" /
+    "future?"): its few cells are short, each under a header cell, none in the first column
+    (where a ref or a heading would be), and at least one makes a header read better or
+    finishes one cut after a small word."""
+    if header + 1 >= len(grid.rows):
+        return None
+    row, below = grid.rows[header], grid.rows[header + 1]
+    cells = [(j, one_line(v)) for j, v in enumerate(below) if one_line(v)]
+    heads = [one_line(v) for v in row]
+    if not cells or cells[0][0] == 0 or len(cells) > max(1, sum(1 for h in heads if h) // 2):
+        return None
+    better = False
+    for j, text in cells:
+        if j >= len(heads) or not heads[j] or len(text) > 25 or len(text.split()) > 3 or REF.match(text):
+            return None
+        before = max((m.score for m in aliases.matches(heads[j])), default=0.0)
+        after = max((m.score for m in aliases.matches(f"{heads[j]} {text}")), default=0.0)
+        better = better or after > before or (words(heads[j]) or ("",))[-1] in _STOP
+    return below if better else None
+
+
+def _empty_column(grid: Grid, header: int, col: int) -> bool:
+    """No text in the column in any row below the header that has text elsewhere (sampled)."""
+    rows = [r for r in grid.rows[header + 1:header + 300] if any(one_line(v) for v in r)]
+    return bool(rows) and not any(col < len(r) and one_line(r[col]) for r in rows)
 
 
 def _is_just_date(matches: list[Match]) -> bool:

@@ -17,7 +17,9 @@ def columns_text(reading: ColumnReading) -> str:
     """One line per column of the header row, the runners-up under it, then what is missing,
     any hint and override, and how to change the reading."""
     sheet = "" if reading.sheet == Path(reading.path).name else f" (sheet {reading.sheet!r})"   # a text file
-    lines = [f"{reading.path}{sheet}: header row {reading.header_row}"]
+    rows = (f"header rows {reading.header_row}-{reading.header_row + reading.header_rows - 1} (one header on "
+            f"{reading.header_rows} lines)" if reading.header_rows > 1 else f"header row {reading.header_row}")
+    lines = [f"{reading.path}{sheet}: {rows}"]
     width = min(34, max([len(c.header) for c in reading.columns] + [6]))
     lines.append(f"  {'col':<4} {'header':<{width}}  {'read as':<14} {'score':>5}  why")
     for c in reading.columns:
