@@ -19,7 +19,13 @@ from .read.delimited import text_grid
 from .read.docx import docx_grid
 from .read.grid import Grid
 from .read.guard import DOCX_SUFFIXES, TEXT_SUFFIXES
-from .read.header import Aliases, ColumnReading, find_header, read_columns, rows_searched
+from .read.header import (
+    Aliases,
+    ColumnReading,
+    find_header,
+    read_columns,
+    rows_searched,
+)
 from .read.key import find_key
 from .read.rows import RowReader, Skipped
 from .read.xlsx import open_book
