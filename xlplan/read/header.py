@@ -360,7 +360,8 @@ def read_columns(grid: Grid, header: int, config: Config, aliases: Aliases | Non
             because = ("the plan has no Action column" if empty_action is None else
                        f"column {column_letter(empty_action)} {one_line(row[empty_action])!r} is empty in every row")
             fallback_note[j] = (f"{m.alias!r} is the action here, as {because}"
-                                + (f" (with one, it is the {was.field})" if was and empty_action is None else ""))
+                                + (f" (in a plan with one, it is the {config.columns[was.field].header.casefold()})"
+                                   if was and empty_action is None else ""))
             if empty_action is not None:
                 fallback_note[empty_action] = (f"kept as it is: it reads as action, but is empty in every row; "
                                                f"column {column_letter(j)} {one_line(row[j])!r} is the action")
