@@ -106,7 +106,7 @@ def test_a_bad_config_map_is_exit_2(capsys, stockton, tmp_path):
 
 
 @pytest.mark.parametrize("command", ["init", "export", "import", "validate", "compare", "summary", "exceptions",
-                                     "chase", "weekly", "history", "format", "columns"])
+                                     "chase", "weekly", "history", "format", "columns", "board-report"])
 def test_every_command_that_reads_a_plan_takes_map(capsys, command):
     code, out, _ = run(capsys, command, "--help")
     assert code == 0 and "--map COLUMN=FIELD" in out

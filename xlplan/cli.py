@@ -489,6 +489,7 @@ def exceptions(plan, output, history_dir, config_path, as_of, as_json):
 @click.option("--pdf", is_flag=True, help="Also write a PDF beside it, converted by LibreOffice (which must be "
                                           "installed).")
 @HISTORY_OPTION
+@MAP_OPTION
 @common()
 def board_report(plan, output, template, previous, pdf, history_dir, config_path, as_of, as_json):
     """The board or scrutiny report in Word, for PLAN (default: the shared workbook).

@@ -96,7 +96,7 @@ def test_the_stockton_tracker_is_read_whole_and_its_recommendation_is_the_action
     assert [a.action[:24] for a in plan.actions] == ["Participate and initiate", "Continue to develop a se",
                                                    "Continue to identify way"]
     why = plan.reading.columns[1].reason
-    assert "no Action column" in why and "group" in why
+    assert "no Action column" in why and "it is the theme" in why
 
 
 def test_with_an_action_column_a_recommendation_is_the_theme(config):
