@@ -190,9 +190,11 @@ def _scalar_keys(table: dict, section: str = ""):
 
 DEFAULTS = tomllib.loads(default_text())
 # Every [columns.*] table may hold every key any of them has (fill_down on Lead as on Theme).
-COLUMN_KEYS = {key: value for spec in reversed(list(DEFAULTS["columns"].values())) for key, value in spec.items()}
+# ([columns] map is the one key of [columns] itself: a list, not a field's table.)
+FIELD_TABLES = {name: spec for name, spec in DEFAULTS["columns"].items() if isinstance(spec, dict)}
+COLUMN_KEYS = {key: value for spec in reversed(list(FIELD_TABLES.values())) for key, value in spec.items()}
 SCALAR_KEYS = [(s, k, d) for s, k, d in _scalar_keys(DEFAULTS) if not s.startswith("columns.")] + [
-    (f"columns.{name}", key, default) for name in DEFAULTS["columns"] for key, default in COLUMN_KEYS.items()]
+    (f"columns.{name}", key, default) for name in FIELD_TABLES for key, default in COLUMN_KEYS.items()]
 
 
 def _wrong(default):
@@ -213,7 +215,7 @@ def test_the_sweep_covers_every_kind_of_key():
     swept = {(s, k) for s, k, _ in SCALAR_KEYS}
     assert {(s, k) for s, k, _ in _scalar_keys(DEFAULTS)} <= swept          # every key of the defaults
     assert {s.split(".")[0] for s, _ in swept} == set(DEFAULTS)                 # every section
-    assert {(f"columns.{name}", "fill_down") for name in DEFAULTS["columns"]} <= swept
+    assert {(f"columns.{name}", "fill_down") for name in FIELD_TABLES} <= swept
     assert {key for key, _ in LEVEL_KEYS} | {"label"} == {k for level in DEFAULTS["rag"]["levels"] for k in level}
 
 

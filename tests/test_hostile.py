@@ -291,7 +291,8 @@ CASES = [
     (empty_workbook, ERROR, "is empty; there are no actions", False),
     (only_a_title, ERROR, "no header row found", False),
     (header_at_row_15, OK, lambda a: a[0]["row"] == 16, False),
-    (duplicate_headers, ERROR, "both mean rag", False),
+    # Two columns for one field: the better header wins, the other is kept as an extra (issue 15).
+    (duplicate_headers, OK, lambda a: a[0]["rag"] == "Amber" and a[0]["extra"].get("RAG rating") == "Red", False),
     (merged_header_cells, OK, lambda a: a[0]["progress"] == "Audits started", False),
     (hidden_rows_and_columns, OK, lambda a: [x["ref"] for x in a] == ["1.1", "1.2"], False),
     (active_autofilter, OK, lambda a: len(a) == 2, False),
@@ -319,7 +320,7 @@ CASES = [
     (dotdot_in_config, ERROR, "points outside the project folder", True),
     (symlink_in_config, ERROR, "points outside the project folder", True),
 ]
-PLAN_LEVEL = {empty_workbook, only_a_title, duplicate_headers, a_million_rows}
+PLAN_LEVEL = {empty_workbook, only_a_title, a_million_rows}
 COMMANDS = {
     "export": lambda p, o: ["export", p, "-o", f"{o}/out.json"],
     "validate": lambda p, o: ["validate", p, "-o", f"{o}/findings.xlsx"],

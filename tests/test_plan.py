@@ -120,10 +120,14 @@ def test_no_header_lists_what_was_seen(tmp_path, config):
     assert "'Minutes of the meeting'" in message and str(path) in message
 
 
-def test_two_columns_for_one_field_is_an_error(tmp_path, config):
+def test_two_columns_for_one_field_the_first_wins_and_the_other_is_kept(tmp_path, config):
+    # Equal scores: the column further left wins; the other is an extra column, not an error.
     path = write_rows(tmp_path / "p.xlsx", [["Ref", "Action", "Lead", "Lead officer"], ["1", "x", "a", "b"]])
-    with pytest.raises(WorkbookError, match=r'columns C "Lead" and D "Lead officer" .* both mean lead'):
-        read_plan(path, config)
+    plan = read_plan(path, config)
+    assert plan.columns["lead"] == 2 and plan.actions[0].lead == "a"
+    assert plan.actions[0].extra == {"Lead officer": "b"}
+    d = plan.reading.columns[3]
+    assert d.field is None and "as does column C 'Lead'" in d.reason
 
 
 def test_merged_group_cells_and_fill_down(tmp_path, config):

@@ -46,10 +46,33 @@ def common(*, as_of: bool = True, json_flag: bool = True):
     return decorate
 
 
-def _config(path: Path | None):
-    from .config import load_config
+def _map(ctx, param, value):
+    """--map "Timetable=due": checked here (a bad one is exit 2), kept for _config()."""
+    from .read.header import parse_map
 
-    return load_config(path)
+    for text in value:
+        try:
+            parse_map(text, "")
+        except ValueError as exc:
+            raise click.BadParameter(str(exc)) from None
+    ctx.meta["xlplan.map"] = tuple(value)
+    return value
+
+
+MAP_OPTION = click.option(
+    "--map", "column_map", multiple=True, metavar="COLUMN=FIELD", callback=_map, expose_value=False,
+    help='Read a column as a field: the header as written or the column letter = ref, group, action, '
+         'lead, due, rag, progress, updated, or extra ("Timetable=due", "F=rag"). Repeat for more; '
+         "adds to [columns] map in the config. 'xlplan columns PLAN' shows the reading.")
+
+
+def _config(path: Path | None):
+    from .config import load_config, with_column_map
+
+    config = load_config(path)
+    ctx = click.get_current_context(silent=True)
+    maps = ctx.meta.get("xlplan.map", ()) if ctx is not None else ()
+    return with_column_map(config, maps) if maps else config
 
 
 @click.group(context_settings=CONTEXT)
@@ -85,6 +108,7 @@ def cli(ctx, debug):
               help=f"The date the plan was written, for due dates like 'By end June'; {DATE_FORMS}.")
 @click.option("--sheet", help="Sheet of SOURCE to read (default: from the config).")
 @click.option("--force", is_flag=True, help="Replace PLAN if it exists (never while it is open).")
+@MAP_OPTION
 @common(as_of=False, json_flag=True)
 def init(plan, source, title, plan_date, sheet, force, config_path, as_json):
     """Create a new shared plan workbook PLAN.xlsx for leads to edit.
@@ -124,6 +148,7 @@ def _show_new_plan(result, as_json: bool) -> None:
 @click.option("--sheet", help="Sheet to read (default: [workbook] sheet in the config).")
 @click.option("--plan-date", callback=_date, metavar="DATE",
               help=f"The date the plan was written, for due dates like 'By end June'; {DATE_FORMS}.")
+@MAP_OPTION
 @common(as_of=True, json_flag=True)
 def export(plan, fmt, output, sheet, plan_date, config_path, as_of, as_json):
     """The actions of PLAN as xlplan reads them: canonical RAG labels, ISO due dates.
@@ -157,6 +182,7 @@ def export(plan, fmt, output, sheet, plan_date, config_path, as_of, as_json):
 @click.option("--sheet", help="Sheet of an .xlsx SOURCE to read (default: the one with the plan).")
 @click.option("--title", help="Title written above the table (default: the source's title).")
 @click.option("--force", is_flag=True, help="Replace the output if it exists (never while it is open).")
+@MAP_OPTION
 @common(as_of=False, json_flag=True)
 def import_(source, output, plan_date, sheet, title, force, config_path, as_json):
     """Turn a legacy plan into a shared plan workbook, in one step.
@@ -183,6 +209,7 @@ def import_(source, output, plan_date, sheet, title, force, config_path, as_json
 @click.option("--sheet", help="Sheet to read (default: [workbook] sheet in the config).")
 @click.option("--plan-date", callback=_date, metavar="DATE",
               help=f"The date the plan was written, for due dates like 'By end June'; {DATE_FORMS}.")
+@MAP_OPTION
 @common()
 def validate(plan, leads, output, sheet, plan_date, config_path, as_of, as_json):
     """Check every row of PLAN and print the findings, grouped by lead, with the row to go to.
@@ -216,6 +243,7 @@ def validate(plan, leads, output, sheet, plan_date, config_path, as_of, as_json)
 @click.option("--copy", "copy_to", type=click.Path(path_type=Path), metavar="OUT.xlsx",
               help="Write a formatted copy here and leave PLAN alone.")
 @click.option("--sheet", help="Sheet to format (default: [workbook] sheet in the config).")
+@MAP_OPTION
 @common(as_of=False)
 def format_(plan, copy_to, sheet, config_path, as_json):
     """(Re)apply the RAG colours, overdue and missing-progress highlighting, and the RAG, Lead
@@ -249,6 +277,7 @@ def format_(plan, copy_to, sheet, config_path, as_json):
 @click.argument("new", type=click.Path(path_type=Path))
 @click.option("-o", "--output", type=click.Path(path_type=Path),
               help="Also write the changes as a workbook, grouped by lead, ratings in their colours.")
+@MAP_OPTION
 @common()
 def compare(old, new, output, config_path, as_of, as_json):
     """What changed between two versions of a plan.
@@ -269,6 +298,24 @@ def compare(old, new, output, config_path, as_of, as_json):
     if output:
         write_workbook(output, lambda wb: add_changes_sheet(wb, result, config))
     _show(as_json, result.to_dict(), comparison_text(result), output, "changes")
+
+
+@cli.command(context_settings=CONTEXT)
+@click.argument("plan", type=click.Path(path_type=Path))
+@click.option("--sheet", help="Sheet to read (default: [workbook] sheet in the config).")
+@MAP_OPTION
+@common(as_of=False, json_flag=True)
+def columns(plan, sheet, config_path, as_json):
+    """How xlplan reads the columns of PLAN: which column became which field (ref, group,
+    action, lead, due, rag, progress, updated) and why, what else each could have been, which
+    are kept as extra columns, and any column that looks like ratings or progress but was not
+    read as them. Change a reading with --map "HEADER=FIELD" or [columns] map in the config.
+    """
+    from .plan import column_reading
+    from .report.columns import columns_text
+
+    reading = column_reading(plan, _config(config_path), sheet=sheet)
+    _show(as_json, reading.to_dict(), columns_text(reading), None, "")
 
 
 @cli.command(context_settings=CONTEXT)
@@ -300,6 +347,7 @@ HISTORY_OPTION = click.option(
 @click.option("--history", "history_dir", type=click.Path(path_type=Path), metavar="DIR",
               help="The folder of weekly snapshots to read (default: [folders] history of the config, "
                    "the shared workbook's).")
+@MAP_OPTION
 @common()
 def history(refs, history_dir, config_path, as_of, as_json):
     """For each action in the latest weekly version: when its progress or rating last changed,
@@ -351,6 +399,7 @@ def _warn(message: str) -> None:
 @click.option("--smtp", metavar="HOST:PORT", help="SMTP server for --send (default: [chase] smtp).")
 @click.option("--sender", metavar="ADDRESS", help="From address for --send (default: [chase] sender).")
 @HISTORY_OPTION
+@MAP_OPTION
 @common()
 def chase(plan, previous, leads, output, outbox, send, smtp, sender, history_dir, config_path, as_of, as_json):
     """Who must update what: for each lead, the open actions that need their attention and
@@ -384,6 +433,7 @@ def chase(plan, previous, leads, output, outbox, send, smtp, sender, history_dir
 @click.option("-o", "--output", type=click.Path(path_type=Path),
               help="Write the summary and the exception report as a workbook.")
 @HISTORY_OPTION
+@MAP_OPTION
 @common()
 def summary(plan, previous, output, history_dir, config_path, as_of, as_json):
     """Counts by rating, by theme and by lead, movement since the previous version, the trend
@@ -408,6 +458,7 @@ def summary(plan, previous, output, history_dir, config_path, as_of, as_json):
 @click.option("-o", "--output", type=click.Path(path_type=Path),
               help="Write the exception report as a printable workbook.")
 @HISTORY_OPTION
+@MAP_OPTION
 @common()
 def exceptions(plan, output, history_dir, config_path, as_of, as_json):
     """The exception report: every action not complete and not green, grouped by the month it
@@ -438,6 +489,7 @@ def exceptions(plan, output, history_dir, config_path, as_of, as_json):
 @click.option("--pdf", is_flag=True, help="Also write a PDF beside it, converted by LibreOffice (which must be "
                                           "installed).")
 @HISTORY_OPTION
+@MAP_OPTION
 @common()
 def board_report(plan, output, template, previous, pdf, history_dir, config_path, as_of, as_json):
     """The board or scrutiny report in Word, for PLAN (default: the shared workbook).
@@ -464,6 +516,7 @@ def board_report(plan, output, template, previous, pdf, history_dir, config_path
 
 
 @cli.command(context_settings=CONTEXT)
+@MAP_OPTION
 @common()
 def weekly(config_path, as_of, as_json):
     """The scheduled job, the business manager's Monday: snapshot the shared workbook,

@@ -3,6 +3,7 @@ project's config/xlplan.toml. Every error names the key and the file."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import fnmatch
 import functools
@@ -31,6 +32,7 @@ class Column:
     aliases: tuple[str, ...]
     width: float = 15
     fill_down: bool = False
+    fallback_aliases: tuple[str, ...] = ()   # headers that are this field only when no column is (Recommendation)
 
 
 @dataclass(frozen=True)
@@ -147,6 +149,8 @@ class Config:
     raw: dict = field(repr=False, default_factory=dict)
     chase: ChaseSettings = field(default_factory=ChaseSettings)
     board_report: BoardReportSettings = field(default_factory=BoardReportSettings)
+    # [columns] map and --map: (column as written or its letter, field or "extra", where it was said)
+    column_map: tuple[tuple[str, str, str], ...] = ()
 
     @property
     def no_data_after(self) -> int:
@@ -303,9 +307,11 @@ def _schema(defaults: dict) -> dict:
     columns = defaults.get("columns", {})
     keys: dict = {}
     for spec in columns.values():
-        for key, value in spec.items():
-            keys.setdefault(key, value)
-    return {**defaults, "columns": {name: {**keys, **spec} for name, spec in columns.items()}}
+        if isinstance(spec, dict):
+            for key, value in spec.items():
+                keys.setdefault(key, value)
+    return {**defaults, "columns": {name: {**keys, **spec} if isinstance(spec, dict) else spec
+                                    for name, spec in columns.items()}}
 
 
 def _check_known_keys(user: dict, defaults: dict, path: Path, prefix: str = "") -> None:
@@ -486,8 +492,13 @@ def build_config(data: dict, *, source: Path | None, root: Path, user: dict | No
             raise ConfigError(f"config file {where}: [columns.{name}] header must be a non-empty string")
         if not isinstance(aliases, list) or not all(isinstance(a, str) for a in aliases):
             raise ConfigError(f"config file {where}: [columns.{name}] aliases must be a list of strings")
+        fallback = spec.get("fallback_aliases", [])
+        if not isinstance(fallback, list) or not all(isinstance(a, str) for a in fallback):
+            raise ConfigError(f"config file {where}: [columns.{name}] fallback_aliases must be a list of strings")
         columns[name] = Column(name, header, tuple(dict.fromkeys([header, *aliases])),
-                               float(spec.get("width", 15)), bool(spec.get("fill_down", False)))
+                               float(spec.get("width", 15)), bool(spec.get("fill_down", False)),
+                               tuple(fallback))
+    column_map = _column_map(data.get("columns", {}).get("map", []), where)
 
     def patterns(key: str) -> tuple[re.Pattern, ...]:
         out = []
@@ -578,6 +589,7 @@ def build_config(data: dict, *, source: Path | None, root: Path, user: dict | No
         header_search_rows=get("workbook", "header_search_rows", int),
         folders={k: inside("folders", k) for k in ("history", "reports", "outbox", "logs")},
         columns=columns,
+        column_map=column_map,
         due_sections=patterns("due"), group_sections=patterns("group"),
         scale=scale, max_unpacked_bytes=int(max_mb * 1024 * 1024), max_rows=get("limits", "max_rows", int),
         severity=severity, conflict=conflict, reviewer_patterns=tuple(reviewer), raw=data,
@@ -594,6 +606,38 @@ def build_config(data: dict, *, source: Path | None, root: Path, user: dict | No
         import_=ImportSettings(tuple(streams)),
         board_report=board_report,
     )
+
+
+def _column_map(entries, where: str) -> tuple[tuple[str, str, str], ...]:
+    """[columns] map = ["Timetable=due", "F=progress"]: checked here, applied when a plan is read."""
+    from .read.header import parse_map
+
+    if not isinstance(entries, list) or not all(isinstance(e, str) for e in entries):
+        raise ConfigError(f'config file {where}: [columns] map must be a list like ["Timetable=due", "F=rag"]')
+    out = []
+    for entry in entries:
+        try:
+            out.append((*parse_map(entry, "[columns] map entry"), "config"))
+        except ValueError as exc:
+            raise ConfigError(f"config file {where}: {exc}") from None
+    return tuple(out)
+
+
+def with_column_map(config: Config, entries: tuple[str, ...] | list[str]) -> Config:
+    """The config with --map entries added after [columns] map (a later entry wins). Raises
+    InputError (one sentence) for a bad entry."""
+    from .errors import InputError
+    from .read.header import parse_map
+
+    if not entries:
+        return config
+    added = []
+    for entry in entries:
+        try:
+            added.append((*parse_map(entry, "--map"), "--map"))
+        except ValueError as exc:
+            raise InputError(str(exc)) from None
+    return dataclasses.replace(config, column_map=(*config.column_map, *added))
 
 
 def _chase_settings(chase: dict, where: str) -> ChaseSettings:

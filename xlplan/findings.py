@@ -47,7 +47,7 @@ class Validation:
     actions: int
     as_of: dt.date
     findings: list[Finding] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)   # how the plan was read: rows glued, refs generated
+    notes: list[str] = field(default_factory=list)   # how the plan was read: rows glued, refs generated, column hints
 
     @property
     def errors(self) -> int:

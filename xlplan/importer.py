@@ -43,6 +43,7 @@ class ImportReport:
     refs_generated: int = 0                                # actions numbered by xlplan (the plan writes no ref)
     refs_from_cells: int = 0                               # refs read from the start of action (or recommendation) cells
     leads_review: LeadsReview = field(default_factory=LeadsReview)
+    notes: list[str] = field(default_factory=list)     # how the plan was read: column hints
 
     @property
     def kept_apart(self) -> list[Glue]:
@@ -61,6 +62,7 @@ class ImportReport:
             "leads": list(self.leads_review.leads),
             "not_people": [{"lead": n, "why": w} for n, w in self.leads_review.not_people],
             "near_duplicates": [{"lead": n, "like": k} for n, k in self.leads_review.near_duplicates],
+            "notes": list(self.notes),
         }
 
     def rows(self) -> list[list[str]]:
@@ -87,6 +89,7 @@ class ImportReport:
         out += [["Not read", str(u.row), u.ref, u.text, f"{u.field}: {u.problem}"] for u in self.unread]
         out += [["Lead split", "", "", w, f"lead {l!r}, work stream {s!r}"] for w, l, s in self.split_leads]
         out += [["Skipped", str(s.row), "", s.text[:200], s.reason] for s in self.skipped]
+        out += [["Note", "", "", "", note] for note in self.notes]
         return out
 
 
@@ -147,7 +150,8 @@ def import_plan(source: str | Path, config: Config | None = None, *, sheet: str 
     report = ImportReport(Path(source), actions=len(plan.actions), skipped=list(plan.skipped),
                           plan_date=plan.plan_date, glues=list(plan.glued),
                           refs_generated=sum(a.ref_generated for a in plan.actions),
-                          refs_from_cells=sum(a.ref_from_cell for a in plan.actions))
+                          refs_from_cells=sum(a.ref_from_cell for a in plan.actions),
+                          notes=list(plan.reading.hints) if plan.reading else [])
     streams = config.import_.work_streams
     for action in plan.actions:
         _tidy(action, streams, report, plan.directory)

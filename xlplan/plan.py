@@ -19,7 +19,13 @@ from .read.delimited import text_grid
 from .read.docx import docx_grid
 from .read.grid import Grid
 from .read.guard import DOCX_SUFFIXES, TEXT_SUFFIXES
-from .read.header import find_header, map_columns, rows_searched
+from .read.header import (
+    Aliases,
+    ColumnReading,
+    find_header,
+    read_columns,
+    rows_searched,
+)
 from .read.key import find_key
 from .read.rows import Glue, RowReader, Skipped
 from .read.xlsx import open_book
@@ -42,6 +48,7 @@ class Plan:
     title: str = ""
     directory: Directory | None = None
     notes: list[str] = field(default_factory=list)
+    reading: ColumnReading | None = field(default=None, repr=False, compare=False)   # how each column was read
     skipped: list[Skipped] = field(default_factory=list)   # lines that are not actions, and why
     glued: list[Glue] = field(default_factory=list)        # rows glued onto the one above, and doubts kept apart
     config: Config | None = field(default=None, repr=False, compare=False)   # the config it was read with
@@ -103,6 +110,14 @@ def read_plan(path: str | Path, config: Config | None = None, *, sheet: str | No
     return plan
 
 
+def column_reading(path: str | Path, config: Config | None = None, *, sheet: str | None = None) -> ColumnReading:
+    """How the header row of the plan at `path` is read (its `reading`): each column's field
+    or extra, the score, why, and the runners-up. What `xlplan columns` shows."""
+    reading = read_plan(path, config, sheet=sheet).reading
+    assert reading is not None
+    return reading
+
+
 def _choose_sheet(book, path: Path, config: Config, asked: str | None) -> str:
     names = book.sheetnames
     listing = ", ".join(f'"{n}"' for n in names)
@@ -127,7 +142,8 @@ def parse_grid(grid: Grid, config: Config, *, plan_date: dt.date | None = None) 
     """Turn a grid of cells into a Plan."""
     if not any(any(v not in (None, "") for v in row) for row in grid.rows):
         raise WorkbookError(f'sheet "{grid.sheet}" of {grid.path} is empty; there are no actions to read')
-    header, matches = find_header(grid, config)
+    aliases = Aliases(config)
+    header, _ = find_header(grid, config, aliases)
     if header is None:
         searched = rows_searched(grid, config)
         seen = [one_line(v)[:40] for row in grid.rows[:searched] for v in row if one_line(v)][:8]
@@ -136,8 +152,9 @@ def parse_grid(grid: Grid, config: Config, *, plan_date: dt.date | None = None) 
             f'no header row found in the first {searched} rows of sheet "{grid.sheet}" '
             f'in {grid.path}; saw {", ".join(repr(s) for s in seen) or "nothing"}; a header row needs two '
             f'or more of {wanted} (or an alias from [columns] in the config)')
-    columns = map_columns(grid, header, matches, config)
-    headers = [one_line(v) for v in grid.rows[header]]
+    reading = read_columns(grid, header, config, aliases)
+    columns = reading.fields
+    headers = [c.header for c in reading.columns if c.column < len(grid.rows[header])]
     first_col = min(columns.values())
 
     titles = [text for row in grid.rows[:header] if (text := " ".join(one_line(v) for v in row if one_line(v)))]
@@ -158,14 +175,15 @@ def parse_grid(grid: Grid, config: Config, *, plan_date: dt.date | None = None) 
             reader.skip_key(i, row, key.rows[i])
         else:
             reader.heading_above(i, row)
-    for i in range(header + 1, len(grid.rows)):
+    for i in range(header + reading.header_rows, len(grid.rows)):
         if i in key.rows:
             reader.skip_key(i, grid.rows[i], key.rows[i])
         else:
             reader.feed(i, grid.rows[i])
     actions = ActionBuilder(grid, read_with, columns, headers, plan_date).actions(reader.records())
     plan = Plan(grid.path, grid.sheet, header + 1, columns, headers, actions, plan_date,
-                titles[0] if titles else "", skipped=reader.skipped, glued=reader.glued)
+                titles[0] if titles else "", notes=list(reading.hints), reading=reading,
+                skipped=reader.skipped, glued=reader.glued)
     plan.notes += reading_notes(plan)
     return plan
 

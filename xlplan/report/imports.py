@@ -42,4 +42,5 @@ def report_text(report: ImportReport, target: Path) -> str:
         lines += [f"    row {u.row} {u.ref or '(no ref)'} {u.field}: {u.problem}" for u in report.unread[:10]]
         if len(report.unread) > 10:
             lines.append(f"    ... and {len(report.unread) - 10} more")
+    lines += [f"  note: {note}" for note in report.notes]
     return "\n".join(lines) + "\n"
