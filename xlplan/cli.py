@@ -516,6 +516,72 @@ def board_report(plan, output, template, previous, pdf, history_dir, config_path
 
 
 @cli.command(context_settings=CONTEXT)
+@click.argument("plan", required=False, type=click.Path(path_type=Path))
+@click.option("--outbox", type=click.Path(path_type=Path), metavar="DIR",
+              help="Write the request workbooks here (default: [folders] outbox/<as-of>/requests).")
+@common()
+def requests(plan, outbox, config_path, as_of, as_json):
+    """One update-request workbook per lead with open actions, holding only that lead's
+    actions (PLAN: default [workbook] path).
+
+    Each lead fills in a new rating, a progress statement and, where allowed, a proposed due
+    date with a reason; every other cell is locked (no password). The request id, the lead,
+    the plan and the date issued are in the file, and the register in the history folder
+    records each row as sent, so 'xlplan collect' can merge the returns three ways. A newer
+    request to the same lead replaces the older one (a return of the older is refused).
+    """
+    from .report.requests import requests_text
+    from .requests import issue_requests
+
+    result = issue_requests(plan, _config(config_path), outbox=outbox, as_of=as_of)
+    _notes(result.notes if not as_json else [], as_json)
+    _show(as_json, result.to_dict(), requests_text(result), None, "")
+
+
+@cli.command(context_settings=CONTEXT)
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path), metavar="[PLAN] RETURNED...")
+@click.option("--accept-due", "accept_due", multiple=True, metavar="REF",
+              help="Apply the new due date proposed for REF (repeat for more; [requests] accept_due applies all).")
+@click.option("-o", "--output", type=click.Path(path_type=Path),
+              help="Also write the merge report as a workbook.")
+@common()
+def collect(paths, accept_due, output, config_path, as_of, as_json):
+    """Merge returned update requests into the shared workbook (PLAN: default [workbook] path).
+
+    RETURNED are request workbooks (.xlsx, under any name), saved emails carrying them (.eml;
+    Outlook .msg with the extract-msg package) or folders of them. Each cell is compared three
+    ways: as sent, as returned, and the shared workbook now. A cell only the lead changed is
+    applied (and the action's Updated date set); a cell also changed in the shared workbook
+    since is a conflict, reported and not applied; anything outside the lead's rows or the
+    request's white cells, and a return that is stale, for another plan, damaged or not a
+    request, is refused with one sentence. Proposed due dates are listed, and applied only
+    with --accept-due REF. Written the way 'format' writes: never while the workbook is open,
+    after a backup, every other part kept byte for byte, checked, replaced atomically.
+    Collecting the same return twice changes nothing.
+
+    Exit 0 when everything returned was applied; 1 when anything was a conflict or refused.
+    """
+    from .collect import RETURN_SUFFIXES, collect_returns
+    from .report.look import write_workbook
+    from .report.requests import add_collect_sheet, collect_text
+    from .workbook.request import is_request
+
+    config = _config(config_path)
+    paths = list(paths)
+    plan = None
+    first = paths[0]
+    # PLAN is optional: the first path is the plan when more follow and it is a workbook that
+    # is not itself a returned request.
+    if len(paths) > 1 and first.suffix.lower() in RETURN_SUFFIXES and first.is_file() and not is_request(first):
+        plan = paths.pop(0)
+    result = collect_returns(plan, paths, config, as_of=as_of, accept_due=tuple(accept_due))
+    if output:
+        write_workbook(output, lambda wb: add_collect_sheet(wb, result, config))
+    _show(as_json, result.to_dict(), collect_text(result), output, "merge report")
+    raise click.exceptions.Exit(result.exit_code)
+
+
+@cli.command(context_settings=CONTEXT)
 @MAP_OPTION
 @common()
 def weekly(config_path, as_of, as_json):

@@ -122,6 +122,16 @@ class BoardReportSettings:
 
 
 @dataclass(frozen=True)
+class RequestsSettings:
+    """[requests]: update-request workbooks (`xlplan requests`, `xlplan collect`)."""
+
+    with_weekly: bool                    # the weekly run issues a request to each lead it chases
+    attach: bool                         # a chase draft carries the lead's request of that day
+    propose_due: bool                    # leads may propose a new due date (with a reason)
+    accept_due: bool                     # collect applies every proposed due date (else --accept-due REF)
+
+
+@dataclass(frozen=True)
 class Config:
     source: Path | None            # the config file read, None for built-in defaults only
     root: Path                     # relative paths are resolved against this folder
@@ -151,6 +161,7 @@ class Config:
     board_report: BoardReportSettings = field(default_factory=BoardReportSettings)
     # [columns] map and --map: (column as written or its letter, field or "extra", where it was said)
     column_map: tuple[tuple[str, str, str], ...] = ()
+    requests: RequestsSettings = field(default_factory=lambda: RequestsSettings(False, True, True, False))
 
     @property
     def no_data_after(self) -> int:
@@ -605,6 +616,10 @@ def build_config(data: dict, *, source: Path | None, root: Path, user: dict | No
                               stale_lock_hours=number("limits", "stale_lock_hours")),
         import_=ImportSettings(tuple(streams)),
         board_report=board_report,
+        requests=RequestsSettings(with_weekly=get("requests", "with_weekly", bool),
+                                  attach=get("requests", "attach", bool),
+                                  propose_due=get("requests", "propose_due", bool),
+                                  accept_due=get("requests", "accept_due", bool)),
     )
 
 

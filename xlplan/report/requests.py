@@ -1,0 +1,134 @@
+"""Update requests for people: what `requests` issued, the merge report of `collect` (text and
+a sheet, per lead), and the weekly report's Requests sheet (issued, returned, outstanding,
+conflicts), all from the results and the register, deciding nothing."""
+
+from __future__ import annotations
+
+from ..config import Config
+from ..text import counted, shorten
+from .look import Formats
+
+
+def requests_text(result) -> str:
+    lines = []
+    for r in result.requests:
+        to = r.email or f"no email ({r.problem})"
+        lines.append(f"{r.lead}: {counted(len(r.refs), 'action')} ({', '.join(r.refs)}) -> {r.workbook} [{r.id}] "
+                     f"to {to}")
+    for note in result.notes:
+        lines.append(f"note: {note}")
+    if result.superseded:
+        lines.append(f"{counted(len(result.superseded), 'earlier request')} replaced: a return of "
+                     f"{'it' if len(result.superseded) == 1 else 'one of them'} will be refused")
+    lines.append(f"{counted(len(result.requests), 'update request')} written to {result.folder}; "
+                 f"the register is in the history folder")
+    return "\n".join(lines) + "\n"
+
+
+def _short(text: str, n: int = 60) -> str:
+    return shorten(" ".join(str(text or "").split()), n) or "(empty)"
+
+
+def collect_text(result) -> str:
+    """The merge report, lead by lead: each line says what happened to one cell or one file."""
+    lines = []
+    for lead in result.leads():
+        lines.append(f"{lead}:")
+        for a in (a for a in result.applied if a.lead == lead):
+            lines.append(f"  applied    {a.ref} {a.field}: {_short(a.old, 30)} -> {_short(a.new)}")
+        for c in (c for c in result.conflicts if c.lead == lead):
+            lines.append(f"  conflict   {c.ref} {c.field}: sent {_short(c.sent, 25)}; returned {_short(c.returned, 25)}; "
+                         f"shared workbook now {_short(c.now, 25)} (not applied: decide and edit the shared workbook)")
+        for r in (r for r in result.refused if r.lead == lead):
+            lines.append(f"  refused    {r.why}")
+        for p in (p for p in result.proposed if p.lead == lead):
+            state = "accepted" if p.accepted else f"not applied (xlplan collect ... --accept-due {p.ref})"
+            lines.append(f"  due date   {p.ref}: {p.due or 'none'} -> proposed {p.proposed}"
+                         f"{f' ({_short(p.reason, 50)})' if p.reason else ''}: {state}")
+        for s in (s for s in result.outstanding if s.lead == lead):
+            lines.append(f"  not yet returned: request {s.id} issued {s.issued}")
+    for r in (r for r in result.refused if not r.lead):
+        lines.append(f"refused: {r.why}")
+    for note in result.notes:
+        lines.append(f"note: {note}")
+    written = (f"{result.workbook} updated (backup: {result.backup}); Updated set on {len(result.updated)} "
+               f"action{'s' * (len(result.updated) != 1)}") if result.written else f"{result.workbook} unchanged"
+    lines.append(f"{counted(len(result.applied), 'change')} applied, {counted(len(result.conflicts), 'conflict')}, "
+                 f"{len(result.refused)} refused, {counted(len(result.outstanding), 'request')} not yet returned; "
+                 f"{written}")
+    return "\n".join(lines) + "\n"
+
+
+def add_collect_sheet(wb, result, config: Config, name: str = "Merge") -> None:
+    """One row per cell or file: lead, what happened, ref, field, sent or old, returned or
+    new, shared workbook now, why."""
+    f = Formats(wb, config)
+    ws = wb.add_worksheet(name)
+    ws.write_string(0, 0, f"Update requests collected into {result.workbook} on {result.as_of:%d/%m/%Y}", f.title)
+    columns = [("Lead", 26), ("Outcome", 14), ("Ref", 8), ("Field", 12), ("Sent / old", 36),
+               ("Returned / new", 36), ("Shared workbook now", 36), ("Why / file", 60)]
+    f.header_row(ws, 2, columns)
+    rows = []
+    for a in result.applied:
+        rows.append((a.lead, "applied", a.ref, a.field, a.old, a.new, "", ""))
+    for c in result.conflicts:
+        rows.append((c.lead, "conflict", c.ref, c.field, c.sent, c.returned, c.now,
+                     "changed in the return and in the shared workbook since the request: not applied"))
+    for r in result.refused:
+        rows.append((r.lead, "refused", r.ref or "", r.field or "", "", "", "", r.why))
+    for p in result.proposed:
+        rows.append((p.lead, "due accepted" if p.accepted else "due proposed", p.ref, "due", p.due, p.proposed, "",
+                     p.reason))
+    for s in result.outstanding:
+        rows.append((s.lead, "not returned", "", "", "", "", "", f"request {s.id} issued {s.issued}"))
+    rows.sort(key=lambda r: (r[0].casefold(), r[1], r[2]))
+    for i, row in enumerate(rows, start=3):
+        for c, value in enumerate(row):
+            f.put(ws, i, c, str(value)[:32000] if value else "", f.text)
+    f.finish(ws, 2, len(rows), len(columns))
+
+
+def requests_summary(config: Config, plan_key: str) -> list[dict]:
+    """One row per request issued for the plan: lead, id, issued, state, returned, conflicts,
+    applied, refused (from the register)."""
+    from ..requests import read_register, request_states
+
+    out = []
+    for s in request_states(read_register(config), plan_key).values():
+        last = s.returns[-1] if s.returns else {}
+        state = ("superseded" if s.superseded_by is not None and not s.returned else
+                 "returned" if s.returned else "outstanding")
+        out.append({"lead": s.lead, "id": s.id, "issued": s.issued, "state": state,
+                    "returned": last.get("collected", ""), "applied": sum(r.get("applied", 0) for r in s.returns),
+                    "conflicts": sum(r.get("conflicts", 0) for r in s.returns),
+                    "refused": sum(r.get("refused", 0) for r in s.returns), "refs": [r["ref"] for r in s.record["rows"]]})
+    return out
+
+
+def requests_counts(rows: list[dict]) -> dict:
+    return {"issued": len(rows), "returned": sum(r["state"] == "returned" for r in rows),
+            "outstanding": sum(r["state"] == "outstanding" for r in rows),
+            "superseded": sum(r["state"] == "superseded" for r in rows),
+            "conflicts": sum(r["conflicts"] for r in rows)}
+
+
+def add_requests_sheet(wb, rows: list[dict], config: Config, name: str = "Requests") -> None:
+    """The weekly report's Requests sheet: the counts, then one row per request."""
+    f = Formats(wb, config)
+    ws = wb.add_worksheet(name)
+    counts = requests_counts(rows)
+    ws.write_string(0, 0, "Update requests", f.title)
+    ws.write_string(1, 0, f"{counts['issued']} issued, {counts['returned']} returned, {counts['outstanding']} "
+                          f"outstanding, {counts['superseded']} replaced by a newer one, {counts['conflicts']} "
+                          f"conflicts reported when collected")
+    columns = [("Lead", 30), ("Request", 20), ("Issued", 12), ("State", 13), ("Returned", 12), ("Applied", 9),
+               ("Conflicts", 10), ("Refused", 9), ("Refs", 40)]
+    f.header_row(ws, 3, columns)
+    for i, r in enumerate(rows, start=4):
+        values = (r["lead"], r["id"], r["issued"], r["state"], r["returned"])
+        for c, value in enumerate(values):
+            f.put(ws, i, c, value, f.text)
+        for c, key in enumerate(("applied", "conflicts", "refused"), start=5):
+            ws.write_number(i, c, r[key], f.number)
+        f.put(ws, i, 8, ", ".join(r["refs"]), f.text)
+    f.finish(ws, 3, len(rows), len(columns))
