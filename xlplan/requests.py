@@ -9,6 +9,7 @@ another's (tested on every request)."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import secrets
 from dataclasses import dataclass, field
@@ -67,7 +68,10 @@ def register_path(config: Config) -> Path:
 def read_register(config: Config) -> list[dict]:
     """Every record, oldest first: {"kind": "issued", ...} and {"kind": "returned", ...}. A line
     that cannot be read (a crash mid-write of an older version) is skipped, not fatal."""
-    path = register_path(config)
+    return _read_records(register_path(config))
+
+
+def _read_records(path: Path) -> list[dict]:
     if not path.is_file():
         return []
     records = []
@@ -137,6 +141,28 @@ def request_states(records: list[dict], plan: str | None = None) -> dict[str, Re
     return out
 
 
+def issued_on(config: Config, plan: str | Path, day: dt.date) -> dict[str, Path]:
+    """lead -> the workbook of the latest request issued to them on `day` for `plan` (read
+    once per state of the register: a weekly run asks once per lead)."""
+    from .chaselog import plan_key
+
+    path = register_path(config)
+    try:
+        stat = path.stat()
+    except OSError:
+        return {}
+    return _issued_on(str(path), stat.st_mtime_ns, stat.st_size, plan_key(plan), day.isoformat())
+
+
+@functools.lru_cache(maxsize=8)
+def _issued_on(path: str, mtime: int, size: int, plan: str, day: str) -> dict[str, Path]:
+    out = {}
+    for record in _read_records(Path(path)):
+        if record["kind"] == "issued" and record.get("plan") == plan and record.get("issued") == day:
+            out[record["lead"]] = Path(record["workbook"])
+    return out
+
+
 # -- issuing -----------------------------------------------------------------------------------
 
 def cell_text(value) -> str:
@@ -196,11 +222,13 @@ def sent_row(action: Action, plan: Plan, raw: dict[int, list]) -> dict:
 
 def issue_requests(plan_path: str | Path | None = None, config: Config | None = None, *,
                    outbox: str | Path | None = None, as_of: dt.date | str | None = None,
-                   leads: list[str] | None = None) -> RequestsResult:
+                   leads: list[str] | None = None, reuse: bool = False) -> RequestsResult:
     """Write one update-request workbook per lead with open actions into `outbox`
     (default: [folders] outbox/<as-of>/requests), holding only that lead's actions, and add
     them to the register. A lead's earlier requests for this plan are superseded. `leads`
-    limits the requests to those leads (the weekly run asks for the leads it chases)."""
+    limits the requests to those leads (the weekly run asks for the leads it chases). With
+    `reuse` (the weekly run, run again for the same date) a lead's request issued on the same
+    date with the same rows is kept as it is, not issued again."""
     from .chase import _address, people
     from .chaselog import plan_key
     from .config import load_config
@@ -244,6 +272,14 @@ def issue_requests(plan_path: str | Path | None = None, config: Config | None = 
         if lead == NO_LEAD:
             continue
         sent = [sent_row(a, plan, raw) for a in actions]
+        same = [st for st in earlier.values() if st.lead == lead and st.superseded_by is None
+                and st.issued == as_of.isoformat() and st.record["rows"] == sent
+                and Path(st.record["workbook"]).is_file()] if reuse else []
+        if same:
+            kept = same[0].record
+            result.requests.append(IssuedRequest(lead, email, [a.ref for a in actions], Path(kept["workbook"]),
+                                                 kept["id"], problem))
+            continue
         ident = f"R-{as_of:%Y%m%d}-{secrets.token_hex(4)}"
         slug = _slug(lead)
         name, n = slug, 2

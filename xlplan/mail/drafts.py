@@ -184,14 +184,40 @@ def draft_text(entry: LeadChase, chase: ChaseList, config: Config, sender: str =
     encoded = [_base64_lines(text.encode("utf-8")) for text in (plain, page)]
     # "." and "_" never occur in base64 text, so the boundary cannot occur inside a part
     boundary = "=_xlplan." + hashlib.sha256("".join(encoded).encode("ascii")).hexdigest()[:32]
-    head["Content-Type"] = f'multipart/alternative; boundary="{boundary}"'
+    attachment = request_attachment(entry, chase, config)
+    if attachment is None:
+        head["Content-Type"] = f'multipart/alternative; boundary="{boundary}"'
+    else:
+        # The lead's update request rides along: multipart/mixed around the two texts.
+        data = _base64_lines(attachment.read_bytes())
+        outer = "=_xlplan.m" + hashlib.sha256((boundary + data).encode("ascii")).hexdigest()[:31]
+        head["Content-Type"] = f'multipart/mixed; boundary="{outer}"'
     parts = [_subject_header(subject(entry, chase, config))
              + "".join(head.policy.fold(name, value) for name, value in head.items())]
+    if attachment is not None:
+        parts.append(f'\n--{outer}\nContent-Type: multipart/alternative; boundary="{boundary}"\n')
     for subtype, text in zip(("plain", "html"), encoded):
         parts.append(f'\n--{boundary}\nContent-Type: text/{subtype}; charset="utf-8"\n'
                      f"Content-Transfer-Encoding: base64\n\n" + text)
     parts.append(f"\n--{boundary}--\n")
+    if attachment is not None:
+        name = attachment.name
+        kind = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        parts.append(f'\n--{outer}\nContent-Type: {kind}; name="{name}"\nContent-Transfer-Encoding: base64\n'
+                     f'Content-Disposition: attachment; filename="{name}"\n\n{data}\n--{outer}--\n')
     return "".join(parts)
+
+
+def request_attachment(entry: LeadChase, chase: ChaseList, config: Config) -> Path | None:
+    """The lead's update request issued on the chase's date for this plan, when [requests]
+    attach is on and one was written (xlplan.requests): the draft carries it. Its file name
+    is xlplan's own (letters, digits and "-"), so it is safe in a header."""
+    if not config.requests.attach:
+        return None
+    from ..requests import issued_on
+
+    found = issued_on(config, chase.plan, chase.as_of).get(entry.lead)
+    return found if found is not None and found.is_file() else None
 
 
 def _subject_header(text: str) -> str:

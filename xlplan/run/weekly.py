@@ -55,6 +55,7 @@ class WeeklyResult:
     drafts: dict[str, Path] = field(default_factory=dict)       # lead -> the chase draft written for them
     deliveries: list[Delivery] = field(default_factory=list)    # what sending did, when it was asked for
     board_report: dict[str, Path] = field(default_factory=dict)  # [board_report] weekly: docx (and pdf) written
+    requests: list[dict] = field(default_factory=list)          # the update requests' states (report/requests.py)
 
     @property
     def exit_code(self) -> int:
@@ -122,7 +123,14 @@ class WeeklyResult:
                       "not_emailed_why": [{"lead": l.lead, "why": l.problem, "refs": l.refs} for l in self.not_emailed]},
             "notes": self.notes, "problems": self.problems,
             "board_report": {k: str(v) for k, v in self.board_report.items()} or None,
+            **({"requests": {**requests_counts(self.requests), "requests": self.requests}} if self.requests else {}),
         }
+
+
+def requests_counts(rows: list[dict]) -> dict:
+    from ..report.requests import requests_counts as counts
+
+    return counts(rows)
 
 
 def report_name(as_of: dt.date) -> str:
@@ -193,6 +201,18 @@ def run_weekly(config: Config, *, as_of: dt.date | None = None,
     reports = config.folders["reports"]
     final = reports / as_of.isoformat()
     outbox = config.folders["outbox"]
+    requests = None
+    if config.requests.with_weekly:
+        progress("writing the update requests")
+        from ..requests import issue_requests
+
+        # Before the drafts, which attach them ([requests] attach).
+        requests = issue_requests(config.workbook, config, as_of=as_of, reuse=True,
+                                  leads=[entry.lead for entry in chase.leads])
+    from ..chaselog import plan_key
+    from ..report.requests import add_requests_sheet, requests_summary
+
+    request_rows = requests_summary(config, plan_key(config.workbook))
     reports.mkdir(parents=True, exist_ok=True)
     sweep_run_folders(reports, config.folders["history"], outbox)   # what a killed run left (we hold the run lock)
     work = make_temp_folder(f".{as_of.isoformat()}-", reports)
@@ -200,8 +220,9 @@ def run_weekly(config: Config, *, as_of: dt.date | None = None,
     try:
         with start(_second_core, chase, config, outbox, sender, to_cache) if two_cores else nullcontext() as drafts:
             progress("writing the report")
-            write_workbook(work / report_name(as_of), lambda wb: add_report_sheets(wb, config, summary, groups, comparison,
-                                                                         chase, validation, status))
+            write_workbook(work / report_name(as_of), lambda wb: (
+                add_report_sheets(wb, config, summary, groups, comparison, chase, validation, status),
+                add_requests_sheet(wb, request_rows, config) if request_rows else None))
             progress("writing the chase drafts")
             written = drafts.result() if drafts else _second_core(chase, config, outbox, sender, to_cache)
         board_files: dict[str, Path] = {}
@@ -241,7 +262,8 @@ def run_weekly(config: Config, *, as_of: dt.date | None = None,
     return WeeklyResult(as_of, current.path, final / report_name(as_of), outbox / as_of.isoformat(),
                         previous.path if previous else None, validation, comparison, summary, chase, notes,
                         problems, status=status, drafts=written, deliveries=deliveries,
-                        board_report={kind: final / path.name for kind, path in board_files.items()})
+                        board_report={kind: final / path.name for kind, path in board_files.items()},
+                        requests=request_rows)
 
 
 def check_board_template(config: Config) -> None:
