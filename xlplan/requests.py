@@ -163,6 +163,23 @@ def _issued_on(path: str, mtime: int, size: int, plan: str, day: str) -> dict[st
     return out
 
 
+def returned_refs(config: Config, plan: str | Path) -> dict[str, list[dt.date]]:
+    """ref -> the dates on which a request holding it was collected from its lead (the weekly
+    status counts that lead as having updated)."""
+    from .chaselog import plan_key
+
+    out: dict[str, list[dt.date]] = {}
+    for state in request_states(read_register(config), plan_key(plan)).values():
+        for back in state.returns:
+            try:
+                day = dt.date.fromisoformat(back.get("collected", ""))
+            except ValueError:
+                continue
+            for row in state.record["rows"]:
+                out.setdefault(row["ref"], []).append(day)
+    return out
+
+
 # -- issuing -----------------------------------------------------------------------------------
 
 def cell_text(value) -> str:

@@ -228,12 +228,15 @@ class _Track:
 
 def week_status(plan: Plan, config: Config | None = None, *, as_of: dt.date | None = None, earlier: list[Version] = (),
                 chased: dict[str, list[dt.date]] | None = None, previous: Plan | None = None,
-                week: dt.date | None = None, sent: dict[str, list[dt.date]] | None = None) -> WeekStatus:
+                week: dt.date | None = None, sent: dict[str, list[dt.date]] | None = None,
+                returned: dict[str, list[dt.date]] | None = None) -> WeekStatus:
     """The status of every action of `plan` for the week of `week` (default: the as-of date).
     `earlier` are the versions of the weeks before it (from the snapshots), `chased` the dates
     each ref was chased (chaselog.chased_before: a draft written or a message sent), `sent`
     those on which a message was sent; with no earlier weeks, `previous` (a plan given by
-    hand) says only whether each action was updated since."""
+    hand) says only whether each action was updated since. `returned` gives, for each ref, the
+    dates its lead's update request was collected (requests.returned_refs): a lead who sent
+    their request back this week has updated, even when nothing in it changed."""
     config = config_for(plan, config=config)
     as_of = as_day(as_of)
     week = as_day(week) if week else as_of
@@ -303,6 +306,11 @@ def week_status(plan: Plan, config: Config | None = None, *, as_of: dt.date | No
             missed, last_update = (0 if updated else 1), None
         else:
             updated, missed, last_update = None, 0, None          # new this week, or no history
+        back = [d for d in (returned or {}).get(a.ref, ()) if d <= week and (len(versions) < 2 or d > versions[-2].date)]
+        if back and updated is not True:
+            updated, missed, last_update = True, 0, max(back)
+            if t is not None:
+                t.missed = 0
         last_rating = t.last_rating if t else real(a.rag)
         last_rated = t.last_rated if t else None
         track = t if t is not None and updated is not None else None
@@ -397,7 +405,13 @@ def read_week(plan: Plan, config: Config | None = None, *, as_of: dt.date | None
             previous = read[snaps[-1].path] = read_plan(snaps[-1].path, config)
         earlier, _ = weekly_versions(snaps, config, read)
     chased, sent = chased_before(outbox or config.folders["outbox"], plan.path, as_of) if found is not None else ({}, {})
-    status = week_status(plan, config, as_of=as_of, earlier=earlier, chased=chased, sent=sent, previous=previous)
+    returned = {}
+    if found is not None:
+        from .requests import returned_refs
+
+        returned = returned_refs(config, plan.path)
+    status = week_status(plan, config, as_of=as_of, earlier=earlier, chased=chased, sent=sent, previous=previous,
+                         returned=returned)
     comparison = compare(previous, plan, config, as_of=as_of) if previous is not None else None
     notes = []
     if found is None and weeks(config.folders["history"], config.workbook.stem):

@@ -192,7 +192,10 @@ def run_weekly(config: Config, *, as_of: dt.date | None = None,
     if current.path not in parsed:
         to_cache.append(version_from_plan(current, plan, config, store=False))
     chased, sent = chased_before(config.folders["outbox"], config.workbook, as_of)
-    status = week_status(plan, config, as_of=as_of, earlier=versions, chased=chased, sent=sent, previous=old)
+    from ..requests import returned_refs
+
+    status = week_status(plan, config, as_of=as_of, earlier=versions, chased=chased, sent=sent, previous=old,
+                         returned=returned_refs(config, config.workbook))
 
     summary = summarise(status, config, previous=old, comparison=comparison)
     groups = exception_report(status, config)
