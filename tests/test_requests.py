@@ -1,0 +1,218 @@
+"""`xlplan requests`: one workbook per lead with open actions, holding only that lead's
+actions, cells unlocked only where the lead writes, recognisable whatever it is renamed to,
+and a register of what was sent."""
+
+from __future__ import annotations
+
+import json
+import zipfile
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from xlplan.chase import people
+from xlplan.cli import main
+from xlplan.config import load_config
+from xlplan.plan import read_plan
+from xlplan.requests import issue_requests, read_register, request_states
+from xlplan.workbook.request import HEADERS, META, SHEET, read_return
+
+AS_OF = "2026-11-23"
+
+
+def issue(project, **kw):
+    config = load_config()
+    return config, issue_requests("workbooks/plan.xlsx", config, as_of=AS_OF, outbox=project / "out", **kw)
+
+
+def request_rows(path: Path) -> list[tuple]:
+    ws = openpyxl.load_workbook(path)[SHEET]
+    rows = list(ws.iter_rows(min_row=5, values_only=True))
+    return [r for r in rows if r[0]]
+
+
+def all_text(path: Path) -> str:
+    """Every part of the file as text: what anyone opening it in any way could find."""
+    with zipfile.ZipFile(path) as z:
+        return "".join(z.read(n).decode("utf-8", "replace") for n in z.namelist())
+
+
+def test_one_request_per_lead_with_open_actions(project):
+    config, result = issue(project)
+    plan = read_plan("workbooks/plan.xlsx", config)
+    open_actions = [a for a in plan.actions
+                    if not config.scale.is_complete(a.rag, a.due, a.progress, plan_date(AS_OF))]
+    # a joint lead ("HSCB Chair / Business Manager") is each person named, as chase reads it
+    wanted = {}
+    for a in open_actions:
+        for person in people(a.lead, plan.directory):
+            wanted.setdefault(person, []).append(a.ref)
+    assert any(len(people(a.lead, plan.directory)) > 1 for a in open_actions)
+    assert {r.lead: r.refs for r in result.requests} == wanted
+    for r in result.requests:
+        assert r.workbook.is_file()
+        assert [row[0] for row in request_rows(r.workbook)] == r.refs
+
+
+def plan_date(text):
+    import datetime as dt
+
+    return dt.date.fromisoformat(text)
+
+
+def test_a_request_holds_only_its_leads_actions(project):
+    """Safeguarding: nothing of another lead's actions (ref with its words, progress) is
+    anywhere in a lead's file, not in a hidden sheet, not in the properties."""
+    config, result = issue(project)
+    plan = read_plan("workbooks/plan.xlsx", config)
+    for r in result.requests:
+        text = all_text(r.workbook)
+        mine = set(r.refs)
+        for a in plan.actions:
+            if a.ref in mine:
+                continue
+            for words in (a.action, a.progress):
+                snippet = " ".join(words.split())[:40]
+                if len(snippet) > 15 and not any(snippet in " ".join(b.action.split()) + " ".join(b.progress.split())
+                                                 for b in plan.actions if b.ref in mine):
+                    assert snippet.replace("&", "&amp;") not in text, (r.lead, a.ref)
+        assert {row[0] for row in request_rows(r.workbook)} == mine
+
+
+def test_only_the_leads_cells_are_unlocked_and_the_sheet_is_protected_without_a_password(project):
+    _, result = issue(project)
+    path = result.requests[0].workbook
+    wb = openpyxl.load_workbook(path)
+    ws = wb[SHEET]
+    assert ws.protection.sheet and not ws.protection.password
+    header = [c.value for c in ws[4]]
+    writable = {header.index(HEADERS[f]) for f in ("rag", "progress", "new_due", "due_reason")}
+    for row in ws.iter_rows(min_row=1, max_row=4 + len(result.requests[0].refs) + 3):
+        for cell in row:
+            unlocked = not cell.protection.locked
+            in_table = 5 <= cell.row <= 4 + len(result.requests[0].refs)
+            assert unlocked == (in_table and cell.column - 1 in writable), cell.coordinate
+
+
+def test_the_header_names_ref_rating_and_progress(project):
+    _, result = issue(project)
+    ws = openpyxl.load_workbook(result.requests[0].workbook)[SHEET]
+    header = [c.value for c in ws[4]]
+    assert "Ref" in header and "Rating" in header and "Progress" in header
+    # each word names exactly one column, so a script finds where to write
+    for word in ("Ref", "Rating", "Progress"):
+        assert sum(word.lower() in str(h).lower() for h in header if h) == 1, header
+
+
+def test_dropdown_and_live_colours_as_in_the_shared_workbook(project):
+    config, result = issue(project)
+    ws = openpyxl.load_workbook(result.requests[0].workbook)[SHEET]
+    lists = [dv for dv in ws.data_validations.dataValidation if dv.type == "list"]
+    assert len(lists) == 1 and str(lists[0].sqref).startswith("D5")
+    formulas = [r.formula[0] for rng in ws.conditional_formatting for r in rng.rules]
+    assert sum("SUBSTITUTE($D5" in f for f in formulas) == len(config.scale.levels)
+
+
+def test_the_request_names_itself_in_properties_and_a_hidden_sheet(project):
+    config, result = issue(project)
+    r = result.requests[0]
+    renamed = project / "whatever I called it.xlsx"
+    renamed.write_bytes(r.workbook.read_bytes())
+    wb = openpyxl.load_workbook(renamed)
+    assert wb[META].sheet_state == "hidden"
+    props = {p.name: p.value for p in wb.custom_doc_props.props}
+    assert props["xlplan request id"] == r.id and props["xlplan lead"] == r.lead
+    assert props["xlplan issued"] == AS_OF and props["xlplan plan"].endswith("plan.xlsx")
+    back = read_return(renamed, config)
+    assert (back.id, back.lead) == (r.id, r.lead)
+    # without the hidden sheet the properties still say which request it is
+    del wb[META]
+    wb.save(renamed)
+    assert read_return(renamed, config).id == r.id
+
+
+def test_the_register_records_each_row_as_sent_and_a_newer_request_supersedes(project):
+    config, first = issue(project)
+    records = read_register(config)
+    issued = {r["id"]: r for r in records if r["kind"] == "issued"}
+    assert set(issued) == {r.id for r in first.requests}
+    dcs = next(r for r in first.requests if r.lead == "DCS")
+    rows = issued[dcs.id]["rows"]
+    assert [row["ref"] for row in rows] == dcs.refs
+    sent = request_rows(dcs.workbook)
+    assert [(row["ref"], row["rag"], row["progress"]) for row in rows] == \
+           [(s[0], s[3] or "", s[4] or "") for s in sent]
+    _, second = issue(project, leads=["DCS"])
+    states = request_states(read_register(config))
+    assert states[dcs.id].superseded_by["id"] == second.requests[0].id
+    assert second.superseded == [dcs.id]
+    assert all(states[r.id].superseded_by is None for r in first.requests if r.lead != "DCS")
+
+
+def test_reuse_keeps_a_request_issued_the_same_day(project):
+    config, first = issue(project)
+    _, again = issue(project, reuse=True)
+    assert [r.id for r in again.requests] == [r.id for r in first.requests]
+    assert len([r for r in read_register(config) if r["kind"] == "issued"]) == len(first.requests)
+
+
+def test_requests_json_shape(project, capsys):
+    code = main(["requests", "workbooks/plan.xlsx", "--as-of", AS_OF, "--outbox", "out", "--json"])
+    assert code == 0
+    data = json.loads(capsys.readouterr().out)
+    assert set(data) >= {"requests", "not_emailed"}
+    for r in data["requests"]:
+        assert set(r) >= {"lead", "email", "refs", "workbook", "id"}
+        assert Path(r["workbook"]).is_file()
+
+
+def test_requests_of_an_unusable_plan_is_one_sentence_and_nothing_written(project, capsys):
+    (project / "bad.xlsx").write_text("not a workbook")
+    code = main(["requests", "bad.xlsx", "--as-of", AS_OF, "--outbox", "out"])
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1 and "bad.xlsx" in err
+    assert not (project / "out").exists()
+    assert not read_register(load_config())
+
+
+def test_a_chase_draft_carries_the_leads_request(project, capsys):
+    import email
+    import email.policy
+
+    _, result = issue(project)
+    assert main(["chase", "workbooks/plan.xlsx", "--as-of", AS_OF, "--outbox", "outbox", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    checked = 0
+    for lead in data["leads"]:
+        if not lead["draft"]:
+            continue
+        message = email.message_from_bytes(Path(lead["draft"]).read_bytes(), policy=email.policy.default)
+        files = [p for p in message.iter_attachments()]
+        mine = next((r for r in result.requests if r.lead == lead["lead"]), None)
+        if mine is None:
+            assert not files
+            continue
+        assert len(files) == 1 and files[0].get_content() == mine.workbook.read_bytes()
+        assert message.get_body(("plain",)).get_content()
+        checked += 1
+    assert checked >= 3
+
+
+def test_attach_off_leaves_drafts_as_they_were(project, capsys):
+    (project / "config" / "xlplan.toml").write_text(
+        (project / "config" / "xlplan.toml").read_text() + "\n[requests]\nattach = false\n")
+    issue(project)
+    assert main(["chase", "workbooks/plan.xlsx", "--as-of", AS_OF, "--outbox", "outbox"]) == 0
+    for draft in (project / "outbox" / AS_OF).glob("*.eml"):
+        assert b"multipart/mixed" not in draft.read_bytes()
+
+
+@pytest.mark.parametrize("propose", [True, False])
+def test_proposed_due_columns_follow_the_config(project, propose):
+    if not propose:
+        (project / "config" / "xlplan.toml").write_text(
+            (project / "config" / "xlplan.toml").read_text() + "\n[requests]\npropose_due = false\n")
+    _, result = issue(project)
+    header = [c.value for c in openpyxl.load_workbook(result.requests[0].workbook)[SHEET][4]]
+    assert ("Proposed due" in header) == propose
