@@ -463,3 +463,20 @@ def test_a_missing_return_is_an_input_error(project, capsys):
     err = capsys.readouterr().err
     assert code == 2 and "nothere.xlsx" in err and err.count("\n") == 1
     assert PLAN.read_bytes() == before
+
+
+def test_a_lead_who_returned_their_request_counts_as_updated(project, capsys):
+    from xlplan.status import read_week
+
+    dcs = issue(project)["DCS"].workbook
+    config = load_config()
+
+    def updated(ref):
+        return read_week(read_plan(PLAN, config), config, as_of=AS_OF).status.by_ref()[ref].updated
+
+    assert updated("2.7") is False
+    ret = edit_return(dcs, project / "back.xlsx", {})          # sent back with nothing changed
+    code, data = collect(capsys, ret)
+    assert code == 0 and data["applied"] == [] and not data["written"]
+    assert updated("2.7") is True
+    assert updated("3.4") is False                             # another lead's action: not returned

@@ -519,8 +519,10 @@ def board_report(plan, output, template, previous, pdf, history_dir, config_path
 @click.argument("plan", required=False, type=click.Path(path_type=Path))
 @click.option("--outbox", type=click.Path(path_type=Path), metavar="DIR",
               help="Write the request workbooks here (default: [folders] outbox/<as-of>/requests).")
+@click.option("--lead", "leads", multiple=True, metavar="NAME",
+              help="Only this lead (repeat for more): a new request replaces their earlier one.")
 @common()
-def requests(plan, outbox, config_path, as_of, as_json):
+def requests(plan, outbox, leads, config_path, as_of, as_json):
     """One update-request workbook per lead with open actions, holding only that lead's
     actions (PLAN: default [workbook] path).
 
@@ -533,7 +535,7 @@ def requests(plan, outbox, config_path, as_of, as_json):
     from .report.requests import requests_text
     from .requests import issue_requests
 
-    result = issue_requests(plan, _config(config_path), outbox=outbox, as_of=as_of)
+    result = issue_requests(plan, _config(config_path), outbox=outbox, as_of=as_of, leads=list(leads) or None)
     _notes(result.notes if not as_json else [], as_json)
     _show(as_json, result.to_dict(), requests_text(result), None, "")
 

@@ -276,6 +276,12 @@ def issue_requests(plan_path: str | Path | None = None, config: Config | None = 
                             f"no request can go to anyone for {'them' if no_lead != 1 else 'it'}")
     if leads is not None:
         wanted = {name.casefold() for name in leads}
+        unknown = sorted(wanted - {k.casefold() for k in by_lead})
+        if unknown and not reuse:
+            from .errors import InputError
+
+            known = ", ".join(sorted(by_lead, key=str.casefold))
+            raise InputError(f"no open actions for lead {unknown[0]!r} in {path}; leads with open actions: {known}")
         by_lead = {k: v for k, v in by_lead.items() if k.casefold() in wanted}
     rows_needed = {r for actions in by_lead.values() for a in actions for r in a.rows or (a.row,)}
     raw = sheet_cells(path, plan.sheet, rows_needed) if path.suffix.lower() in (".xlsx", ".xlsm") else {}
@@ -304,7 +310,7 @@ def issue_requests(plan_path: str | Path | None = None, config: Config | None = 
             name, n = f"{slug}-{n}", n + 1
         used.add(name.casefold())
         workbook = folder / f"{name}-update-request-{as_of.isoformat()}.xlsx"
-        sheet = RequestSheet(ident, lead, str(path), plan.title or path.stem, as_of, reply,
+        sheet = RequestSheet(ident, lead, key, plan.title or path.stem, as_of, reply,
                              tuple(RequestRow(s["ref"], s["action"], s["due_shown"], s["rag"], s["progress"])
                                    for s in sent), config.requests.propose_due)
         write_request(workbook, config, sheet)
