@@ -216,3 +216,41 @@ def test_proposed_due_columns_follow_the_config(project, propose):
     _, result = issue(project)
     header = [c.value for c in openpyxl.load_workbook(result.requests[0].workbook)[SHEET][4]]
     assert ("Proposed due" in header) == propose
+
+
+def test_the_weekly_run_issues_requests_when_configured_and_attaches_them(project, capsys):
+    import email
+    import email.policy
+
+    (project / "config" / "xlplan.toml").write_text(
+        (project / "config" / "xlplan.toml").read_text() + "\n[requests]\nwith_weekly = true\n")
+    assert main(["weekly", "--as-of", AS_OF, "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    folder = project / "outbox" / AS_OF / "requests"
+    issued = sorted(folder.glob("*.xlsx"))
+    assert issued and data["requests"]["issued"] == len(issued) == data["requests"]["outstanding"]
+    drafts = sorted((project / "outbox" / AS_OF).glob("*.eml"))
+    attached = 0
+    for draft in drafts:
+        message = email.message_from_bytes(draft.read_bytes(), policy=email.policy.default)
+        files = list(message.iter_attachments())
+        attached += len(files)
+        for f in files:
+            back = read_return(folder / f.get_filename(), load_config())
+            assert back.lead == message["To"].addresses[0].display_name
+    assert attached == len(issued)
+    sheet = openpyxl.load_workbook(data["report"])["Requests"]
+    assert sheet.max_row - 4 == len(issued)
+    # run again for the same date: the same requests, the same drafts, byte for byte
+    before = {p: p.read_bytes() for p in [*issued, *drafts]}
+    assert main(["weekly", "--as-of", AS_OF, "--json"]) == 0
+    again = json.loads(capsys.readouterr().out)
+    assert again["requests"]["issued"] == len(issued)
+    assert {p: p.read_bytes() for p in before} == before
+
+
+def test_without_requests_the_weekly_report_has_no_requests_sheet(project, capsys):
+    assert main(["weekly", "--as-of", AS_OF, "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert "requests" not in data
+    assert "Requests" not in openpyxl.load_workbook(data["report"]).sheetnames
