@@ -480,3 +480,35 @@ def test_a_lead_who_returned_their_request_counts_as_updated(project, capsys):
     assert code == 0 and data["applied"] == [] and not data["written"]
     assert updated("2.7") is True
     assert updated("3.4") is False                             # another lead's action: not returned
+
+
+@pytest.mark.parametrize("error", [28, 30], ids=["disk-full", "read-only"])
+def test_a_failed_write_leaves_the_shared_workbook_and_the_register_as_they_were(project, capsys, monkeypatch, error):
+    from test_faults import FailingWrites
+
+    dcs = issue(project)["DCS"].workbook
+    ret = edit_return(dcs, project / "back.xlsx", {("2.2", "progress"): "x"})
+    before, register = PLAN.read_bytes(), read_register(load_config())
+    FailingWrites(monkeypatch, failing=1, error=error)
+    code = main(["collect", str(PLAN), str(ret), "--as-of", AS_OF])
+    err = capsys.readouterr().err
+    assert code == 2 and err.startswith("xlplan: ") and err.count("\n") == 1
+    assert PLAN.read_bytes() == before and read_register(load_config()) == register
+    assert not [p for p in project.rglob(".*") if ".tmp" in p.name]
+    FailingWrites(monkeypatch, failing=0)
+    code, data = collect(capsys, ret)
+    assert code == 0 and [a["ref"] for a in data["applied"]] == ["2.2"]
+
+
+def test_rows_inserted_in_the_shared_workbook_since_the_request(project, capsys):
+    dcs = issue(project)["DCS"].workbook
+    wb = openpyxl.load_workbook(PLAN)
+    wb["Plan"].insert_rows(3)
+    wb["Plan"].cell(3, 1).value = "0.1"
+    wb["Plan"].cell(3, 3).value = "A new action"
+    wb.save(PLAN)
+    ret = edit_return(dcs, project / "back.xlsx", {("1.3", "progress"): "Moved down a row"})
+    code, data = collect(capsys, ret)
+    assert code == 0
+    assert action("1.3").progress == "Moved down a row"
+    assert action("0.1").action == "A new action"

@@ -135,6 +135,7 @@ WRITERS = {
     "format": ["format", "workbooks/plan.xlsx"],
     "snapshot": ["snapshot"],
     "weekly": ["weekly"],
+    "requests": ["requests", "workbooks/plan.xlsx", "--outbox", "out/requests"],
 }
 
 

@@ -87,6 +87,8 @@ def write_request(path: Path, config: Config, request: RequestSheet) -> Path:
         # Locked cells grey, the lead's cells white with a blue border: where to write is visible.
         kept = wb.add_format({"text_wrap": True, "valign": "top", "border": 1, "border_color": "#BFBFBF",
                               "bg_color": "#F2F2F2", "locked": True})
+        kept_date = wb.add_format({"num_format": DATE_FORMAT, "valign": "top", "border": 1, "border_color": "#BFBFBF",
+                                   "bg_color": "#F2F2F2", "locked": True, "align": "left"})
         yours = wb.add_format({"text_wrap": True, "valign": "top", "border": 1, "border_color": "#2F75B5",
                                "locked": False})
         yours_date = wb.add_format({"num_format": DATE_FORMAT, "valign": "top", "border": 1,
@@ -117,7 +119,10 @@ def write_request(path: Path, config: Config, request: RequestSheet) -> Path:
                       "progress": row.progress, "new_due": "", "due_reason": ""}
             for name, i in col_of.items():
                 fmt = yours_date if name == "new_due" else yours if name in WRITABLE else kept
-                if values[name]:
+                day = _plain_date(values[name]) if name == "due" else None
+                if day is not None:             # a date, so the overdue colour works as in the shared workbook
+                    ws.write_datetime(r, i, day, kept_date)
+                elif values[name]:
                     ws.write_string(r, i, values[name], fmt)
                 else:
                     ws.write_blank(r, i, None, fmt)
@@ -176,6 +181,13 @@ def write_request(path: Path, config: Config, request: RequestSheet) -> Path:
         ws.activate()
         wb.close()
     return path
+
+
+def _plain_date(text: str) -> dt.datetime | None:
+    try:
+        return dt.datetime.strptime(text, "%d/%m/%Y")
+    except ValueError:
+        return None
 
 
 def _write_guide(wb, guide, config: Config, request: RequestSheet) -> None:
