@@ -254,3 +254,44 @@ def test_without_requests_the_weekly_report_has_no_requests_sheet(project, capsy
     data = json.loads(capsys.readouterr().out)
     assert "requests" not in data
     assert "Requests" not in openpyxl.load_workbook(data["report"]).sheetnames
+
+
+def test_an_unknown_lead_is_one_sentence(project, capsys):
+    code = main(["requests", "workbooks/plan.xlsx", "--as-of", AS_OF, "--outbox", "out", "--lead", "Nobody"])
+    err = capsys.readouterr().err
+    assert code == 2 and "'nobody'" in err.lower() and err.count("\n") == 1
+    assert not (project / "out").exists()
+
+
+def test_text_that_looks_like_a_formula_stays_text_and_an_untouched_return_changes_nothing(project, capsys):
+    plan = read_plan("workbooks/plan.xlsx", load_config())
+    dcs = next(a for a in plan.actions if a.lead == "DCS")
+    wb = openpyxl.load_workbook("workbooks/plan.xlsx")
+    cell = wb["Plan"].cell(dcs.row, plan.columns["progress"] + 1)
+    cell.value = '=HYPERLINK("http://example.org","click")'
+    cell.data_type = "s"
+    wb.save("workbooks/plan.xlsx")
+    _, result = issue(project, leads=["DCS"])
+    request = result.requests[0].workbook
+    ws = openpyxl.load_workbook(request)[SHEET]
+    sent = next(c for c in ws["E"] if c.value and str(c.value).startswith("=HYPERLINK"))
+    assert sent.data_type == "s"
+    before = Path("workbooks/plan.xlsx").read_bytes()
+    assert main(["collect", "workbooks/plan.xlsx", str(request), "--as-of", AS_OF, "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["applied"] == [] and Path("workbooks/plan.xlsx").read_bytes() == before
+
+
+def test_a_lead_without_an_address_still_gets_a_request_and_is_named(project, capsys):
+    wb = openpyxl.load_workbook("workbooks/plan.xlsx")
+    leads = wb["Leads"]
+    for row in leads.iter_rows(min_row=2):
+        if row[0].value == "DCS":
+            row[1].value = None
+    wb.save("workbooks/plan.xlsx")
+    code = main(["requests", "workbooks/plan.xlsx", "--as-of", AS_OF, "--outbox", "out", "--json"])
+    captured = capsys.readouterr()
+    data = json.loads(captured.out)
+    assert code == 0 and data["not_emailed"] == ["DCS"]
+    assert next(r for r in data["requests"] if r["lead"] == "DCS")["workbook"]
+    assert "DCS" in captured.err

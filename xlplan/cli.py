@@ -538,6 +538,11 @@ def requests(plan, outbox, leads, config_path, as_of, as_json):
     result = issue_requests(plan, _config(config_path), outbox=outbox, as_of=as_of, leads=list(leads) or None)
     _notes(result.notes if not as_json else [], as_json)
     _show(as_json, result.to_dict(), requests_text(result), None, "")
+    if result.not_emailed:
+        names = ", ".join(result.not_emailed[:5]) + (f" and {len(result.not_emailed) - 5} more"
+                                                      if len(result.not_emailed) > 5 else "")
+        _warn(f"{len(result.not_emailed)} lead{'s' * (len(result.not_emailed) != 1)} cannot be emailed ({names}); "
+              f"their requests are written: hand them over another way, or add their addresses to the Leads sheet")
 
 
 @cli.command(context_settings=CONTEXT)
