@@ -512,3 +512,24 @@ def test_rows_inserted_in_the_shared_workbook_since_the_request(project, capsys)
     assert code == 0
     assert action("1.3").progress == "Moved down a row"
     assert action("0.1").action == "A new action"
+
+
+def test_a_write_that_does_not_check_out_replaces_nothing(project, capsys, monkeypatch):
+    import xlplan.collect
+
+    dcs = issue(project)["DCS"].workbook
+    ret = edit_return(dcs, project / "back.xlsx", {("2.2", "progress"): "x"})
+    real = xlplan.collect._with_cells
+
+    def wrong(sheet_xml, edits, styles):              # writes one cell more than it says
+        (r, c), value = next(iter(edits.items()))
+        xml, expected = real(sheet_xml, {**edits, (r, c + 1): "stray"}, styles)
+        expected.pop((r, c + 1))
+        return xml, expected
+
+    monkeypatch.setattr(xlplan.collect, "_with_cells", wrong)
+    before = PLAN.read_bytes()
+    code = main(["collect", str(PLAN), str(ret), "--as-of", AS_OF])
+    err = capsys.readouterr().err
+    assert code == 2 and "unexpectedly; nothing was replaced" in err
+    assert PLAN.read_bytes() == before

@@ -645,7 +645,7 @@ def _verify_cells(original: Path, written: Path, names: list[str], replaced: set
     the edited cells, which hold exactly what was meant."""
     import zipfile
 
-    import openpyxl
+    from .requests import sheet_values
 
     with zipfile.ZipFile(original) as a, zipfile.ZipFile(written) as b:
         if b.namelist() != names:
@@ -653,33 +653,28 @@ def _verify_cells(original: Path, written: Path, names: list[str], replaced: set
         for name in names:
             if name not in replaced and a.read(name) != b.read(name):
                 raise OutputError(f"collecting into {original} changed its part {name}; nothing was replaced")
-    before = openpyxl.load_workbook(original, read_only=True)
-    after = openpyxl.load_workbook(written, read_only=True)
-    try:
-        if before.sheetnames != after.sheetnames:
-            raise OutputError(f"collecting into {original} changed its sheets; nothing was replaced")
-        for name in before.sheetnames:
-            old = list(before[name].iter_rows(values_only=True))
-            new = list(after[name].iter_rows(values_only=True))
-            if name != sheet:
-                if old != new:
-                    raise OutputError(f"collecting into {original} changed values on sheet {name!r}; "
-                                      f"nothing was replaced")
-                continue
-            width = max([len(r) for r in old + new] + [c + 1 for _, c in expected])
-            for r in range(max(len(old), len(new), max((r for r, _ in expected), default=0))):
-                a_row = list(old[r]) if r < len(old) else []
-                b_row = list(new[r]) if r < len(new) else []
-                for c in range(width):
-                    a_val = a_row[c] if c < len(a_row) else None
-                    b_val = b_row[c] if c < len(b_row) else None
-                    want = expected.get((r + 1, c), a_val)
-                    if isinstance(b_val, dt.datetime) and isinstance(want, dt.date) \
-                            and not isinstance(want, dt.datetime):
-                        b_val = b_val.date()
-                    if b_val != want:
-                        raise OutputError(f"collecting into {original} would have changed cell row {r + 1}, "
-                                          f"column {c + 1} of sheet {name!r} unexpectedly; nothing was replaced")
-    finally:
-        before.close()
-        after.close()
+    before, after = sheet_values(original), sheet_values(written)
+    if list(before) != list(after):
+        raise OutputError(f"collecting into {original} changed its sheets; nothing was replaced")
+    for name in before:
+        old, new = before[name], after[name]
+        if name != sheet:
+            if old != new:
+                raise OutputError(f"collecting into {original} changed values on sheet {name!r}; nothing was replaced")
+            continue
+        height = max(len(old), len(new), max((r for r, _ in expected), default=0))
+        width = max([len(r) for r in old + new] + [c + 1 for _, c in expected])
+        for r in range(height):
+            a_row = old[r] if r < len(old) else []
+            b_row = new[r] if r < len(new) else []
+            for c in range(width):
+                a_val = a_row[c] if c < len(a_row) else None
+                b_val = b_row[c] if c < len(b_row) else None
+                want = expected.get((r + 1, c), a_val)
+                if (r + 1, c) in expected:
+                    a_val, b_val = cell_text(want), cell_text(b_val)
+                else:
+                    a_val = want
+                if b_val != a_val:
+                    raise OutputError(f"collecting into {original} would have changed row {r + 1}, column {c + 1} "
+                                      f"of sheet {name!r} unexpectedly; nothing was replaced")
