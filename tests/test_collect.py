@@ -533,3 +533,23 @@ def test_a_write_that_does_not_check_out_replaces_nothing(project, capsys, monke
     err = capsys.readouterr().err
     assert code == 2 and "unexpectedly; nothing was replaced" in err
     assert PLAN.read_bytes() == before
+
+
+def test_a_plan_whose_first_rows_are_empty(tmp_path, capsys, monkeypatch):
+    """Row numbers count from row 1 even when the sheet's first rows and columns are empty
+    (a reader that starts at the first used cell would write into the wrong row)."""
+    from conftest import write_rows
+
+    monkeypatch.chdir(tmp_path)
+    plan = write_rows(tmp_path / "plan.xlsx", [[], [], [None, "Ref", "Action", "Lead", "Due", "RAG", "Progress"],
+                                               [None, "1.1", "Do a thing", "DCS", "31/12/2026", "Amber", "Started"],
+                                               [None, "1.2", "Do another", "DCS", "31/12/2026", "Red", "Stuck"]],
+                      extra_sheets={"Leads": [["Lead", "Email"], ["DCS", "dcs@example.org"]]})
+    config = load_config(search_from=tmp_path)
+    result = issue_requests(plan, config, as_of=AS_OF, outbox=tmp_path / "out")
+    ret = edit_return(result.requests[0].workbook, tmp_path / "back.xlsx", {("1.2", "progress"): "Unstuck"})
+    assert main(["collect", str(plan), str(ret), "--as-of", AS_OF]) == 0
+    capsys.readouterr()
+    actions = {a.ref: a for a in read_plan(plan, config).actions}
+    assert actions["1.2"].progress == "Unstuck" and actions["1.1"].progress == "Started"
+    assert openpyxl.load_workbook(plan)["Plan"]["G5"].value == "Unstuck"

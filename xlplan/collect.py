@@ -259,7 +259,7 @@ def collect_returns(plan_path: str | Path | None, returned: list[str | Path], co
     for a in plan.actions:
         by_ref.setdefault(a.ref, a)
     rows_needed = {a.row for a in plan.actions}
-    raw = sheet_cells(path, plan.sheet, rows_needed)
+    raw = sheet_cells(path, plan.sheet, rows_needed, config)
     cells: dict[tuple[int, int], _Cell] = {}
 
     def cell(action: Action, name: str) -> _Cell:
@@ -525,7 +525,7 @@ def write_cells(path: Path, sheet: str, edits: dict[tuple[int, int], object], co
             from .workbook.reformat import _write_package
 
             _write_package(path, tmp, {part: new_sheet})
-            _verify_cells(path, tmp, names, {part}, sheet, expected)
+            _verify_cells(path, tmp, names, {part}, sheet, expected, config)
     except OutputError as exc:
         system = exc.os_error
         if system is None:
@@ -640,7 +640,7 @@ def _date_styles(styles_xml: bytes) -> set[str]:
 
 
 def _verify_cells(original: Path, written: Path, names: list[str], replaced: set[str], sheet: str,
-                  expected: dict[tuple[int, int], object]) -> None:
+                  expected: dict[tuple[int, int], object], config: Config) -> None:
     """Every part but the plan sheet byte for byte; every cell of every sheet as it was, but
     the edited cells, which hold exactly what was meant."""
     import zipfile
@@ -653,7 +653,7 @@ def _verify_cells(original: Path, written: Path, names: list[str], replaced: set
         for name in names:
             if name not in replaced and a.read(name) != b.read(name):
                 raise OutputError(f"collecting into {original} changed its part {name}; nothing was replaced")
-    before, after = sheet_values(original), sheet_values(written)
+    before, after = sheet_values(original, config), sheet_values(written, config)
     if list(before) != list(after):
         raise OutputError(f"collecting into {original} changed its sheets; nothing was replaced")
     for name in before:
