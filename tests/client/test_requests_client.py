@@ -162,6 +162,11 @@ def test_four_leads_return_their_requests_edited_in_libreoffice(project, capsys)
     assert [n for n in before_parts if before_parts[n] != after_parts[n]] == ["xl/worksheets/sheet1.xml"]
     assert {a.ref: a.action for a in after.actions} == {a.ref: a.action for a in plan.actions}
 
+    # LibreOffice opens the merged workbook and reads what xlplan wrote into it
+    resaved = libreoffice.convert(PLAN.resolve(), "xlsx", project / "resaved")
+    back = {a.ref: (a.rag, a.progress, a.updated) for a in read_plan(resaved, config).actions}
+    assert back == {a.ref: (a.rag, a.progress, a.updated) for a in after.actions}
+
     # collected again: nothing changes
     again = PLAN.read_bytes()
     code, second = run(capsys, "collect", str(inbox), "--as-of", AS_OF)
