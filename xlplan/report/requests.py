@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from ..config import Config
 from ..text import counted, shorten
-from .look import Formats
+from .look import Formats, row_height
 
 
 def requests_text(result) -> str:
@@ -77,7 +77,7 @@ def add_collect_sheet(wb, result, config: Config, name: str = "Merge") -> None:
     for r in result.refused:
         rows.append((r.lead, "refused", r.ref or "", r.field or "", "", "", "", r.why))
     for p in result.proposed:
-        rows.append((p.lead, "due accepted" if p.accepted else "due proposed", p.ref, "due", p.due, p.proposed, "",
+        rows.append((p.lead, "due accepted" if p.accepted else "due proposed", p.ref, "due", p.due, _day(p.proposed), "",
                      p.reason))
     for s in result.outstanding:
         rows.append((s.lead, "not returned", "", "", "", "", "", f"request {s.id} issued {s.issued}"))
@@ -85,6 +85,7 @@ def add_collect_sheet(wb, result, config: Config, name: str = "Merge") -> None:
     for i, row in enumerate(rows, start=3):
         for c, value in enumerate(row):
             f.put(ws, i, c, str(value)[:32000] if value else "", f.text)
+        ws.set_row(i, row_height([(str(v or ""), w) for v, (_, w) in zip(row, columns)]))
     f.finish(ws, 2, len(rows), len(columns))
 
 
@@ -125,10 +126,16 @@ def add_requests_sheet(wb, rows: list[dict], config: Config, name: str = "Reques
                ("Conflicts", 10), ("Refused", 9), ("Refs", 40)]
     f.header_row(ws, 3, columns)
     for i, r in enumerate(rows, start=4):
-        values = (r["lead"], r["id"], r["issued"], r["state"], r["returned"])
+        values = (r["lead"], r["id"], _day(r["issued"]), r["state"], _day(r["returned"]))
         for c, value in enumerate(values):
             f.put(ws, i, c, value, f.text)
+        ws.set_row(i, row_height([(r["lead"], 30), (", ".join(r["refs"]), 40)]))
         for c, key in enumerate(("applied", "conflicts", "refused"), start=5):
             ws.write_number(i, c, r[key], f.number)
         f.put(ws, i, 8, ", ".join(r["refs"]), f.text)
     f.finish(ws, 3, len(rows), len(columns))
+
+
+def _day(iso: str) -> str:
+    """2026-11-23 -> 23/11/2026, as the rest of the report writes dates."""
+    return f"{iso[8:10]}/{iso[5:7]}/{iso[:4]}" if len(iso) == 10 else iso
