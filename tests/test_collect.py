@@ -553,3 +553,13 @@ def test_a_plan_whose_first_rows_are_empty(tmp_path, capsys, monkeypatch):
     actions = {a.ref: a for a in read_plan(plan, config).actions}
     assert actions["1.2"].progress == "Unstuck" and actions["1.1"].progress == "Started"
     assert openpyxl.load_workbook(plan)["Plan"]["G5"].value == "Unstuck"
+
+
+def test_accept_due_in_the_config_applies_every_proposed_date(project, capsys):
+    (project / "config" / "xlplan.toml").write_text(
+        (project / "config" / "xlplan.toml").read_text() + "\n[requests]\naccept_due = true\n")
+    dcs = issue(project)["DCS"].workbook
+    ret = edit_return(dcs, project / "back.xlsx", {("2.7", "new_due"): "30/06/2009", ("2.7", "due_reason"): "x"})
+    code, data = collect(capsys, ret)
+    assert code == 0 and data["proposed_due"][0]["accepted"]
+    assert action("2.7").due == dt.date(2009, 6, 30)

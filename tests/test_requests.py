@@ -295,3 +295,36 @@ def test_a_lead_without_an_address_still_gets_a_request_and_is_named(project, ca
     assert code == 0 and data["not_emailed"] == ["DCS"]
     assert next(r for r in data["requests"] if r["lead"] == "DCS")["workbook"]
     assert "DCS" in captured.err
+
+
+def test_a_chase_email_sent_over_smtp_carries_the_request(project, capsys, smtp_server):
+    _, result = issue(project)
+    dcs = next(r for r in result.requests if r.lead == "DCS")
+    assert main(["chase", "workbooks/plan.xlsx", "--as-of", AS_OF, "--outbox", "outbox", "--send",
+                 "--smtp", smtp_server.address, "--sender", "bm@example.org"]) == 0
+    capsys.readouterr()
+    sent = {m["To"].addresses[0].display_name: m for m in smtp_server.messages}
+    files = list(sent["DCS"].iter_attachments())
+    assert [f.get_filename() for f in files] == [dcs.workbook.name]
+    assert files[0].get_content() == dcs.workbook.read_bytes()
+
+
+def test_actions_that_a_return_could_not_be_matched_to_are_left_out(tmp_path, capsys, monkeypatch):
+    from conftest import write_rows
+
+    monkeypatch.chdir(tmp_path)
+    plan = write_rows(tmp_path / "plan.xlsx", [["Ref", "Action", "Lead", "Due", "RAG", "Progress"],
+                                               ["1.1", "a", "DCS", "31/12/2026", "Amber", "x"],
+                                               ["1.1", "b", "DCS", "31/12/2026", "Amber", "y"],
+                                               ["1.2", "c", "DCS", "31/12/2026", "Red", "z"]])
+    code = main(["requests", str(plan), "--as-of", AS_OF, "--outbox", "out", "--json"])
+    data = json.loads(capsys.readouterr().out)
+    assert code == 0 and data["requests"][0]["refs"] == ["1.2"]
+    assert "1.1" in data["notes"][0] and "used twice" in data["notes"][0]
+
+
+def test_requests_need_a_workbook(project, capsys):
+    (project / "plan.csv").write_text("Ref,Action,Lead,RAG\n1.1,a,DCS,Amber\n")
+    code = main(["requests", "plan.csv", "--as-of", AS_OF, "--outbox", "out"])
+    err = capsys.readouterr().err
+    assert code == 2 and "not a workbook" in err and not (project / "out").exists()

@@ -265,6 +265,11 @@ def issue_requests(plan_path: str | Path | None = None, config: Config | None = 
     config = config or load_config()
     as_of = as_day(as_of)
     path = Path(plan_path) if plan_path else config.workbook
+    if path.suffix.lower() not in (".xlsx", ".xlsm"):
+        from .errors import InputError
+
+        raise InputError(f"{path} is not a workbook (.xlsx); update requests are issued from the shared workbook, "
+                         f"which 'xlplan collect' merges the returns into (make one with 'xlplan import')")
     plan = read_plan(path, config)
     folder = Path(outbox) if outbox else config.folders["outbox"] / as_of.isoformat() / "requests"
     result = RequestsResult(str(path), as_of, folder)
@@ -272,7 +277,18 @@ def issue_requests(plan_path: str | Path | None = None, config: Config | None = 
 
     by_lead: dict[str, list[Action]] = {}
     no_lead = 0
+    # A return is matched by ref: an action whose ref is missing or used twice cannot be.
+    counts: dict[str, int] = {}
     for action in plan.actions:
+        counts[action.ref] = counts.get(action.ref, 0) + 1
+    unmatched = sorted({a.ref or f"row {a.row}" for a in plan.actions if not a.ref or counts[a.ref] > 1})
+    if unmatched:
+        result.notes.append(f"left out of every request, as a return could not be matched to them: "
+                            f"{', '.join(unmatched[:10])}{' and more' if len(unmatched) > 10 else ''} "
+                            f"(a ref missing or used twice; 'xlplan validate' lists them)")
+    for action in plan.actions:
+        if not action.ref or counts[action.ref] > 1:
+            continue
         if scale.is_complete(action.rag, action.due, action.progress, as_of):
             continue
         if not action.lead.strip():
@@ -293,7 +309,7 @@ def issue_requests(plan_path: str | Path | None = None, config: Config | None = 
             raise InputError(f"no open actions for lead {unknown[0]!r} in {path}; leads with open actions: {known}")
         by_lead = {k: v for k, v in by_lead.items() if k.casefold() in wanted}
     rows_needed = {r for actions in by_lead.values() for a in actions for r in a.rows or (a.row,)}
-    raw = sheet_cells(path, plan.sheet, rows_needed, config) if path.suffix.lower() in (".xlsx", ".xlsm") else {}
+    raw = sheet_cells(path, plan.sheet, rows_needed, config)
     key = plan_key(path)
     earlier = request_states(read_register(config), key)
     records, used = [], set()
