@@ -563,3 +563,14 @@ def test_accept_due_in_the_config_applies_every_proposed_date(project, capsys):
     code, data = collect(capsys, ret)
     assert code == 0 and data["proposed_due"][0]["accepted"]
     assert action("2.7").due == dt.date(2009, 6, 30)
+
+
+def test_a_damaged_first_return_is_not_taken_for_the_plan(project, capsys):
+    dcs = issue(project)["DCS"].workbook
+    damaged = project / "damaged.xlsx"
+    damaged.write_bytes(dcs.read_bytes()[:2000])
+    ret = edit_return(dcs, project / "back.xlsx", {("2.2", "progress"): "x"})
+    code = main(["collect", str(damaged), str(ret), "--as-of", AS_OF, "--json"])
+    data = json.loads(capsys.readouterr().out)
+    assert code == 1 and [a["ref"] for a in data["applied"]] == ["2.2"]
+    assert data["refused"][0]["file"] == str(damaged)

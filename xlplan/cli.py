@@ -568,6 +568,8 @@ def collect(paths, accept_due, output, config_path, as_of, as_json):
 
     Exit 0 when everything returned was applied; 1 when anything was a conflict or refused.
     """
+    import zipfile
+
     from .collect import RETURN_SUFFIXES, collect_returns
     from .report.look import write_workbook
     from .report.requests import add_collect_sheet, collect_text
@@ -579,7 +581,8 @@ def collect(paths, accept_due, output, config_path, as_of, as_json):
     first = paths[0]
     # PLAN is optional: the first path is the plan when more follow and it is a workbook that
     # is not itself a returned request.
-    if len(paths) > 1 and first.suffix.lower() in RETURN_SUFFIXES and first.is_file() and not is_request(first):
+    if len(paths) > 1 and first.suffix.lower() in RETURN_SUFFIXES and zipfile.is_zipfile(first) \
+            and not is_request(first):
         plan = paths.pop(0)
     result = collect_returns(plan, paths, config, as_of=as_of, accept_due=tuple(accept_due))
     if output:
