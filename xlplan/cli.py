@@ -521,6 +521,7 @@ def board_report(plan, output, template, previous, pdf, history_dir, config_path
               help="Write the request workbooks here (default: [folders] outbox/<as-of>/requests).")
 @click.option("--lead", "leads", multiple=True, metavar="NAME",
               help="Only this lead (repeat for more): a new request replaces their earlier one.")
+@MAP_OPTION
 @common()
 def requests(plan, outbox, leads, config_path, as_of, as_json):
     """One update-request workbook per lead with open actions, holding only that lead's
@@ -551,6 +552,7 @@ def requests(plan, outbox, leads, config_path, as_of, as_json):
               help="Apply the new due date proposed for REF (repeat for more; [requests] accept_due applies all).")
 @click.option("-o", "--output", type=click.Path(path_type=Path),
               help="Also write the merge report as a workbook.")
+@MAP_OPTION
 @common()
 def collect(paths, accept_due, output, config_path, as_of, as_json):
     """Merge returned update requests into the shared workbook (PLAN: default [workbook] path).
