@@ -259,6 +259,7 @@ def _worker() -> None:
     import contextlib
     import warnings
 
+    import xlplan
     from xlplan.cli import main
 
     warnings.simplefilter("default")            # as a user's terminal shows them
@@ -275,17 +276,18 @@ def _worker() -> None:
                 print(f"escaped main: {type(exc).__name__}: {exc}", file=sys.stderr)
                 code = -1
         sys.__stdout__.write(json.dumps({"code": code, "stderr": err.getvalue()[-2000:],
-                                         "seconds": time.perf_counter() - start}) + "\n")
+                                         "seconds": time.perf_counter() - start,
+                                         "xlplan": str(Path(xlplan.__file__).parent)}) + "\n")
         sys.__stdout__.flush()
 
 
 class Worker:
-    def __init__(self, env: dict):
+    def __init__(self, env: dict, cwd: Path):
         import resource
 
         def limits():
             resource.setrlimit(resource.RLIMIT_AS, (MEMORY_LIMIT, MEMORY_LIMIT))
-        self.proc = subprocess.Popen([sys.executable, "-m", "tests.fuzz", "--worker"], cwd=PROJECT, env=env,
+        self.proc = subprocess.Popen([sys.executable, "-m", "tests.fuzz", "--worker"], cwd=cwd, env=env,
                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
                                      text=True, preexec_fn=limits)
 
@@ -319,6 +321,7 @@ class Worker:
 
 def run(seed: int, count: int, commands=COMMANDS, source: str | None = None, progress=None) -> list[dict]:
     """Every mutant through every command: a list of results (mutant, command, outcome, ...)."""
+    # The worker runs in a scratch folder, so that the xlplan it imports is the one on its path.
     env = dict(os.environ, PYTHONWARNINGS="default")
     if source:                                   # another checkout's xlplan (main, to compare)
         env["PYTHONPATH"] = os.pathsep.join([source, str(PROJECT)])
@@ -327,7 +330,7 @@ def run(seed: int, count: int, commands=COMMANDS, source: str | None = None, pro
     results = []
     with tempfile.TemporaryDirectory(prefix="xlplan-fuzz-") as tmp:
         tmp = Path(tmp)
-        worker = Worker(env)
+        worker = Worker(env, tmp)
         try:
             for n, base, label, data in mutants(seed, count, bases(tmp)):
                 for command in commands:
@@ -338,7 +341,7 @@ def run(seed: int, count: int, commands=COMMANDS, source: str | None = None, pro
                     argv = ([command, str(path), "--config", str(CONFIG)] +
                             (["--format", "json", "-o", str(folder / "out.json")] if command == "export" else []))
                     if not worker.alive:
-                        worker = Worker(env)
+                        worker = Worker(env, tmp)
                     answer = worker.run(argv)
                     results.append({"mutant": n, "base": base, "mutation": label, "command": command, **answer})
                     shutil.rmtree(folder, ignore_errors=True)
@@ -385,7 +388,8 @@ def _main() -> int:
                   f"exit {r['code']}: {message}")
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=1))
-    print(json.dumps({"seed": args.seed, "count": args.count, "seconds": round(time.perf_counter() - start),
+    print(json.dumps({"seed": args.seed, "count": args.count,
+                      "xlplan": sorted({r["xlplan"] for r in results if "xlplan" in r}), "seconds": round(time.perf_counter() - start),
                       "per_1000": rates(results)}, indent=1))
     return 1 if any(r["outcome"] in BAD for r in results) else 0
 

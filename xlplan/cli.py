@@ -11,7 +11,7 @@ import click
 
 from . import __version__
 from .dates import DATE_FORMS
-from .errors import OutputError, XlplanError, os_error_behind
+from .errors import OutputError, XlplanError, os_error_behind, printable
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
@@ -642,13 +642,21 @@ def main(argv: list[str] | None = None) -> int:
         message = " ".join(exc.format_message().split())
         click.echo(f"xlplan: {message} (see 'xlplan{command} --help')", err=True)
         return 2
-    except click.exceptions.Abort:
+    except click.exceptions.Abort as exc:
+        # click turns an EOFError into Abort too; only Ctrl-C is the user stopping xlplan (no
+        # command reads from the terminal, so an EOFError is a bug: a reader's, or xlplan's).
+        cause = exc.__cause__ or exc.__context__
+        if isinstance(cause, EOFError):
+            if debug:
+                raise cause from None
+            return _internal_error(cause)
         click.echo("xlplan: stopped", err=True)
         return 130
     except XlplanError as exc:
         if debug:
             raise
-        click.echo(f"xlplan: {exc}", err=True)
+        # printable: a name or text from a file cannot break the sentence into lines (or forge one).
+        click.echo(f"xlplan: {printable(exc)}", err=True)
         return exc.exit_code
     except KeyboardInterrupt:
         click.echo("xlplan: stopped", err=True)
@@ -661,11 +669,16 @@ def main(argv: list[str] | None = None) -> int:
             error = OutputError.unfinished(system)
             click.echo(f"xlplan: {error}", err=True)
             return error.exit_code
-        # A bug: still one sentence, no traceback; 70 (EX_SOFTWARE) tells a scheduler it is
-        # not a bad file.
-        click.echo(f"xlplan: could not finish ({type(exc).__name__}: {exc}); run again with "
-                   f"--debug for the details and report it", err=True)
-        return INTERNAL_ERROR
+        return _internal_error(exc)
+
+
+def _internal_error(exc: BaseException) -> int:
+    """A bug: still one sentence, no traceback; 70 (EX_SOFTWARE) tells a scheduler it is not a
+    bad file."""
+    detail = printable(" ".join(f"{type(exc).__name__}: {exc}".split()))[:300]
+    click.echo(f"xlplan: could not finish ({detail}); run again with --debug for the details and report it",
+               err=True)
+    return INTERNAL_ERROR
 
 
 if __name__ == "__main__":
