@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import sys
+import warnings
 from pathlib import Path
 
 import click
@@ -629,6 +630,10 @@ _NO_ARGS = getattr(click.exceptions, "NoArgsIsHelpError", ())
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     debug = "--debug" in args
+    if not debug:
+        # A library's warning (openpyxl on an extension it skips, with its site-packages path)
+        # is not xlplan's to print: what matters is in the result or its notes.
+        warnings.filterwarnings("ignore")
     try:
         code = cli.main(args=args, prog_name="xlplan", standalone_mode=False)
         return code if isinstance(code, int) else 0   # click returns an Exit's code here

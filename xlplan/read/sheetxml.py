@@ -8,6 +8,7 @@ number format, whole numbers as int)."""
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from dataclasses import dataclass
 from xml.etree.ElementTree import XMLPullParser
@@ -183,19 +184,20 @@ def _number(text: str):
 
 
 def serial_to_date(value: float, kind: str, date1904: bool):
-    """An Excel serial number as python-calamine gives it: a date, a datetime, a time or a
-    timedelta; the number itself where it is no date (negative, or past the year 9999)."""
+    """An Excel serial number as python-calamine gives it: a timedelta for an elapsed time; a
+    time under 1 (of its fraction, for a negative number); a date, or a datetime where there
+    is a time of day; the number itself past the year 9999."""
     if kind == "duration":
         return dt.timedelta(days=value)
-    if value < 0 or value >= 2_958_466:
+    if value >= 2_958_466:
         return value
-    if not date1904 and value < 1:
-        seconds = round(value * 86400)
-        return dt.time(*divmod(divmod(seconds, 60)[0], 60), seconds % 60) if seconds < 86400 else value
+    if value < 1:
+        seconds = round((value - math.floor(value)) * 86400) % 86400
+        return dt.time(seconds // 3600, seconds // 60 % 60, seconds % 60)
     if date1904:
         base = dt.datetime(1904, 1, 1)
-    else:
-        base = dt.datetime(1899, 12, 30) if value >= 61 else dt.datetime(1899, 12, 31)
+    else:                                   # Excel's 29 February 1900, serial 60, is read as the 28th
+        base = dt.datetime(1899, 12, 30) if value >= 60 else dt.datetime(1899, 12, 31)
     moment = base + dt.timedelta(seconds=round(value * 86400))
     return moment.date() if moment.time() == dt.time(0) else moment
 

@@ -193,6 +193,10 @@ class CalamineBook:
                                 f"that should hold it ({printable(part) or 'none named'}) is missing; open it in "
                                 f"Excel and save it again") from None
 
+    def _has(self, part: str) -> bool:
+        with zipfile.ZipFile(self.path) as z:
+            return part in z.namelist()
+
     def _calamine(self, name: str):
         """python-calamine's sheet, or None (and why, in self._calamine_failed) where it cannot."""
         if self._calamine_failed:
@@ -211,6 +215,9 @@ class CalamineBook:
         """(rows, merged ranges as 0-based (r0, c0, r1, c1)) of a sheet, by the reader that
         costs what the data costs."""
         xml = self._xml(name)
+        if b't="s"' in xml and not self._has("xl/sharedStrings.xml"):
+            raise WorkbookError(f"{self._where(name)} cannot be read: its cells' shared text (xl/sharedStrings.xml) "
+                                f"is missing from the workbook; open it in Excel and save it again, or use a backup")
         size = shape(xml)
         max_rows, max_columns = self.limits
         dense = (not self.strict and size.addressed and size.rows <= max_rows and size.columns <= max_columns
