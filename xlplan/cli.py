@@ -76,7 +76,20 @@ def _config(path: Path | None):
     return with_column_map(config, maps) if maps else config
 
 
-@click.group(context_settings=CONTEXT)
+class _EndOfFile(Exception):
+    """An EOFError from inside a command, carried past click (which would call it Abort, print
+    a blank line and exit 130, as if the user pressed Ctrl-C)."""
+
+
+class _Group(click.Group):
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except EOFError as exc:
+            raise _EndOfFile() from exc
+
+
+@click.group(cls=_Group, context_settings=CONTEXT)
 @click.version_option(__version__, prog_name="xlplan")
 @click.option("--debug", is_flag=True, help="Show the full traceback when something fails.")
 @click.pass_context
@@ -647,14 +660,13 @@ def main(argv: list[str] | None = None) -> int:
         message = " ".join(exc.format_message().split())
         click.echo(f"xlplan: {message} (see 'xlplan{command} --help')", err=True)
         return 2
-    except click.exceptions.Abort as exc:
-        # click turns an EOFError into Abort too; only Ctrl-C is the user stopping xlplan (no
-        # command reads from the terminal, so an EOFError is a bug: a reader's, or xlplan's).
-        cause = exc.__cause__ or exc.__context__
-        if isinstance(cause, EOFError):
-            if debug:
-                raise cause from None
-            return _internal_error(cause)
+    except _EndOfFile as exc:
+        # No command reads from the terminal, so an EOFError is a bug (a reader's, or xlplan's
+        # on a damaged file), not the user stopping xlplan.
+        if debug:
+            raise exc.__cause__ from None
+        return _internal_error(exc.__cause__)
+    except click.exceptions.Abort:
         click.echo("xlplan: stopped", err=True)
         return 130
     except XlplanError as exc:

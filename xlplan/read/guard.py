@@ -131,7 +131,7 @@ def _xml_checker(path: Path, part: str):
     """An expat parser that only checks the XML is well formed, and refuses a DTD."""
     from xml.parsers import expat
 
-    parser = expat.ParserCreate()
+    parser = expat.ParserCreate(namespace_separator=" ")      # prefixes must be bound, as readers need
 
     def refuse(*_):
         raise WorkbookError(f"{path} declares XML entities in {printable(part)}, which no workbook needs; "
