@@ -173,3 +173,15 @@ def test_the_row_limit_counts_values_not_formatting(tmp_path, config):
 def test_a_plan_written_by_write_rows_reads_the_same_by_both_paths(tmp_path, config, monkeypatch):
     path = write_rows(tmp_path / "p.xlsx", [["Ref", "Action", "Lead", "Due", "RAG"], ["1", "a", "DCS", dt.datetime(2026, 1, 2), "R"]])
     assert reading(path, config, SparseBook, monkeypatch) == reading(path, config, CalamineBook, monkeypatch)
+
+
+def test_the_openpyxl_reader_also_costs_what_the_data_costs(tmp_path, config, monkeypatch):
+    from xlplan.read.xlsx import OpenpyxlBook
+
+    path = stray(tmp_path)
+    grid = OpenpyxlBook(path, 2**30, config.max_rows, config.max_columns).grid("Plan")
+    assert len(grid.rows) == 5000 and sum(len(r) for r in grid.rows) < 40 * 30 + 16384
+    assert reading(path, config, OpenpyxlBook, monkeypatch) == reading(path, config, CalamineBook, monkeypatch)
+    small = OpenpyxlBook(path, 2**30, config.max_rows, 100)
+    with pytest.raises(Exception, match="has a value in XFD5000, beyond the limit of 100 columns"):
+        small.grid("Plan")

@@ -126,12 +126,14 @@ class OpenpyxlBook:
         return self._rows(self._worksheet(name), name)
 
     def _rows(self, ws, name: str) -> list[list]:
-        """The rows holding values, as long as their last value: from openpyxl's own cells, so
-        a stray far-away value costs one cell, not the rectangle up to it."""
-        cells = getattr(ws, "_cells", None)
-        if not isinstance(cells, dict):
-            return [list(r) for r in ws.iter_rows(values_only=True)]
+        """The rows of a sheet. Where the rectangle up to its farthest cell is large (a stray
+        far-away value), only the rows holding values, each as long as its last value, from
+        openpyxl's own map of cells: the value costs one cell, not the rectangle."""
+        cells = getattr(ws, "_cells", None)       # openpyxl's map of the cells it loaded (private, read only)
         max_rows, max_columns = self.limits
+        if not isinstance(cells, dict) or (ws.max_row * ws.max_column <= CalamineBook.DENSE_CELLS
+                                           and ws.max_row <= max_rows and ws.max_column <= max_columns):
+            return [list(r) for r in ws.iter_rows(values_only=True)]
         by_row: dict[int, dict[int, object]] = {}
         for (r, c), cell in cells.items():
             if cell.value is None:
