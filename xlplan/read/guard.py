@@ -1,6 +1,7 @@
-"""What a file is, checked before any parser sees it: an .xlsx or .docx package (a zip with
+"""What a file is, checked before any reader sees it: an .xlsx or .docx package (a zip with
 the right parts, no entity declarations, no zip bomb, not too many rows), not a renamed
-old .xls or a password-protected file; and the namespaces of the parts it reads."""
+old .xls or a password-protected file; then every part read whole and its XML checked for
+well-formedness, a damaged part named in words (describe); the namespaces of the parts."""
 
 from __future__ import annotations
 

@@ -49,6 +49,10 @@ _ROW_NUMBER = re.compile(rb'<(?:[\w.-]+:)?row\b[^>]*?\sr="(\d+)"')
 _CELL_LETTERS = re.compile(rb'<(?:[\w.-]+:)?c\b[^>]*?\sr="\$?([A-Za-z]+)')
 _CELL = re.compile(rb"<(?:[\w.-]+:)?c[\s/>]")
 _ROW = re.compile(rb"<(?:[\w.-]+:)?row[\s/>]")
+# The same, for the usual unprefixed XML: a literal start the regular expression engine finds fast.
+_PLAIN_ROW_NUMBER = re.compile(rb'<row r="(\d+)"')
+_PLAIN_CELL_LETTERS = re.compile(rb'<c r="\$?([A-Za-z]+)')
+_BARE = re.compile(rb"<(?:c|row)/?>")
 
 
 @dataclass(frozen=True)
@@ -66,13 +70,18 @@ class Shape:
 def shape(xml: bytes) -> Shape:
     """How big a sheet is, from its cells' addresses (styled empty cells too): what a reader
     building the whole rectangle would build. Regular expressions over the bytes, no parse."""
-    rows = _ROW_NUMBER.findall(xml)
-    letters = _CELL_LETTERS.findall(xml)
-    cells = len(_CELL.findall(xml))
+    if b"<sheetData" in xml:              # no namespace prefix: the quick way
+        bare = _BARE.search(xml) is not None          # a cell or row with no attributes: no address
+        cells, row_elements = xml.count(b"<c "), xml.count(b"<row ")
+        rows, letters = _PLAIN_ROW_NUMBER.findall(xml), _PLAIN_CELL_LETTERS.findall(xml)
+        if bare:
+            row_elements += 1
+    else:
+        cells, row_elements = len(_CELL.findall(xml)), len(_ROW.findall(xml))
+        rows, letters = _ROW_NUMBER.findall(xml), _CELL_LETTERS.findall(xml)
     last_row = max(map(int, rows), default=0)
-    distinct = set(letters)
-    last_col = max((column_number(x.decode("ascii")) for x in distinct), default=0)
-    return Shape(last_row, last_col, cells, len(letters) == cells and len(rows) == len(_ROW.findall(xml)))
+    last_col = max((column_number(x.decode("ascii")) for x in set(letters)), default=0)
+    return Shape(last_row, last_col, cells, len(letters) == cells and len(rows) == row_elements)
 
 
 # -- values ---------------------------------------------------------------------------------------
