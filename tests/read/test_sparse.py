@@ -185,3 +185,21 @@ def test_the_openpyxl_reader_also_costs_what_the_data_costs(tmp_path, config, mo
     small = OpenpyxlBook(path, 2**30, config.max_rows, 100)
     with pytest.raises(Exception, match="has a value in XFD5000, beyond the limit of 100 columns"):
         small.grid("Plan")
+
+
+@pytest.mark.parametrize("message", ["Tabelle1", "unsupported relationship type"])
+def test_where_calamine_refuses_the_streaming_reader_reads_with_a_note(tmp_path, config, monkeypatch, message):
+    import python_calamine
+
+    class Refusing:
+        @staticmethod
+        def from_path(path):
+            raise python_calamine.CalamineError(message)
+
+    expected = [a.to_dict() for a in read_plan(PLAN, config).actions]
+    monkeypatch.setattr(python_calamine, "CalamineWorkbook", Refusing)
+    plan = read_plan(PLAN, config)
+    assert [a.to_dict() for a in plan.actions] == expected
+    note = next(n for n in plan.notes if "python-calamine could not read it" in n)
+    assert note.startswith("read sheet \"Plan\" of ") and "xlplan's own reader" in note
+    assert ("Tabelle1" not in note) if message == "Tabelle1" else (message in note)

@@ -233,8 +233,10 @@ class CalamineBook:
             except Exception as exc:
                 self._calamine_failed = _detail(exc)
         if dense and self._calamine_failed:
-            note = (f"read {self._where(name)} with xlplan's own reader, as python-calamine could not read it "
-                    f"({self._calamine_failed})")
+            # calamine's message is sometimes only a sheet's name ("Tabelle1"): then it says nothing.
+            said = self._calamine_failed.partition(": ")[2].strip("'\" ")
+            why = f" ({self._calamine_failed})" if " " in said and said not in self.sheetnames else ""
+            note = f"read {self._where(name)} with xlplan's own reader, as python-calamine could not read it{why}"
             if note not in self.notes:
                 self.notes.append(note)
         strings, kinds = self._value_parts()
