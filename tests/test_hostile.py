@@ -305,7 +305,7 @@ CASES = [
     (cells_of_32767_characters, OK, lambda a: len(a[0]["progress"]) == 32767, False),
     (control_characters_and_emoji, OK, lambda a: a[0]["progress"] == "Done today 😀✅", False),
     (right_to_left_text, OK, lambda a: a[0]["lead"] == "מנהלת השירות", False),
-    (a_million_rows, ERROR, "rows, more than the limit", True),
+    (a_million_rows, ERROR, "(1,000,000 rows), more than the limit of 200,000 rows", True),
     (billion_laughs, ERROR, "declares XML entities", True),
     (zip_bomb, ERROR, "possible zip bomb", True),
     (zip_but_not_a_workbook, ERROR, "is a zip file but not an Excel workbook", True),

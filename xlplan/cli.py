@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import json
 import sys
+import warnings
 from pathlib import Path
 
 import click
 
 from . import __version__
 from .dates import DATE_FORMS
-from .errors import OutputError, XlplanError, os_error_behind
+from .errors import OutputError, XlplanError, os_error_behind, printable
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
@@ -75,7 +76,20 @@ def _config(path: Path | None):
     return with_column_map(config, maps) if maps else config
 
 
-@click.group(context_settings=CONTEXT)
+class _EndOfFile(Exception):
+    """An EOFError from inside a command, carried past click (which would call it Abort, print
+    a blank line and exit 130, as if the user pressed Ctrl-C)."""
+
+
+class _Group(click.Group):
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except EOFError as exc:
+            raise _EndOfFile() from exc
+
+
+@click.group(cls=_Group, context_settings=CONTEXT)
 @click.version_option(__version__, prog_name="xlplan")
 @click.option("--debug", is_flag=True, help="Show the full traceback when something fails.")
 @click.pass_context
@@ -707,6 +721,10 @@ _NO_ARGS = getattr(click.exceptions, "NoArgsIsHelpError", ())
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     debug = "--debug" in args
+    if not debug:
+        # A library's warning (openpyxl on an extension it skips, with its site-packages path)
+        # is not xlplan's to print: what matters is in the result or its notes.
+        warnings.filterwarnings("ignore")
     try:
         code = cli.main(args=args, prog_name="xlplan", standalone_mode=False)
         return code if isinstance(code, int) else 0   # click returns an Exit's code here
@@ -720,13 +738,20 @@ def main(argv: list[str] | None = None) -> int:
         message = " ".join(exc.format_message().split())
         click.echo(f"xlplan: {message} (see 'xlplan{command} --help')", err=True)
         return 2
+    except _EndOfFile as exc:
+        # No command reads from the terminal, so an EOFError is a bug (a reader's, or xlplan's
+        # on a damaged file), not the user stopping xlplan.
+        if debug:
+            raise exc.__cause__ from None
+        return _internal_error(exc.__cause__)
     except click.exceptions.Abort:
         click.echo("xlplan: stopped", err=True)
         return 130
     except XlplanError as exc:
         if debug:
             raise
-        click.echo(f"xlplan: {exc}", err=True)
+        # printable: a name or text from a file cannot break the sentence into lines (or forge one).
+        click.echo(f"xlplan: {printable(exc)}", err=True)
         return exc.exit_code
     except KeyboardInterrupt:
         click.echo("xlplan: stopped", err=True)
@@ -739,11 +764,16 @@ def main(argv: list[str] | None = None) -> int:
             error = OutputError.unfinished(system)
             click.echo(f"xlplan: {error}", err=True)
             return error.exit_code
-        # A bug: still one sentence, no traceback; 70 (EX_SOFTWARE) tells a scheduler it is
-        # not a bad file.
-        click.echo(f"xlplan: could not finish ({type(exc).__name__}: {exc}); run again with "
-                   f"--debug for the details and report it", err=True)
-        return INTERNAL_ERROR
+        return _internal_error(exc)
+
+
+def _internal_error(exc: BaseException) -> int:
+    """A bug: still one sentence, no traceback; 70 (EX_SOFTWARE) tells a scheduler it is not a
+    bad file."""
+    detail = printable(" ".join(f"{type(exc).__name__}: {exc}".split()))[:300]
+    click.echo(f"xlplan: could not finish ({detail}); run again with --debug for the details and report it",
+               err=True)
+    return INTERNAL_ERROR
 
 
 if __name__ == "__main__":

@@ -102,6 +102,7 @@ class LimitsSettings:
     max_unpacked_mb: float
     max_rows: int
     stale_lock_hours: float
+    max_columns: int = 16_384
 
 
 @dataclass(frozen=True)
@@ -153,6 +154,7 @@ class Config:
     limits: LimitsSettings
     import_: ImportSettings              # [import] ("import" is a Python keyword)
     max_rows: int = 200_000
+    max_columns: int = 16_384            # [limits] max_columns: a value further right is refused
     severity: dict[str, str] = field(default_factory=dict)       # rule -> error | warning | off
     conflict: dict[str, tuple[str, ...]] = field(default_factory=dict)
     reviewer_patterns: tuple[re.Pattern, ...] = ()
@@ -355,6 +357,7 @@ _BOUNDS = {
     "format.backups": (lambda v: v >= 0, "0 or more"),
     "limits.max_unpacked_mb": (lambda v: v > 0, "more than 0"),
     "limits.max_rows": (lambda v: v >= 1, "1 or more"),
+    "limits.max_columns": (lambda v: 1 <= v <= 16384, "from 1 to 16384 (column XFD, Excel's last)"),
     "limits.stale_lock_hours": (lambda v: 0 <= v <= 87600, "from 0 to 87600 (ten years)"),
     "rag.fill_tolerance": (lambda v: 0 <= v <= 441, "from 0 to 441"),
     "columns.*.width": (lambda v: 0 < v <= 255, "more than 0 and at most 255"),
@@ -603,6 +606,7 @@ def build_config(data: dict, *, source: Path | None, root: Path, user: dict | No
         column_map=column_map,
         due_sections=patterns("due"), group_sections=patterns("group"),
         scale=scale, max_unpacked_bytes=int(max_mb * 1024 * 1024), max_rows=get("limits", "max_rows", int),
+        max_columns=get("limits", "max_columns", int),
         severity=severity, conflict=conflict, reviewer_patterns=tuple(reviewer), raw=data,
         chase=_chase_settings(data.get("chase", {}), where),
         weekly=WeeklySettings(send=get("weekly", "send", bool), format=get("weekly", "format", bool),
@@ -613,6 +617,7 @@ def build_config(data: dict, *, source: Path | None, root: Path, user: dict | No
         format=FormatSettings(backup_folder=get("format", "backup_folder", str), backups=get("format", "backups", int)),
         limits=LimitsSettings(max_unpacked_mb=number("limits", "max_unpacked_mb"),
                               max_rows=get("limits", "max_rows", int),
+                              max_columns=get("limits", "max_columns", int),
                               stale_lock_hours=number("limits", "stale_lock_hours")),
         import_=ImportSettings(tuple(streams)),
         board_report=board_report,

@@ -97,3 +97,15 @@ def os_error_behind(exc: BaseException) -> OSError | None:
         inner = exc.args[0] if exc.args else exc.__context__
         return inner if isinstance(inner, OSError) else None
     return None
+
+
+_CONTROL = {i: f"\\x{i:02x}" for i in (*range(0x20), 0x7F, *range(0x80, 0xA0))}
+_CONTROL.update({ord("\n"): "\\n", ord("\r"): "\\r", ord("\t"): "\\t", 0x2028: "\\u2028", 0x2029: "\\u2029",
+                 0x202E: "\\u202e", 0x202D: "\\u202d", 0x200E: "\\u200e", 0x200F: "\\u200f"})
+
+
+def printable(text: object) -> str:
+    """`text` (a part name, a sheet name, anything read from a file) safe to print in a message:
+    control characters (newlines, escape sequences, bidirectional overrides) written as \\n,
+    \\x1b and so on, so a file cannot break a message into lines or forge one."""
+    return str(text).translate(_CONTROL)

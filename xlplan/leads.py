@@ -90,7 +90,7 @@ def load_leads_file(path: Path, config) -> Directory:
 
     if path.suffix.lower() in TEXT_SUFFIXES:
         return directory_from_rows(text_grid(path).rows, str(path))
-    book = open_book(path, config.max_unpacked_bytes, config.max_rows)
+    book = open_book(path, config.max_unpacked_bytes, config.max_rows, config.max_columns)
     sheet = config.leads_sheet if config.leads_sheet in book.sheetnames else book.sheetnames[0]
     return directory_from_rows(book.rows(sheet), str(path))
 

@@ -12,7 +12,7 @@ from pathlib import Path
 from .action import Action
 from .config import Config
 from .dates import date_in_title
-from .errors import WorkbookError
+from .errors import WorkbookError, printable
 from .leads import Directory, directory_from_rows, load_leads_file
 from .read.actions import ActionBuilder
 from .read.delimited import text_grid
@@ -97,10 +97,12 @@ def read_plan(path: str | Path, config: Config | None = None, *, sheet: str | No
     elif path.suffix.lower() in DOCX_SUFFIXES:
         plan = parse_grid(docx_grid(path, config.max_unpacked_bytes), config, plan_date=plan_date)
     else:
-        book = open_book(path, config.max_unpacked_bytes, config.max_rows)
+        book = open_book(path, config.max_unpacked_bytes, config.max_rows, config.max_columns)
         name = _choose_sheet(book, path, config, sheet)
-        plan = parse_grid(book.grid(name), config, plan_date=plan_date)
-        if name != (sheet or config.sheet):
+        grid = book.grid(name)
+        plan = parse_grid(grid, config, plan_date=plan_date)
+        plan.notes.extend(grid.notes)
+        if config.sheet and name != (sheet or config.sheet):
             plan.notes.append(f"read sheet {name!r} (there is no sheet {config.sheet!r})")
         if config.leads_sheet in book.sheetnames:
             plan.directory = directory_from_rows(book.rows(config.leads_sheet), f"sheet {config.leads_sheet!r} of {path}")
@@ -120,7 +122,10 @@ def column_reading(path: str | Path, config: Config | None = None, *, sheet: str
 
 def _choose_sheet(book, path: Path, config: Config, asked: str | None) -> str:
     names = book.sheetnames
-    listing = ", ".join(f'"{n}"' for n in names)
+    if not names:
+        raise WorkbookError(f"{path} has no sheets (its list of sheets is empty); open it in Excel and save it "
+                            f"again, or use a backup")
+    listing = ", ".join(f'"{printable(n)}"' for n in names)
     if asked is not None:
         if asked not in names:
             raise WorkbookError(f'sheet "{asked}" not found in {path}; its sheets are {listing}')

@@ -34,7 +34,9 @@ def plain(value) -> str:
     if value is None:
         return ""
     text = value if value.__class__ is str else str(value)
-    return text if text and _is_clean(text) else _clean(text)
+    if not text:                # an empty cell: a row as wide as column XFD holds 16,000 of them
+        return ""
+    return text if _is_clean(text) else _clean(text)
 
 
 def plain_row(values) -> list[str]:

@@ -9,8 +9,6 @@ import re
 import zipfile
 from typing import TYPE_CHECKING
 
-from .guard import MAIN_NS
-
 if TYPE_CHECKING:
     from .xlsx import CalamineBook
 
@@ -30,20 +28,24 @@ def theme_colours(xml: bytes | None) -> list[str]:
         root = ElementTree.fromstring(xml)
     except Exception:
         return []
-    ns = "{http://schemas.openxmlformats.org/drawingml/2006/main}"
-    scheme = root.find(f".//{ns}clrScheme")
+    # Transitional or Strict Open XML: elements matched by their local names.
+    scheme = next((el for el in root.iter() if _local(el.tag) == "clrScheme"), None)
     if scheme is None:
         return []
     found = {}
     for child in scheme:
-        tag = child.tag.replace(ns, "")
-        srgb = child.find(f"{ns}srgbClr")
-        sys_ = child.find(f"{ns}sysClr")
+        tag = _local(child.tag)
+        srgb = next((el for el in child if _local(el.tag) == "srgbClr"), None)
+        sys_ = next((el for el in child if _local(el.tag) == "sysClr"), None)
         if srgb is not None:
             found[tag] = srgb.get("val", "").upper()
         elif sys_ is not None:
             found[tag] = sys_.get("lastClr", "").upper()
     return [found.get(name, "") for name in _THEME_ORDER]
+
+
+def _local(tag) -> str:
+    return tag.rpartition("}")[2] if isinstance(tag, str) else ""
 
 
 def cell_fill(cell, theme: list[str]) -> tuple[str | None, str]:
@@ -117,7 +119,7 @@ def style_fills(xml: bytes) -> list:
     from defusedxml import ElementTree
 
     root = ElementTree.fromstring(xml)
-    ns = f"{{{MAIN_NS}}}"
+    ns = "{%s}" % root.tag[1:].partition("}")[0] if root.tag.startswith("{") else ""   # transitional or Strict
     fills = []
     for fill in root.iter(f"{ns}fill"):
         pattern = fill.find(f"{ns}patternFill")

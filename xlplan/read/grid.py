@@ -19,6 +19,7 @@ class Grid:
     merged_width: dict[tuple[int, int], int] = field(default_factory=dict)
     fill_of: Callable[[int, int], tuple[str | None, str]] = lambda row, col: (None, "")
     date1904: bool = False           # the workbook counts days from 1904 (old Mac Excel)
+    notes: list[str] = field(default_factory=list)   # how it was read, where that is news
 
     def fill(self, row: int, col: int) -> tuple[str | None, str]:
         """(RRGGBB or None, problem) of the fill at 1-based row and column."""

@@ -10,10 +10,21 @@ import warnings
 import zipfile
 from pathlib import Path
 
-from ..errors import WorkbookError
+from ..errors import WorkbookError, printable
 from .colours import ColumnFills, cell_fill, style_fills, theme_colours
 from .grid import Grid
-from .guard import MAIN_NS, PKG_REL_NS, REL_NS, check_xlsx
+from .guard import check_xlsx
+from .sheetxml import (
+    EXCEL_COLUMNS,
+    EXCEL_ROWS,
+    STRICT_MAIN_NS,
+    beyond_limit,
+    date_styles,
+    local,
+    read_sheet,
+    shape,
+    shared_strings,
+)
 
 
 def open_workbook(path: Path, max_unpacked_bytes: int, *, data_only: bool = True, max_rows: int = 0):
@@ -35,16 +46,19 @@ def open_workbook(path: Path, max_unpacked_bytes: int, *, data_only: bool = True
                             f"open it in Excel and save it again") from None
 
 
-def sheet_grid(workbook, name: str, path: Path) -> Grid:
+def sheet_grid(workbook, name: str, path: Path, rows: list[list] | None = None) -> Grid:
     ws = workbook[name]
-    rows = [list(r) for r in ws.iter_rows(values_only=True)]
+    if rows is None:
+        rows = [list(r) for r in ws.iter_rows(values_only=True)]
     merged_width = {}
     for rng in ws.merged_cells.ranges:
         top = ws.cell(rng.min_row, rng.min_col).value
         merged_width[(rng.min_row, rng.min_col)] = rng.max_col - rng.min_col + 1
         # A merged group or objective cell spanning several rows belongs to each of them.
         for r in range(rng.min_row + 1, rng.max_row + 1):
-            if r - 1 < len(rows) and rng.min_col - 1 < len(rows[r - 1]):
+            if r - 1 < len(rows):
+                if rng.min_col - 1 >= len(rows[r - 1]):
+                    rows[r - 1].extend([None] * (rng.min_col - len(rows[r - 1])))
                 rows[r - 1][rng.min_col - 1] = top
     theme = theme_colours(getattr(workbook, "loaded_theme", None))
 
@@ -57,80 +71,205 @@ def sheet_grid(workbook, name: str, path: Path) -> Grid:
 
 
 def sheet_parts(z: zipfile.ZipFile) -> dict[str, str]:
-    """Sheet name -> the zip part holding it, from the workbook and its relationships."""
+    """Sheet name -> the zip part holding it, from the workbook and its relationships
+    (transitional or Strict Open XML: elements are matched by their local names)."""
     from defusedxml import ElementTree
 
-    book = ElementTree.fromstring(z.read("xl/workbook.xml"))
-    rels = ElementTree.fromstring(z.read("xl/_rels/workbook.xml.rels"))
-    targets = {r.get("Id"): r.get("Target") for r in rels.iter(f"{{{PKG_REL_NS}}}Relationship")}
+    try:
+        book = ElementTree.fromstring(z.read("xl/workbook.xml"))
+    except KeyError:
+        raise WorkbookError(f"{z.filename} is not a workbook: it has no list of sheets (xl/workbook.xml)") from None
+    try:
+        rels = ElementTree.fromstring(z.read("xl/_rels/workbook.xml.rels"))
+    except KeyError:
+        raise WorkbookError(f"{z.filename} cannot be read: it has no links from its list of sheets to the sheets "
+                            f"(xl/_rels/workbook.xml.rels); open it in Excel and save it again") from None
+    targets = {r.get("Id"): r.get("Target") or "" for r in rels.iter() if local(r.tag) == "Relationship"}
     out = {}
-    for sheet in book.iter(f"{{{MAIN_NS}}}sheet"):
-        target = targets.get(sheet.get(f"{{{REL_NS}}}id"), "")
-        out[sheet.get("name")] = (target.lstrip("/") if target.startswith("/")
-                                  else posixpath.normpath(posixpath.join("xl", target)))
+    for sheet in book.iter():
+        if local(sheet.tag) != "sheet":
+            continue
+        rid = next((v for k, v in sheet.attrib.items() if local(k) == "id" and k.startswith("{")), None)
+        name = sheet.get("name")
+        if name is None or name in out:
+            continue
+        target = targets.get(rid, "")
+        out[name] = (target.lstrip("/") if target.startswith("/")
+                     else posixpath.normpath(posixpath.join("xl", target)) if target else "")
     return out
 
 
 class OpenpyxlBook:
     """Every detail, at openpyxl's speed: the fallback when python-calamine is not installed."""
 
-    def __init__(self, path: Path, max_unpacked_bytes: int, max_rows: int = 0):
+    def __init__(self, path: Path, max_unpacked_bytes: int, max_rows: int = 0, max_columns: int = 0):
         self.path = path
         self.workbook = open_workbook(path, max_unpacked_bytes, max_rows=max_rows)
         self.sheetnames = self.workbook.sheetnames
+        self.limits = (max_rows or EXCEL_ROWS, max_columns or EXCEL_COLUMNS)
+        self.notes: list[str] = []
+
+    def _worksheet(self, name: str):
+        ws = self.workbook[name]
+        if not hasattr(ws, "iter_rows") or not hasattr(ws, "merged_cells"):
+            raise WorkbookError(f"sheet {printable(name)!r} of {self.path} is a chart or other sheet without "
+                                f"cells; pass --sheet NAME with the sheet of actions")
+        return ws
 
     def grid(self, name: str) -> Grid:
-        return sheet_grid(self.workbook, name, self.path)
+        ws = self._worksheet(name)
+        grid = sheet_grid(self.workbook, name, self.path, self._rows(ws, name))
+        grid.notes.extend(self.notes)
+        return grid
 
     def rows(self, name: str) -> list[list]:
-        return [list(r) for r in self.workbook[name].iter_rows(values_only=True)]
+        return self._rows(self._worksheet(name), name)
+
+    def _rows(self, ws, name: str) -> list[list]:
+        """The rows of a sheet. Where the rectangle up to its farthest cell is large (a stray
+        far-away value), only the rows holding values, each as long as its last value, from
+        openpyxl's own map of cells: the value costs one cell, not the rectangle."""
+        cells = getattr(ws, "_cells", None)       # openpyxl's map of the cells it loaded (private, read only)
+        max_rows, max_columns = self.limits
+        if not isinstance(cells, dict) or (ws.max_row * ws.max_column <= CalamineBook.DENSE_CELLS
+                                           and ws.max_row <= max_rows and ws.max_column <= max_columns):
+            return [list(r) for r in ws.iter_rows(values_only=True)]
+        by_row: dict[int, dict[int, object]] = {}
+        for (r, c), cell in cells.items():
+            if cell.value is None:
+                continue
+            if r > max_rows or c > max_columns:
+                raise WorkbookError(beyond_limit(f'sheet "{printable(name)}" of {self.path}', r, c, max_rows, max_columns))
+            by_row.setdefault(r, {})[c] = cell.value
+        rows: list[list] = [[] for _ in range(max(by_row, default=0))]
+        for r, values in by_row.items():
+            row = [None] * max(values)
+            for c, v in values.items():
+                row[c - 1] = v
+            rows[r - 1] = row
+        return rows
 
 
 class CalamineBook:
-    def __init__(self, path: Path, max_unpacked_bytes: int, max_rows: int = 0):
-        from python_calamine import CalamineWorkbook
+    """Values from python-calamine where the sheet is as big as its data; from xlplan's own
+    streaming reader (sheetxml.py) where calamine would build a rectangle of empty cells up to
+    a stray far-away one, where a cell is beyond the limits, for Strict Open XML, and where
+    calamine cannot read the file (with a note). Fills from the sheet's XML either way."""
 
+    # calamine builds every cell of the rectangle up to the farthest one; it is used when that
+    # rectangle is at most this many cells, or at most four times the cells the sheet has.
+    DENSE_CELLS = 2_000_000
+
+    def __init__(self, path: Path, max_unpacked_bytes: int, max_rows: int = 0, max_columns: int = 0):
         check_xlsx(path, max_unpacked_bytes, max_rows)
         self.path = path
+        self.limits = (max_rows or EXCEL_ROWS, max_columns or EXCEL_COLUMNS)
+        self.notes: list[str] = []
         try:
-            self.workbook = CalamineWorkbook.from_path(str(path))
             with zipfile.ZipFile(path) as z:
                 self.parts = sheet_parts(z)
-                self.date1904 = bool(re.search(rb'date1904="(1|true)"', z.read("xl/workbook.xml")))
+                workbook_xml = z.read("xl/workbook.xml")
         except WorkbookError:
             raise
         except Exception as exc:
-            detail = " ".join(str(exc).split())[:160]
-            raise WorkbookError(f"{path} cannot be read as a workbook ({type(exc).__name__}: {detail}); "
+            raise WorkbookError(f"{path} cannot be read as a workbook ({_detail(exc)}); "
                                 f"open it in Excel and save it again") from None
-        self.sheetnames = list(self.workbook.sheet_names)
+        self.date1904 = bool(re.search(rb'date1904="(1|true)"', workbook_xml))
+        self.strict = STRICT_MAIN_NS.encode() in workbook_xml
+        self.sheetnames = list(self.parts)
+        self._workbook = None               # python-calamine's, opened when first needed
+        self._calamine_failed = ""
         self._styles = None
+        self._values = None                 # (shared strings, date kind of each style) for sheetxml
 
-    def _sheet(self, name: str):
+    def _where(self, name: str) -> str:
+        return f'sheet "{printable(name)}" of {self.path}'
+
+    def _xml(self, name: str) -> bytes:
+        part = self.parts.get(name, "")
         try:
-            return self.workbook.get_sheet_by_name(name)        # parses the sheet's XML
-        except Exception as exc:
-            raise WorkbookError(f'sheet "{name}" of {self.path} cannot be read ({" ".join(str(exc).split())[:120]})') from None
+            with zipfile.ZipFile(self.path) as z:
+                return z.read(part)
+        except KeyError:
+            raise WorkbookError(f"{self._where(name)} cannot be read: the workbook lists it, but the part "
+                                f"that should hold it ({printable(part) or 'none named'}) is missing; open it in "
+                                f"Excel and save it again") from None
 
-    @staticmethod
-    def _rows(sheet) -> list[list]:
-        return [[_value(v) for v in row] for row in sheet.to_python(skip_empty_area=False)]
+    def _has(self, part: str) -> bool:
+        with zipfile.ZipFile(self.path) as z:
+            return part in z.namelist()
+
+    def _calamine(self, name: str):
+        """python-calamine's sheet, or None (and why, in self._calamine_failed) where it cannot."""
+        if self._calamine_failed:
+            return None
+        try:
+            if self._workbook is None:
+                from python_calamine import CalamineWorkbook
+
+                self._workbook = CalamineWorkbook.from_path(str(self.path))
+            return self._workbook.get_sheet_by_name(name)        # parses the sheet's XML
+        except Exception as exc:         # calamine raises its own kinds; the other reader goes on
+            self._calamine_failed = _detail(exc)
+            return None
+
+    def _read(self, name: str) -> tuple[list[list], list[tuple[int, int, int, int]]]:
+        """(rows, merged ranges as 0-based (r0, c0, r1, c1)) of a sheet, by the reader that
+        costs what the data costs."""
+        xml = self._xml(name)
+        if b't="s"' in xml and not self._has("xl/sharedStrings.xml"):
+            raise WorkbookError(f"{self._where(name)} cannot be read: its cells' shared text (xl/sharedStrings.xml) "
+                                f"is missing from the workbook; open it in Excel and save it again, or use a backup")
+        size = shape(xml)
+        max_rows, max_columns = self.limits
+        dense = (not self.strict and size.addressed and size.rows <= max_rows and size.columns <= max_columns
+                 and size.area <= max(self.DENSE_CELLS, 4 * size.cells))
+        sheet = self._calamine(name) if dense else None
+        if sheet is not None:
+            try:
+                rows = [[_value(v) for v in row] for row in sheet.to_python(skip_empty_area=False)]
+                merges = [(r0, c0, r1, c1) for (r0, c0), (r1, c1) in sheet.merged_cell_ranges or []]
+                return rows, merges
+            except Exception as exc:
+                self._calamine_failed = _detail(exc)
+        if dense and self._calamine_failed:
+            # calamine's message is sometimes only a sheet's name ("Tabelle1"): then it says nothing.
+            said = self._calamine_failed.partition(": ")[2].strip("'\" ")
+            why = f" ({self._calamine_failed})" if " " in said and said not in self.sheetnames else ""
+            note = f"read {self._where(name)} with xlplan's own reader, as python-calamine could not read it{why}"
+            if note not in self.notes:
+                self.notes.append(note)
+        strings, kinds = self._value_parts()
+        sparse = read_sheet(xml, strings=strings, kinds=kinds, date1904=self.date1904, max_rows=max_rows,
+                            max_columns=max_columns, where=self._where(name))
+        return sparse.rows, sparse.merges
+
+    def _value_parts(self) -> tuple[list[str], list[str]]:
+        if self._values is None:
+            with zipfile.ZipFile(self.path) as z:
+                names = set(z.namelist())
+                strings = shared_strings(z.read("xl/sharedStrings.xml")) if "xl/sharedStrings.xml" in names else []
+                kinds = date_styles(z.read("xl/styles.xml")) if "xl/styles.xml" in names else []
+            self._values = (strings, kinds)
+        return self._values
 
     def rows(self, name: str) -> list[list]:
-        return self._rows(self._sheet(name))
+        return self._read(name)[0]
 
     def grid(self, name: str) -> Grid:
-        sheet = self._sheet(name)
-        rows = self._rows(sheet)
+        rows, merges = self._read(name)
         merged_width = {}
-        for (r0, c0), (r1, c1) in sheet.merged_cell_ranges or []:
+        for r0, c0, r1, c1 in merges:
+            if r0 < 0 or c0 < 0:
+                continue
             merged_width[(r0 + 1, c0 + 1)] = c1 - c0 + 1
             top = rows[r0][c0] if r0 < len(rows) and c0 < len(rows[r0]) else None
-            for r in range(r0 + 1, r1 + 1):        # a merged group cell belongs to each of its rows
-                if r < len(rows) and c0 < len(rows[r]):
-                    rows[r][c0] = top
+            for r in range(r0 + 1, min(r1 + 1, len(rows))):   # a merged group cell belongs to each of its rows
+                if c0 >= len(rows[r]):
+                    rows[r].extend([None] * (c0 + 1 - len(rows[r])))
+                rows[r][c0] = top
         fills = ColumnFills(self, self.parts.get(name, ""))
-        return Grid(self.path, name, rows, merged_width, fills.fill, self.date1904)
+        return Grid(self.path, name, rows, merged_width, fills.fill, self.date1904, notes=list(self.notes))
 
     def styles(self) -> tuple[list, list[str]]:
         """(the fill of each cell style, the theme colours), read once."""
@@ -141,6 +280,10 @@ class CalamineBook:
         return self._styles
 
 
+def _detail(exc: BaseException) -> str:
+    return printable(f"{type(exc).__name__}: {' '.join(str(exc).split())}")[:160]
+
+
 def _value(v):
     if v == "":
         return None
@@ -149,8 +292,9 @@ def _value(v):
     return v
 
 
-def open_book(path: Path, max_unpacked_bytes: int, max_rows: int = 0):
-    """The fastest reader that gives the right answer: python-calamine when installed."""
+def open_book(path: Path, max_unpacked_bytes: int, max_rows: int = 0, max_columns: int = 0):
+    """The fastest reader that gives the right answer: python-calamine when installed (with
+    xlplan's own streaming reader where calamine would pay for empty space or cannot read)."""
     import os
 
     if os.environ.get("XLPLAN_READER") != "openpyxl":
@@ -159,5 +303,5 @@ def open_book(path: Path, max_unpacked_bytes: int, max_rows: int = 0):
         except ImportError:
             pass
         else:
-            return CalamineBook(path, max_unpacked_bytes, max_rows)
-    return OpenpyxlBook(path, max_unpacked_bytes, max_rows)
+            return CalamineBook(path, max_unpacked_bytes, max_rows, max_columns)
+    return OpenpyxlBook(path, max_unpacked_bytes, max_rows, max_columns)

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..config import Config
-from ..errors import InputError, OutputError
+from ..errors import InputError, OutputError, WorkbookError, printable
 from ..plan import read_plan
 from ..read.guard import check_xlsx
 from ..read.xlsx import sheet_parts
@@ -94,7 +94,8 @@ def format_plan(path: str | Path, config: Config, *, copy_to: str | Path | None 
     with zipfile.ZipFile(path) as z:
         names = z.namelist()
         parts = sheet_parts(z)
-        sheet_part, sheet_names = parts[plan.sheet], list(parts)
+        sheet_part, sheet_names = parts.get(plan.sheet, ""), list(parts)
+        _refuse_unusual(path, z, names, plan.sheet, sheet_part)
         rag_source = "Lists!$A$2:$A$" + str(1 + len(config.scale.labels)) if "Lists" in sheet_names \
             else inline_list(config)
         leads = config.leads_sheet if config.leads_sheet in sheet_names else None
@@ -102,8 +103,10 @@ def format_plan(path: str | Path, config: Config, *, copy_to: str | Path | None 
         wanted_rules = rules(config, layout)
         wanted_checks = checks(config, layout, rag_source=rag_source, lead_source=lead_source)
         styles_part = "xl/styles.xml"
-        new_styles, dxf_ids = _with_dxfs(z.read(styles_part), wanted_rules)
-        new_sheet = _with_rules(z.read(sheet_part), layout, wanted_rules, dxf_ids, wanted_checks)
+        styles_xml, sheet_xml = z.read(styles_part), z.read(sheet_part)
+        new_styles, dxf_ids = _with_dxfs(_parse(styles_xml, path, styles_part), styles_xml, wanted_rules)
+        new_sheet = _with_rules(_parse(sheet_xml, path, sheet_part), sheet_xml, layout, wanted_rules, dxf_ids,
+                                wanted_checks)
         unchanged = new_sheet == z.read(sheet_part) and new_styles == z.read(styles_part)
     result.rules, result.checks = len(wanted_rules), len(wanted_checks)
     if unchanged and copy_to is None:
@@ -114,7 +117,7 @@ def format_plan(path: str | Path, config: Config, *, copy_to: str | Path | None 
     try:
         with atomic_path(target) as tmp:
             _write_package(path, tmp, {sheet_part: new_sheet, styles_part: new_styles})
-            _verify(path, tmp, names, {sheet_part, styles_part})
+            _verify(path, tmp, names, sheet_part, styles_part)
     except OutputError as exc:
         system = exc.os_error
         if system is None:                              # the check of the copy failed: said so already
@@ -151,12 +154,44 @@ def backup(path: Path, config: Config) -> Path:
 
 # -- finding the parts -----------------------------------------------------------------------
 
-def _parse(data: bytes):
+def _refuse_unusual(path: Path, z: zipfile.ZipFile, names: list[str], sheet: str, sheet_part: str) -> None:
+    """Refuse, before anything is written, a workbook whose parts xlplan would have to guess
+    at: Strict Open XML, no styles, no list of contents, a plan sheet that is not a worksheet."""
+    from ..read.sheetxml import STRICT_MAIN_NS
+
+    if STRICT_MAIN_NS.encode() in z.read("xl/workbook.xml"):
+        raise WorkbookError(f'{path} is saved as "Strict Open XML Spreadsheet", which xlplan reads but does '
+                            f'not change; open it in Excel and save it as "Excel Workbook" (.xlsx), then run '
+                            f'format again')
+    for part, words in (("xl/styles.xml", "styles"), ("[Content_Types].xml", "list of contents")):
+        if part not in names:
+            raise WorkbookError(f"{path} has no {words} ({part}), so xlplan cannot add its formatting without "
+                                f"guessing; open it in Excel and save it again, then run format again")
+    if sheet_part not in names or not sheet_part.startswith("xl/worksheets/"):
+        raise WorkbookError(f"sheet {printable(sheet)!r} of {path} is not a worksheet xlplan can format "
+                            f"({printable(sheet_part) or 'no part'}); open it in Excel and save it again")
+
+
+def _parse(data: bytes, path: Path | None = None, part: str = ""):
     from lxml import etree
 
     # No entities, no network, no huge trees: a workbook is not trusted input.
     parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False, remove_blank_text=False)
-    return etree.fromstring(data, parser)
+    try:
+        root = etree.fromstring(data, parser)
+    except (etree.XMLSyntaxError, ValueError) as exc:
+        if path is None:
+            raise
+        from ..read.guard import describe
+
+        detail = printable(" ".join(str(exc).split()))[:120]
+        raise WorkbookError(f"{path} cannot be formatted: {describe(part)} ({printable(part)}) is XML that xlplan "
+                            f"cannot edit ({detail}); open it in Excel and save it again; nothing was written") from None
+    if path is not None and etree.QName(root).localname not in ("styleSheet", "worksheet"):
+        raise WorkbookError(f"{path} cannot be formatted: {printable(part)} holds a "
+                            f"{printable(etree.QName(root).localname)!r}, not what its name says; open it in "
+                            f"Excel and save it again; nothing was written")
+    return root
 
 
 # -- styles: one differential format per rule --------------------------------------------------
@@ -183,11 +218,10 @@ def _same(a, b) -> bool:
     return etree.tostring(a, method="c14n") == etree.tostring(b, method="c14n")
 
 
-def _with_dxfs(styles_xml: bytes, wanted: list[Rule]) -> tuple[bytes, list[int]]:
+def _with_dxfs(root, styles_xml: bytes, wanted: list[Rule]) -> tuple[bytes, list[int]]:
     """The styles with a dxf for each rule (reusing an identical one), and their indexes."""
     from lxml import etree
 
-    root = _parse(styles_xml)
     dxfs = root.find(f"{{{MAIN}}}dxfs")
     if dxfs is None:
         dxfs = etree.Element(f"{{{MAIN}}}dxfs")
@@ -214,11 +248,10 @@ def _detached(element):
 
 # -- the sheet: rules and checks ---------------------------------------------------------------
 
-def _with_rules(sheet_xml: bytes, layout: Layout, wanted: list[Rule], dxf_ids: list[int],
+def _with_rules(root, sheet_xml: bytes, layout: Layout, wanted: list[Rule], dxf_ids: list[int],
                 wanted_checks: list[Check]) -> bytes:
     from lxml import etree
 
-    root = _parse(sheet_xml)
     ours = {(layout.letter(r.field), r.formula) for r in wanted}
     for cf in root.findall(f"{{{MAIN}}}conditionalFormatting"):
         columns = {_columns_of(part) for part in (cf.get("sqref") or "").split()}
@@ -228,7 +261,8 @@ def _with_rules(sheet_xml: bytes, layout: Layout, wanted: list[Rule], dxf_ids: l
                 cf.remove(rule)                 # ours, from an earlier run or from init
         if not len(cf):
             root.remove(cf)
-    priorities = [int(r.get("priority", 0)) for r in root.iter(f"{{{MAIN}}}cfRule")]
+    # A rule another program wrote with an odd priority (or none) keeps it; ours come after.
+    priorities = [int(p) for r in root.iter(f"{{{MAIN}}}cfRule") if (p := r.get("priority", "0")).isdigit()]
     priority = max(priorities, default=0)
     for rule, dxf_id in zip(wanted, dxf_ids):
         priority += 1
@@ -317,24 +351,38 @@ def _write_package(source: Path, target: Path, replaced: dict[str, bytes]) -> No
                           compress_type=info.compress_type)
 
 
-def _verify(original: Path, written: Path, names: list[str], replaced: set[str]) -> None:
-    """Every part but the replaced ones byte for byte, and every cell value of every sheet."""
-    import openpyxl
+def _verify(original: Path, written: Path, names: list[str], sheet_part: str, styles_part: str) -> None:
+    """Every part but the two replaced byte for byte; in those two, everything but the
+    formatting xlplan adds unchanged (compared canonically), and every cell of the plan sheet
+    read again with the same value. No openpyxl here: it cannot load every workbook Excel
+    writes (chart sheets, older LibreOffice's rules), and the check must not be the failure."""
+    from lxml import etree
+
+    from ..read.sheetxml import (
+        EXCEL_COLUMNS,
+        EXCEL_ROWS,
+        date_styles,
+        read_sheet,
+        shared_strings,
+    )
 
     with zipfile.ZipFile(original) as a, zipfile.ZipFile(written) as b:
         if b.namelist() != names:
             raise OutputError(f"formatting {original} changed its list of parts; nothing was replaced")
         for name in names:
-            if name not in replaced and a.read(name) != b.read(name):
-                raise OutputError(f"formatting {original} changed its part {name}; nothing was replaced")
-    before = openpyxl.load_workbook(original, read_only=True)
-    after = openpyxl.load_workbook(written, read_only=True)
-    try:
-        if before.sheetnames != after.sheetnames:
-            raise OutputError(f"formatting {original} changed its sheets; nothing was replaced")
-        for name in before.sheetnames:
-            if list(before[name].iter_rows(values_only=True)) != list(after[name].iter_rows(values_only=True)):
-                raise OutputError(f"formatting {original} changed values on sheet {name!r}; nothing was replaced")
-    finally:
-        before.close()
-        after.close()
+            if name not in (sheet_part, styles_part) and a.read(name) != b.read(name):
+                raise OutputError(f"formatting {original} changed its part {printable(name)}; nothing was replaced")
+        ours = {"sheet": ("conditionalFormatting", "dataValidations"), "styles": ("dxfs",)}
+        for part, kind in ((sheet_part, "sheet"), (styles_part, "styles")):
+            kept = [[etree.tostring(child, method="c14n") for child in _parse(z.read(part))
+                     if not isinstance(child.tag, str) or etree.QName(child).localname not in ours[kind]]
+                    for z in (a, b)]
+            if kept[0] != kept[1]:
+                raise OutputError(f"formatting {original} changed more than its formatting in {printable(part)}; "
+                                  f"nothing was replaced")
+        strings = shared_strings(a.read("xl/sharedStrings.xml")) if "xl/sharedStrings.xml" in names else []
+        cells = [read_sheet(z.read(sheet_part), strings=strings, kinds=date_styles(z.read(styles_part)),
+                            date1904=False, max_rows=EXCEL_ROWS * 2, max_columns=EXCEL_COLUMNS * 2,
+                            where=str(original)).rows for z in (a, b)]
+        if cells[0] != cells[1]:
+            raise OutputError(f"formatting {original} changed values on its plan sheet; nothing was replaced")
