@@ -127,27 +127,23 @@ class OpenpyxlBook:
 
     def _rows(self, ws, name: str) -> list[list]:
         """The rows of a sheet. Where the rectangle up to its farthest cell is large (a stray
-        far-away value), only the rows holding values, each as long as its last value, from
-        openpyxl's own map of cells: the value costs one cell, not the rectangle."""
-        cells = getattr(ws, "_cells", None)       # openpyxl's map of the cells it loaded (private, read only)
+        far-away value), only the rows holding values, each as long as its last value: which
+        cells hold one comes from the sheet's XML (xlplan's streaming reader; openpyxl has no
+        public map of the cells it loaded), their values from openpyxl, cell by cell, so the
+        value costs one cell, not the rectangle."""
         max_rows, max_columns = self.limits
-        if not isinstance(cells, dict) or (ws.max_row * ws.max_column <= CalamineBook.DENSE_CELLS
-                                           and ws.max_row <= max_rows and ws.max_column <= max_columns):
+        if (ws.max_row * ws.max_column <= CalamineBook.DENSE_CELLS
+                and ws.max_row <= max_rows and ws.max_column <= max_columns):
             return [list(r) for r in ws.iter_rows(values_only=True)]
-        by_row: dict[int, dict[int, object]] = {}
-        for (r, c), cell in cells.items():
-            if cell.value is None:
-                continue
-            if r > max_rows or c > max_columns:
-                raise WorkbookError(beyond_limit(f'sheet "{printable(name)}" of {self.path}', r, c, max_rows, max_columns))
-            by_row.setdefault(r, {})[c] = cell.value
-        rows: list[list] = [[] for _ in range(max(by_row, default=0))]
-        for r, values in by_row.items():
-            row = [None] * max(values)
-            for c, v in values.items():
-                row[c - 1] = v
-            rows[r - 1] = row
-        return rows
+        where = f'sheet "{printable(name)}" of {self.path}'
+        with zipfile.ZipFile(self.path) as z:
+            xml = z.read(sheet_parts(z)[name])
+            has_strings = "xl/sharedStrings.xml" in z.namelist()
+            strings = shared_strings(z.read("xl/sharedStrings.xml")) if has_strings else []
+        held = read_sheet(xml, strings=strings, kinds=[], date1904=False, max_rows=max_rows,
+                          max_columns=max_columns, where=where).rows
+        return [[ws.cell(r, c).value if v is not None else None for c, v in enumerate(row, 1)]
+                for r, row in enumerate(held, 1)]
 
 
 class CalamineBook:
