@@ -26,7 +26,7 @@ from .read.header import (
     read_columns,
     rows_searched,
 )
-from .read.key import find_key
+from .read.key import ColumnKey, PlanKey, find_column_key, find_key, meaning_label, names_an_event
 from .read.rows import Glue, RowReader, Skipped
 from .read.xlsx import open_book
 from .text import one_line
@@ -173,24 +173,62 @@ def parse_grid(grid: Grid, config: Config, *, plan_date: dt.date | None = None) 
     # headings, and the plan's ratings are read with it.
     key = find_key(grid.rows, config.scale, header, columns.get("rag"))
     read_with = replace(config, scale=config.scale.with_words(key.words())) if key.entries else config
+    # Its key to the columns ("Date: Date of the Committee meeting ...") is never actions, and a
+    # date column it says is when something happened is not the due date.
+    column_key = find_column_key(grid.rows, headers, header, header + reading.header_rows)
+    key_rows = {**column_key.rows, **key.rows}
+    if _event_date_not_due(reading, column_key):
+        columns = reading.fields
+        first_col = min(columns.values())
 
     reader = RowReader(grid, config, columns, headers, first_col, plan_date)
     for i, row in enumerate(grid.rows[:header]):
-        if i in key.rows:
-            reader.skip_key(i, row, key.rows[i])
+        if i in key_rows:
+            reader.skip_key(i, row, key_rows[i])
         else:
             reader.heading_above(i, row)
     for i in range(header + reading.header_rows, len(grid.rows)):
-        if i in key.rows:
-            reader.skip_key(i, grid.rows[i], key.rows[i])
+        if i in key_rows:
+            reader.skip_key(i, grid.rows[i], key_rows[i])
         else:
             reader.feed(i, grid.rows[i])
     actions = ActionBuilder(grid, read_with, columns, headers, plan_date).actions(reader.records())
     plan = Plan(grid.path, grid.sheet, header + 1, columns, headers, actions, plan_date,
                 titles[0] if titles else "", notes=list(reading.hints), reading=reading,
                 skipped=reader.skipped, glued=reader.glued)
-    plan.notes += reading_notes(plan)
+    plan.notes += reading_notes(plan) + _key_notes(key, config)
     return plan
+
+
+def _key_notes(key: PlanKey, config: Config) -> list[str]:
+    """A colour the plan's key gives a meaning xlplan reads as another rating ("Green:
+    recommendation achieved - monitoring no longer required": complete, which xlplan calls
+    Blue). The colour is read as written, never changed on a guess; the note says how to map it."""
+    notes = []
+    for e in key.entries:
+        named = config.scale.canonical(e.token)
+        said = meaning_label(config.scale, e.meaning) if named else None
+        if named and said and said != named and e.label == named:
+            notes.append(f"the plan's key says {e.token} means {one_line(e.meaning).rstrip(' ;.')!r}, which xlplan "
+                         f"reads as {said}; {e.token} is read as {named} as written (if {e.token} means {said} "
+                         f"in this plan, say so in [rag.scales])")
+    return notes
+
+
+def _event_date_not_due(reading: ColumnReading, column_key: ColumnKey) -> bool:
+    """Unmap the due column when the plan's own key says it holds when something happened
+    ("Date: Date of the Committee meeting recommendation was agreed."), unless a map set it.
+    True when it did."""
+    col = next((c for c in reading.columns if c.field == "due"), None)
+    if col is None or col.reason.startswith("set by") or col.column not in column_key.meanings:
+        return False
+    meaning = column_key.meanings[col.column]
+    if not names_an_event(meaning):
+        return False
+    col.field, col.score = None, 0.0
+    col.reason = (f"kept as it is, not the due date: the plan's key says {col.header!r} is {meaning!r} "
+                  f"(--map \"{col.header}=due\" to read it as the due date)")
+    return True
 
 
 def reading_notes(plan: Plan) -> list[str]:

@@ -241,3 +241,86 @@ def _describe(entry: KeyEntry) -> str:
 
 def _reason(entry: KeyEntry) -> str:
     return "key: " + _describe(entry)
+
+
+# -- a key to the plan's columns ("Date: Date of the Committee meeting ...") ----------------
+
+_COLUMN_LINE = re.compile(r"^(?P<head>[^:]{1,40}?)\s*:\s*(?P<meaning>.*)$")
+_KEY_TITLE = re.compile(r"^(?:key|legend|notes?|definitions|glossary)\s*:?\s*$", re.IGNORECASE)
+# A date column the key says is when something happened (a meeting, a decision), not when
+# the action is due: "Date of the Committee meeting recommendation was agreed."
+_EVENT = re.compile(r"\b(?:meeting|agreed|considered|made|approved|decided|held|raised|received|"
+                    r"was|were)\b", re.IGNORECASE)
+_DUE_WORDS = re.compile(r"\b(?:due|target|deadline|by which|by when|expected|timescale|to be|will be|"
+                        r"should be|complete by|completion)\b", re.IGNORECASE)
+
+
+def _head_words(text: str) -> str:
+    return " ".join(re.sub(r"[^\w]+", " ", one_line(text).casefold()).split())
+
+
+@dataclass
+class ColumnKey:
+    """The plan's own key to its columns, written after (or before) the table: one line per
+    column, its header and what it holds ("Date: Date of the Committee meeting recommendation
+    was agreed."). Its rows are never actions; its words help read the columns."""
+
+    meanings: dict[int, str] = field(default_factory=dict)   # 0-based column -> what the key says
+    rows: dict[int, str] = field(default_factory=dict)       # 0-based row -> reason
+
+
+def find_column_key(rows: list[list], headers: list[str], header: int, body_start: int) -> ColumnKey:
+    """Lines outside the table of one cell "HEADER: what it holds", HEADER being a header of
+    the table, two or more of them (with a "Key" title above, if any); a line "Status:" naming
+    a header with nothing after it heads the key to that column's words, which follows."""
+    names = {}
+    for j, h in enumerate(headers):
+        if _head_words(h):
+            names.setdefault(_head_words(h), j)
+    out = ColumnKey()
+    if len(names) < 2:
+        return out
+    run: list[tuple[int, int, str]] = []
+    title: int | None = None
+
+    def close() -> None:
+        nonlocal run, title
+        if len(run) >= 2:
+            if title is not None:
+                out.rows[title] = "key: its title (a key to the plan's columns)"
+            for i, j, meaning in run:
+                out.rows[i] = (f"key: what column {headers[j]!r} holds" if meaning
+                               else f"key: the words of column {headers[j]!r} follow")
+                if meaning:
+                    out.meanings.setdefault(j, meaning)
+        run, title = [], None
+
+    for i, row in enumerate(rows):
+        if header <= i < body_start:
+            continue
+        cells = [one_line(v) for v in row if one_line(v)]
+        if not cells:
+            continue
+        if len(cells) == 1 and _KEY_TITLE.match(cells[0]):
+            close()
+            title = i
+            continue
+        line = _COLUMN_LINE.match(cells[0]) if len(cells) == 1 else None
+        if len(cells) == 2 and len(cells[0]) <= 40:
+            line = _COLUMN_LINE.match(f"{cells[0].rstrip(':')}: {cells[1]}")
+        j = names.get(_head_words(line["head"])) if line else None
+        if j is None:
+            if run:
+                close()
+            elif title is not None and i > title + 1:
+                title = None
+            continue
+        run.append((i, j, line["meaning"].strip()))
+    close()
+    return out
+
+
+def names_an_event(meaning: str) -> bool:
+    """Whether the key's words for a date column say it is when something happened ("Date of
+    the Committee meeting recommendation was agreed"), not when the action is due."""
+    return bool(_EVENT.search(meaning)) and not _DUE_WORDS.search(meaning)
