@@ -34,19 +34,10 @@ CHECKS = ["reads", "columns", "count", "refs", "actions", "leads", "dues", "rati
 # Recommendation as the action where there is no Action column, or only an empty one
 # (stockton, maidstone_scraip_ptd_2014), 'Meeting, Date & Minute' as the ref; with the key
 # reading on main, Stockton's 1-4 scale is read too.
-GLUE_THREE_LINES = ("every row is split over three lines (the rating letter and the directorate on the "
-                    "continuation lines): they are not glued")
-DATE_NOT_DUE = ("'Date' (the committee date) is read as the due date: a bare 'Date' before the progress "
-                "cannot be told from a due date by its header (needs --map \"Date=extra\"); 'Area' is read as "
-                "the group (the fixture's README says 'Area' a group, its expected.toml says extra)")
-ROWS_AFTER = "rows after the table (the key's lines) are read as actions with no words"
-UNSEEN_XFAIL: dict[tuple[str, str], str] = {
-    ("scrutiny_tracker_annex_a", "columns"): DATE_NOT_DUE,
-}
-for check in CHECKS:
-    if check not in ("reads", "columns"):
-        UNSEEN_XFAIL[("lancashire_adp_2008", check)] = GLUE_THREE_LINES
-        UNSEEN_XFAIL[("scrutiny_tracker_annex_a", check)] = ROWS_AFTER
+# Fixed by i15-finish: rows split over three lines glued on evidence, the group heading above
+# its milestones (lancashire); the plan's key to its columns never read as actions, and its
+# 'Date' (the committee date, as that key says) not the due date (scrutiny_tracker_annex_a).
+UNSEEN_XFAIL: dict[tuple[str, str], str] = {}
 
 
 def _cases():

@@ -45,6 +45,7 @@ class Glue:
 
 
 _BULLET = re.compile(r"(?:^|\s)[•▪◦‣●·*–-]\s")
+_NUMBERS = re.compile(r"\d+(?:\.\d+)+")     # "1.1.1" in "C1.1.1"
 _SENTENCE_END = re.compile(r"[.;:!?)\]\"'”’]\s*$")
 
 
@@ -176,6 +177,7 @@ class RowReader:
             return
         verdict, reason = self._continues(row, cells, last)
         if verdict == "apart":
+            self._parent_heading(last, cells)
             self.entries.append(self._record(i, row, cells))
             return
         if verdict == "doubt":
@@ -192,6 +194,26 @@ class RowReader:
         last.rows.append(i + 1)
         self.glued.append(Glue(last.rows[0], i + 1, reason))
 
+    def _parent_heading(self, last: Record, cells: list[str]) -> None:
+        """The record above as the heading of a group when the new row's ref is its first
+        child ("CC1.1 Transforming local government ... OCE Mike" above "C1.1.1 Making sure
+        ..."): a row with no rating, progress or due of its own, whose number the next row's
+        number extends by one level, is a commitment and its owner, not an action."""
+        ref_col = self.columns.get("ref")
+        if ref_col is None or len(last.rows) != 1 or ref_col >= len(cells):
+            return
+        parent, child = _NUMBERS.search(one_line(last.clean.get(ref_col, ""))), _NUMBERS.search(one_line(cells[ref_col]))
+        if not parent or not child or child.group(0).rsplit(".", 1)[0] != parent.group(0):
+            return
+        if any(plain(last.clean.get(self.columns[f], "")) for f in ("rag", "progress", "due") if f in self.columns):
+            return
+        text = " ".join(one_line(last.clean[j]) for j in sorted(last.clean) if one_line(last.clean[j]))
+        self.entries.pop()
+        self.heading = text
+        self.skipped.append(Skipped(last.rows[0], text, f"the heading of a group: no rating, progress or due of its "
+                                    f"own, and the refs below ({one_line(cells[ref_col])}) number within its ref"))
+        self.entries.append(None)
+
     def _record(self, i: int, row: list, cells: list[str]) -> Record:
         return Record(dict(enumerate(row)), dict(enumerate(cells)), [i + 1], self.heading, self.heading_due)
 
@@ -203,7 +225,7 @@ class RowReader:
         key = one_line(self._cell(row, "ref"))
         rag = plain(self._cell(row, "rag"))
         if rag:
-            return "apart", ""
+            return self._rating_continues(row, cells, last, key, rag)
         if "ref" in self.columns and key and not is_fragment(key):
             return "apart", ""
         col = self.columns.get("action", self.columns.get("group"))
@@ -236,6 +258,24 @@ class RowReader:
             return "doubt", (f"it has no ref, and its action words {words[:30]!r} start a sentence "
                              f"(the action above ends {above[-30:]!r})")
         return "doubt", f"it has no ref of its own, and its action words {words[:30]!r} start a sentence"
+
+    def _rating_continues(self, row: list, cells: list[str], last: Record, key: str, rag: str) -> tuple[str, str]:
+        """A row with a rating carries on the action above only when the rating fills that
+        action's empty rating cell and nothing else says it is an action of its own: no ref
+        (in a plan with refs), no lead, and action words that carry on a cut sentence (a PDF's
+        column layout, where the rating letter sits on the second line of its row)."""
+        if "ref" not in self.columns or key or one_line(self._cell(row, "lead")):
+            return "apart", ""
+        rag_col = self.columns["rag"]
+        if plain(last.clean.get(rag_col, "")):
+            return "apart", ""               # the action above has its rating: this is another
+        col = self.columns.get("action")
+        words = one_line(cells[col]) if col is not None and col < len(cells) else ""
+        above = one_line(last.clean.get(col, "")) if col is not None else ""
+        if not words or not above or not is_fragment(words) or _SENTENCE_END.search(above):
+            return "apart", ""
+        return "glue", (f"no ref or lead; its action words carry on a cut sentence ({words[:20]!r}), "
+                        f"and its rating {rag[:10]!r} fills the empty rating cell of the row above")
 
     def records(self) -> list[Record]:
         """The records, group cells filled down within each section."""
