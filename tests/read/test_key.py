@@ -2,12 +2,13 @@
 rows are never actions nor headings, and the plan's ratings are read with it."""
 
 import pytest
-from conftest import SEED_001
+from conftest import HERE, SEED_001
 
 from xlplan import validate
 from xlplan.plan import read_plan
 from xlplan.read.delimited import text_grid
-from xlplan.read.key import find_key, meaning_label
+from xlplan.config import with_column_map
+from xlplan.read.key import find_column_key, find_key, meaning_label, names_an_event
 
 # Stockton LSCB, "Initial Progress Update - Review of Stockton Local Safeguarding Children
 # Board, Appendix 1" (December 2017): headers, cells and the key under the table as published
@@ -173,3 +174,54 @@ def test_inside_the_table_only_a_titled_key_counts(tmp_path, config):
     after = plan_of(tmp_path, [header, rows[0], rows[3], "", rows[1], rows[2]], config, "after.txt")
     assert [a.ref for a in inside.actions] == ["3", "1", "2", "4"]
     assert [(a.ref, a.rag) for a in after.actions] == [("3", "Blue"), ("4", "Green")]
+
+
+# "ANNEX A - Scrutiny Recommendation Tracker (DRAFT EXAMPLE)" (tests/fixtures/unseen/README.md):
+# a key to the columns and to the status words after the table.
+TRACKER = HERE / "fixtures" / "unseen" / "scrutiny_tracker_annex_a.docx"
+
+
+def test_a_key_to_the_columns_after_the_table_makes_no_actions(config):
+    plan = read_plan(TRACKER, config)
+    assert [a.ref for a in plan.actions][-1] == "SR (23/24) 19" and len(plan.actions) == 5
+    keyed = {s.row: s.reason for s in plan.skipped}
+    assert keyed[14].startswith("key: its title") and keyed[22].startswith("key: the words of column 'Status'")
+    assert keyed[17] == "key: what column 'Date' holds"
+
+
+def test_a_date_the_plans_key_says_is_a_meeting_is_not_the_due(config):
+    plan = read_plan(TRACKER, config)
+    assert "due" not in plan.columns and all(a.due is None for a in plan.actions)
+    date = next(c for c in plan.reading.columns if c.header == "Date")
+    assert date.field is None and "Date of the Committee meeting" in date.reason and '--map "Date=due"' in date.reason
+
+
+def test_a_map_still_reads_that_date_as_due(config):
+    plan = read_plan(TRACKER, with_column_map(config, ["Date=due"]))
+    assert plan.actions[0].due is not None and plan.actions[0].due.isoformat() == "2026-01-01"
+
+
+@pytest.mark.parametrize(("meaning", "event"), [
+    ("Date of the Committee meeting recommendation was agreed.", True),
+    ("Date recommendation was considered by Executive.", True),
+    ("Date by which the action is to be completed", False),
+    ("Target date agreed with the lead", False),
+    ("The date", False),
+])
+def test_names_an_event(meaning, event):
+    assert names_an_event(meaning) is event
+
+
+def test_a_column_key_needs_two_lines_naming_headers():
+    headers = ["Ref", "Action", "Date", "Status"]
+    rows = [headers, ["1", "Do it", "01/01/26", "Green"], [], ["Date: Date of the meeting."]]
+    assert find_column_key(rows, headers, 0, 1).rows == {}
+    rows.append(["Action:What was agreed."])
+    assert set(find_column_key(rows, headers, 0, 1).rows) == {3, 4}
+
+
+def test_a_key_colour_meaning_another_rating_is_noted_not_changed(config):
+    plan = read_plan(TRACKER, config)
+    assert any(n.startswith("the plan's key says Green means 'recommendation achieved") and "Blue" in n
+               for n in plan.notes)
+    assert [a.rag for a in plan.actions][:4] == ["Blue", "Amber", "Amber", "Blue"]

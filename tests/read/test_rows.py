@@ -107,3 +107,61 @@ def test_seed_001_glues_are_in_the_import_report(config):
     assert len(plan.glued) == 34 and not report.kept_apart      # 2.8 and 3.16 each span three rows
     first = next(r for r in glued if r[2] == "1.4")
     assert first[1] == "122, 124" and first[4].startswith("row 124: ")
+
+
+# Lancashire County Council's Annual Delivery Plan 2008/09 (tests/fixtures/unseen/README.md):
+# each row of the PDF's column layout is split over three lines, the rating letter and the
+# directorate's words on the continuation lines.
+LANCASHIRE = HERE / "fixtures" / "unseen" / "lancashire_adp_2008.txt"
+
+
+def test_a_rating_on_a_continuation_line_is_glued_onto_its_action(config):
+    plan = read_plan(LANCASHIRE, config)
+    assert [(a.ref, a.rag, a.rows) for a in plan.actions] == [
+        ("C1.1.1", "Green", (9, 10, 11)), ("C1.1.2", "Green", (12, 13, 14)), ("C1.1.3", "Amber", (15, 16, 17))]
+    assert plan.actions[0].action == ("Making sure governance structures for Team Lancashire are in place "
+                                      "and operating effectively by June 2008")
+    rated = [g for g in plan.glued if "rating 'G'" in g.reason or "rating 'A'" in g.reason]
+    assert [(g.onto, g.row) for g in rated] == [(9, 10), (12, 13), (15, 16)]
+    assert any("10 onto 9 (C1.1.1)" in n for n in plan.notes)
+
+
+def test_the_row_whose_ref_its_milestones_extend_is_their_group(config):
+    plan = read_plan(LANCASHIRE, config)
+    assert all(a.group.startswith("CC1.1 Transforming local government in Lancashire") for a in plan.actions)
+    assert any(s.row == 8 and s.reason.startswith("the heading of a group") for s in plan.skipped)
+
+
+def test_a_rated_row_is_not_glued_when_the_row_above_has_a_rating(tmp_path, config):
+    """A row with no ref but a rating and lower-case words under an action already rated: it
+    is no continuation (a rating cannot be split), so it is kept as an action."""
+    path = write(tmp_path, [
+        "Ref\tAction\tLead\tRAG",
+        "1.1\tAgree the thresholds document with all\tDCS\tGreen",
+        "\tpartner agencies.\t\tAmber",
+    ])
+    plan = read_plan(path, config)
+    assert [a.rag for a in plan.actions] == ["Green", "Amber"]
+    assert plan.glued == [] or all(g.kept for g in plan.glued)
+
+
+def test_a_rated_row_with_a_sentence_of_its_own_is_not_glued(tmp_path, config):
+    path = write(tmp_path, [
+        "Ref\tAction\tLead\tRAG",
+        "1.1\tAgree the thresholds document with all\tDCS\t",
+        "\tPublish the escalation policy.\t\tG",
+    ])
+    plan = read_plan(path, config)
+    assert len(plan.actions) == 2 and plan.actions[1].rag == "Green"
+
+
+def test_a_row_is_a_group_only_when_its_children_follow_and_it_has_no_rating(tmp_path, config):
+    path = write(tmp_path, [
+        "Ref\tAction\tLead\tRAG",
+        "1.1\tAgree the thresholds document.\tDCS\tGreen",
+        "1.1.1\tPublish it.\tDCS\tGreen",
+        "2.1\tTrain the staff.\tDCS\t",
+        "3.1\tAudit the files.\tDCS\tAmber",
+    ])
+    plan = read_plan(path, config)
+    assert [a.ref for a in plan.actions] == ["1.1", "1.1.1", "2.1", "3.1"]
