@@ -4,7 +4,7 @@ config (issue 15)."""
 import json
 
 import pytest
-from conftest import SEED_000, SEED_001, SEED_004, write_rows
+from conftest import SEED_000, SEED_001, SEED_003, SEED_004, write_rows
 
 from xlplan.cli import main
 
@@ -31,11 +31,16 @@ def stockton(tmp_path, monkeypatch):
 
 @pytest.mark.parametrize("seed, expect", [
     (SEED_000, ["A    Ref", "ref", "C    Lead officer", "'Lead officer' is an alias of lead",
-                "not in this plan: theme (group), due date, date updated"]),
+                "not in this plan: date updated\n",
+                "due date: no column; the due dates come from the section headings above the rows (28 of 28 actions), "
+                "such as 'Actions to be completed by the end of February 2009'",
+                "theme (group): no column; the section headings that give the due dates also group the rows"]),
     (SEED_001, ["an unheaded first column whose cells are refs", "B    Reference", "kept as it is: the unheaded",
                 "also matched: theme (group) 0.68 ('Objective')", "kept as extra columns (exported as they are): "
                 "B 'Reference', D 'Outcome/ Measurable target', E 'Evidence', I 'Ofsted grade descriptor'"]),
-    (SEED_004, ["C    Date", "due date", "0.70", "kept as extra columns (exported as they are): B 'Target'"]),
+    (SEED_004, ["C    Date", "due date", "0.70", "kept as extra columns (exported as they are): B 'Target'",
+                "ref: no column; xlplan numbers the actions itself (1.1 to 10.2)",
+                "rating (RAG): no column; validate reports every action's rating as missing (missing-rag)"]),
 ])
 def test_columns_explains_each_seed(capsys, tmp_path, monkeypatch, seed, expect):
     monkeypatch.chdir(tmp_path)
@@ -110,3 +115,19 @@ def test_a_bad_config_map_is_exit_2(capsys, stockton, tmp_path):
 def test_every_command_that_reads_a_plan_takes_map(capsys, command):
     code, out, _ = run(capsys, command, "--help")
     assert code == 0 and "--map COLUMN=FIELD" in out
+
+
+def test_columns_json_says_where_a_field_with_no_column_comes_from(capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    code, out, _ = run(capsys, "columns", SEED_000, "--json")
+    data = json.loads(out)
+    assert code == 0 and "due" in data["missing"] and data["elsewhere"]["due"].startswith("the due dates come from")
+    assert "rag" not in data["elsewhere"]                       # seed 000 has its RAG rating column
+
+
+def test_columns_on_a_report_in_prose_says_it_is_no_plan(capsys, tmp_path, monkeypatch):
+    """Seed 003 is the scrutiny report on the plan of seed 000: paragraphs, no table."""
+    monkeypatch.chdir(tmp_path)
+    code, out, err = run(capsys, "columns", SEED_003)
+    assert code == 2 and out == ""
+    assert "no header row found" in err and "are prose, one cell each, with no table in them" in err

@@ -29,7 +29,7 @@ from .read.header import (
 from .read.key import ColumnKey, PlanKey, find_column_key, find_key, meaning_label, names_an_event
 from .read.rows import Glue, RowReader, Skipped
 from .read.xlsx import open_book
-from .text import one_line
+from .text import one_line, shorten
 
 _SUPPORT_SHEETS = {"guide", "lists", "leads", "import report", "read me", "readme", "key"}
 
@@ -156,7 +156,7 @@ def parse_grid(grid: Grid, config: Config, *, plan_date: dt.date | None = None) 
         raise WorkbookError(
             f'no header row found in the first {searched} rows of sheet "{grid.sheet}" '
             f'in {grid.path}; saw {", ".join(repr(s) for s in seen) or "nothing"}; a header row needs two '
-            f'or more of {wanted} (or an alias from [columns] in the config)')
+            f'or more of {wanted} (or an alias from [columns] in the config){_prose(grid)}')
     reading = read_columns(grid, header, config, aliases)
     columns = reading.fields
     headers = [c.header for c in reading.columns if c.column < len(grid.rows[header])]
@@ -197,7 +197,39 @@ def parse_grid(grid: Grid, config: Config, *, plan_date: dt.date | None = None) 
                 titles[0] if titles else "", notes=list(reading.hints), reading=reading,
                 skipped=reader.skipped, glued=reader.glued)
     plan.notes += reading_notes(plan) + _key_notes(key, config)
+    reading.elsewhere = _from_headings(plan, reader.skipped)
     return plan
+
+
+def _from_headings(plan: Plan, skipped: list[Skipped]) -> dict[str, str]:
+    """The due dates and themes a plan with no column for them gives in section headings
+    ("Actions to be completed by the end of March 2015" above its rows: seed 000), for
+    `xlplan columns` to say where they come from."""
+    out = {}
+    total = len(plan.actions)
+    headings = [s.text for s in skipped if s.reason.startswith("section heading")]
+    said = [s.text for s in skipped if s.reason.startswith("section heading: due date")]
+    if "due" not in plan.columns:
+        dated = [a for a in plan.actions if a.due_from_heading]
+        if dated and said:
+            out["due"] = (f"the due dates come from the section headings above the rows ({len(dated)} of {total} "
+                          f"actions), such as {shorten(said[0], 60)!r}")
+    if "group" not in plan.columns and headings:
+        grouped = [a for a in plan.actions if a.group]
+        if grouped and "due" in out and len(said) == len(headings):
+            out["group"] = f"the section headings that give the due dates also group the rows ({len(grouped)} of {total} actions)"
+        elif grouped:
+            out["group"] = (f"the themes come from the section headings above the rows ({len(grouped)} of {total} "
+                            f"actions), such as {shorten(headings[0], 60)!r}")
+    generated = [a for a in plan.actions if a.ref_generated]
+    if "ref" not in plan.columns and generated:
+        span = generated[0].ref if len(generated) == 1 else f"{generated[0].ref} to {generated[-1].ref}"
+        out["ref"] = f"xlplan numbers the actions itself ({span}), as export and the import report say"
+    elif "ref" not in plan.columns and any(a.ref_from_cell for a in plan.actions):
+        out["ref"] = "the refs are read from the start of the action or recommendation cells (\"R1: ...\")"
+    if "rag" not in plan.columns and plan.actions:
+        out["rag"] = "validate reports every action's rating as missing (missing-rag) until a rating column is added or mapped"
+    return out
 
 
 def _key_notes(key: PlanKey, config: Config) -> list[str]:
@@ -213,6 +245,16 @@ def _key_notes(key: PlanKey, config: Config) -> list[str]:
                          f"reads as {said}; {e.token} is read as {named} as written (if {e.token} means {said} "
                          f"in this plan, say so in [rag.scales])")
     return notes
+
+
+def _prose(grid: Grid) -> str:
+    """What to add when a plan has no table at all (seed 003: a report to scrutiny on the
+    plan, in numbered paragraphs): every line one cell."""
+    lines = [r for r in grid.rows if any(v not in (None, "") for v in r)]
+    if len(lines) >= 5 and all(sum(1 for v in r if v not in (None, "")) == 1 for r in lines):
+        return (f"; its {len(lines)} lines are prose, one cell each, with no table in them: this reads as a "
+                f"report or a letter, not a plan (xlplan reads the plan's table of actions)")
+    return ""
 
 
 def _event_date_not_due(reading: ColumnReading, column_key: ColumnKey) -> bool:

@@ -218,6 +218,9 @@ class ColumnReading:
     columns: list[ColumnRead]
     overrides: list[str] = field(default_factory=list)   # "Timetable=due (--map)"
     header_rows: int = 1             # 2: the header goes on over the next row ("Current" / "Status")
+    # A field with no column that the plan gives another way: field -> how ("the section
+    # headings above the rows: 'Actions to be completed by ...'"), set once the rows are read.
+    elsewhere: dict[str, str] = field(default_factory=dict)
 
     @property
     def fields(self) -> dict[str, int]:
@@ -239,7 +242,7 @@ class ColumnReading:
         return {"workbook": self.path, "sheet": self.sheet, "header_row": self.header_row,
                 "header_rows": self.header_rows,
                 "fields": {f: column_letter(c) for f, c in self.fields.items()},
-                "missing": self.missing, "overrides": self.overrides, "hints": self.hints,
+                "missing": self.missing, "elsewhere": self.elsewhere, "overrides": self.overrides, "hints": self.hints,
                 "columns": [c.to_dict() for c in self.columns if c.header or c.field]}
 
 

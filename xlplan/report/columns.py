@@ -33,9 +33,12 @@ def columns_text(reading: ColumnReading) -> str:
         if others:
             also = ", ".join(f"{_NAMES[m.field]} {m.score:.2f} ({m.alias!r})" for m in others[:3])
             lines.append(f"  {'':<4} {'':<{width}}  {'':<14} {'':>5}  also matched: {also}")
-    missing = [_NAMES[f] for f in FIELDS if f in reading.missing]
+    missing = [_NAMES[f] for f in FIELDS if f in reading.missing and f not in reading.elsewhere]
     if missing:
         lines.append(f"not in this plan: {', '.join(missing)}")
+    for f in FIELDS:
+        if f in reading.elsewhere and f in reading.missing:
+            lines.append(f"{_NAMES[f]}: no column; {reading.elsewhere[f]}")
     extras = [f"{c.letter} {c.header!r}" for c in reading.extras]
     if extras:
         lines.append(f"kept as extra columns (exported as they are): {', '.join(extras)}")
