@@ -141,6 +141,23 @@ def test_parsed_snapshots_are_cached_by_content(project, monkeypatch):
     assert load_version(snap, config) == first
 
 
+def test_a_new_xlplan_version_reads_the_snapshots_again(project, monkeypatch):
+    """The cache is keyed by xlplan's version: after an upgrade that reads plans differently
+    (issue 15), old cached readings are not used."""
+    import xlplan
+    import xlplan.history as history
+
+    config = weeks(project, [ROWS])
+    snap = snapshots(project / "history")[0]
+    first = load_version(snap, config)
+    monkeypatch.setattr(history, "__version__", xlplan.__version__ + ".post1")
+    read = []
+    real = history.read_plan
+    monkeypatch.setattr(history, "read_plan", lambda *a, **k: read.append(1) or real(*a, **k))
+    assert load_version(snap, config) == first and read == [1]
+    assert len(list((project / "history" / ".cache").glob("*.json"))) == 2
+
+
 def test_history_command(project, capsys):
     weeks(project, [ROWS, [ROWS[0], [*ROWS[1][:5], "Drafted", None]]])
     assert main(["history", "--config", str(project / "config" / "xlplan.toml"), "--as-of", "2026-11-16", "--json"]) == 0
