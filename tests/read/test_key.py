@@ -225,3 +225,14 @@ def test_a_key_colour_meaning_another_rating_is_noted_not_changed(config):
     assert any(n.startswith("the plan's key says Green means 'recommendation achieved") and "Blue" in n
                for n in plan.notes)
     assert [a.rag for a in plan.actions][:4] == ["Blue", "Amber", "Amber", "Blue"]
+
+
+def test_without_its_key_a_bare_date_is_the_due_with_a_way_out(tmp_path, config):
+    """The header alone cannot tell a committee's date from a due date: read as due, and
+    `xlplan columns` says how to keep it as it is."""
+    plan = plan_of(tmp_path, ["Reference\tDate\tRecommendation\tLead Officer\tStatus",
+                              "SR (25/26) 01\t01/01/26\tThat XYZ be completed\tDM\tOngoing",
+                              "SR (25/26) 02\t01/02/26\tThat ABC be completed\tPL\tComplete"], config)
+    assert plan.columns["due"] == 1
+    date = next(c for c in plan.reading.columns if c.header == "Date")
+    assert 'map it with --map "Date=extra"' in date.reason

@@ -409,6 +409,11 @@ def read_columns(grid: Grid, header: int, config: Config, aliases: Aliases | Non
         else:
             why = fallback_note.get(j) or (f"{mine.alias!r} is an alias of {mine.field}" if mine.how == "is"
                                           else f"contains {mine.alias!r}, an alias of {mine.field}")
+            if mine.field == "due" and j not in fallback_note and words(head) == ("date",):
+                # A bare "Date" is the due date in most plans (seed 004), but a committee's or
+                # a decision's date in a recommendation tracker: the header cannot tell.
+                why += (f"; if this column is the date of a meeting or a decision, not when the action is due, "
+                        f"map it with --map \"{head}=extra\"")
             cols.append(ColumnRead(j, head, mine.field, mine.score, why, others))
     for j, f in forced.items():                  # a map by column letter past the header's last cell
         if j >= len(row):
