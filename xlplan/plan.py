@@ -26,7 +26,14 @@ from .read.header import (
     read_columns,
     rows_searched,
 )
-from .read.key import ColumnKey, PlanKey, find_column_key, find_key, meaning_label, names_an_event
+from .read.key import (
+    ColumnKey,
+    PlanKey,
+    find_column_key,
+    find_key,
+    meaning_label,
+    names_an_event,
+)
 from .read.rows import Glue, RowReader, Skipped
 from .read.xlsx import open_book
 from .text import one_line, shorten

@@ -5,9 +5,9 @@ import pytest
 from conftest import HERE, SEED_001
 
 from xlplan import validate
+from xlplan.config import with_column_map
 from xlplan.plan import read_plan
 from xlplan.read.delimited import text_grid
-from xlplan.config import with_column_map
 from xlplan.read.key import find_column_key, find_key, meaning_label, names_an_event
 
 # Stockton LSCB, "Initial Progress Update - Review of Stockton Local Safeguarding Children
