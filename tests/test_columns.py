@@ -95,6 +95,8 @@ def test_config_map(capsys, stockton, tmp_path):
     (["--map", "Timetable=when"], "'when' is not a field; the fields are ref, group, action"),
     (["--map", "Timetable"], "must be COLUMN=FIELD"),
     (["--map", "Owner=lead"], "there is no column 'Owner' in the header row (row 1)"),
+    (["--map", "Z=rag"], "column Z of sheet \"Plan\" in"),           # past the header, and empty
+    (["--map", "H=rag"], "is empty in every row; the header row (row 1) ends at column G"),
 ])
 @pytest.mark.parametrize("command", ["columns", "export", "validate", "summary", "chase", "exceptions"])
 def test_a_bad_map_is_one_sentence_and_exit_2(capsys, stockton, command, args, message):
@@ -131,3 +133,17 @@ def test_columns_on_a_report_in_prose_says_it_is_no_plan(capsys, tmp_path, monke
     code, out, err = run(capsys, "columns", SEED_003)
     assert code == 2 and out == ""
     assert "no header row found" in err and "are prose, one cell each, with no table in them" in err
+
+
+def test_a_map_by_letter_past_the_header_reads_a_column_that_has_cells(capsys, tmp_path, monkeypatch):
+    # The walkthrough's crash (exit 70): a letter past the header's last cell, while another
+    # column already reads as that field.
+    monkeypatch.chdir(tmp_path)
+    rows = [row + [None] for row in STOCKTON]
+    rows[1][-1], rows[2][-1] = "Red", "Amber"          # an unheaded column H with ratings in it
+    path = write_rows(tmp_path / "wide.xlsx", rows)
+    code, out, err = run(capsys, "export", path, "--map", "H=rag")
+    assert code == 0, err
+    assert [a["rag"] for a in json.loads(out)["actions"]] == ["Red", "Amber"]
+    code, out, err = run(capsys, "columns", path, "--map", "H=rag")
+    assert code == 0 and "H" in out and "rating (RAG)" in out

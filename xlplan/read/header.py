@@ -314,7 +314,14 @@ def _resolve(row: list, config: Config, grid: Grid, header: int, aliases: Aliase
         cols = [j for j, h in enumerate(heads) if h and (h.casefold() == column.casefold() or (want and aliases.tokens(h) == want))]
         if not cols and _LETTER.match(column):
             j = sum((ord(c) - 64) * 26 ** k for k, c in enumerate(reversed(column.upper()))) - 1
-            cols = [j]
+            if j < len(heads) or any(j < len(r) and one_line(r[j]) for r in grid.rows[header + 1:]):
+                cols = [j]
+            elif source == "--map":
+                raise WorkbookError(f'--map "{column}={name}": column {column.upper()} of sheet "{grid.sheet}" in '
+                                    f'{grid.path} is empty in every row; the header row (row {header + 1}) ends at '
+                                    f'column {column_letter(max(len(heads) - 1, 0))}')
+            else:
+                continue             # a config map names columns of some plans, not all
         if not cols:
             if source == "--map":
                 seen = ", ".join(f"{column_letter(j)} {h!r}" for j, h in enumerate(heads) if h)
@@ -342,6 +349,8 @@ def read_columns(grid: Grid, header: int, config: Config, aliases: Aliases | Non
             if one_line(v):
                 row[j] = f"{one_line(row[j])} {one_line(v)}"
     forced, said = _resolve(row, config, grid, header, aliases)
+    if forced and max(forced) >= len(row):       # a map by column letter past the header's last cell
+        row += [None] * (max(forced) + 1 - len(row))
     taken, found = _assign(row, aliases, forced)
     fallback_note: dict[int, str] = {}
     empty_action = None
@@ -415,9 +424,6 @@ def read_columns(grid: Grid, header: int, config: Config, aliases: Aliases | Non
                 why += (f"; if this column is the date of a meeting or a decision, not when the action is due, "
                         f"map it with --map \"{head}=extra\"")
             cols.append(ColumnRead(j, head, mine.field, mine.score, why, others))
-    for j, f in forced.items():                  # a map by column letter past the header's last cell
-        if j >= len(row):
-            cols.append(ColumnRead(j, "", f, 1.0, _map_reason(j, said, row, aliases)))
     reading = ColumnReading(str(grid.path), grid.sheet, header + 1, cols, said, 2 if below is not None else 1)
     _hint(grid, header, reading, config)
     return reading
