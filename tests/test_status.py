@@ -334,3 +334,19 @@ def test_the_chase_says_which_rating_the_board_no_longer_sees(tmp_path, config):
     why = {i.action.ref: i.reasons for l in chase.leads for i in l.items}
     assert any("rating has been removed" in r and "last rated Red" in r for r in why["1.1"])
     assert any("says No data" in r and "last rated Amber" in r for r in why["1.2"])
+
+
+@pytest.mark.parametrize("days, runs, expected", [
+    (14, 2, "no update for 2 weeks"),
+    # The walkthrough: runs on 09/11, 16/11 and 06/12 only; "2 weeks" would hide 27 days.
+    (27, 2, "no update for 27 days (2 weekly runs)"),
+    (21, 3, "no update for 3 weeks"),
+])
+def test_the_time_without_an_update_is_never_fewer_weeks_than_have_passed(days, runs, expected):
+    from xlplan.action import Action
+    from xlplan.status import ActionStatus
+
+    action = Action(4, "2.7", "Agree standards", "DCS", None, "", "Red", "on hold", "")
+    status = ActionStatus(action, "Red", "Red", dt.date(2026, 11, 9), False, False, dt.date(2026, 11, 9),
+                          days, runs, (), "Red")
+    assert status.update_text.startswith(expected + " (last update 09/11/2026)")

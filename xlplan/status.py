@@ -88,7 +88,17 @@ class ActionStatus:
                      f" (none since {day(self.last_update)}, the first weekly version xlplan holds)")
         if self.missed_updates <= 1:
             return f"not updated this week{since}" if self.last_update else "not updated since the previous version"
-        return f"no update for {weeks_text(self.missed_updates)}{since}"
+        return f"{self.quiet_text}{since}"
+
+    @property
+    def quiet_text(self) -> str:
+        """'no update for 3 weeks'; where weekly runs were missed (no run at all in some weeks),
+        the time itself and the runs: 'no update for 27 days (2 weekly runs)', never fewer
+        weeks than have passed."""
+        runs = self.missed_updates
+        if self.days_since is not None and self.days_since // 7 > runs:
+            return f"no update for {self.days_since} days ({runs} weekly run{'s' * (runs != 1)})"
+        return f"no update for {weeks_text(runs)}"
 
     @property
     def note(self) -> str:
@@ -108,7 +118,7 @@ class ActionStatus:
         elif self.no_data == NO_RATING and self.last_rating:
             parts.append("the rating cell is now empty")
         if self.missed_updates and self.updated is not None and self.last_update:
-            parts.append(f"no update for {weeks_text(self.missed_updates)}")
+            parts.append(self.quiet_text)
         if self.chased:
             parts.append(self.chased_text)
         return "No data: " + ", ".join(parts)

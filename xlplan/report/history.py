@@ -12,7 +12,7 @@ def history_text(report: HistoryReport) -> str:
     lines = [f"{len(status.weeks)} weekly versions, {status.weeks[0].strftime('%d/%m/%Y')} to "
              f"{status.weeks[-1].strftime('%d/%m/%Y')}; as of {status.as_of.strftime('%d/%m/%Y')}"]
     shown = min(len(status.weeks), 8)
-    lines.append(f"  {'ref':<10} what the board was told, the last {shown} week{'s' * (shown != 1)}")
+    lines.append(f"  {'ref':<10} what the board was told, the last {shown} weekly run{'s' * (shown != 1)}")
     for s in report.actions:
         week = ", ".join(s.board_text(r, b) or "-" for _, r, b in s.weeks[-8:])
         lines.append(f"  {s.ref[:10]:<10} {week}")
