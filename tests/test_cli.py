@@ -292,3 +292,17 @@ def test_export_of_seed_000_as_the_board_kept_it(tmp_path, capsys):
     assert code == 0
     assert {a["ref"]: a["rag"] for a in actions} == seed_000_expected()
     assert {a["due"] for a in actions} == {"2009-02-28", "2009-03-31", "2009-04-30"}
+
+
+@pytest.mark.parametrize("command", ["summary", "exceptions", "chase"])
+def test_the_business_manager_s_commands_default_to_the_shared_workbook(capsys, tmp_path, monkeypatch, command):
+    import shutil
+
+    shutil.copytree(PROJECT / "workbooks", tmp_path / "workbooks")
+    shutil.copytree(PROJECT / "config", tmp_path / "config")
+    monkeypatch.chdir(tmp_path)
+    extra = ["--outbox", str(tmp_path / "out")] if command == "chase" else []
+    code, out, err = run(capsys, command, "--json", "--as-of", "2026-11-23", *extra)
+    assert code in (0, 1) and "Missing argument" not in err
+    _, given, _ = run(capsys, command, str(tmp_path / "workbooks" / "plan.xlsx"), "--json", "--as-of", "2026-11-23", *extra)
+    assert json.loads(out) == json.loads(given)

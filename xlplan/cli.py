@@ -400,7 +400,7 @@ def _warn(message: str) -> None:
 
 
 @cli.command(context_settings=CONTEXT)
-@click.argument("plan", type=click.Path(path_type=Path))
+@click.argument("plan", required=False, type=click.Path(path_type=Path))
 @click.option("--previous", type=click.Path(path_type=Path),
               help="Last week's version, to find actions with no update and leads that changed.")
 @click.option("--leads", type=click.Path(path_type=Path),
@@ -431,8 +431,8 @@ def chase(plan, previous, leads, output, outbox, send, smtp, sender, history_dir
     from .report.look import write_workbook
 
     config = _config(config_path)
-    result = chase_plan(plan, config, as_of=as_of, previous=previous, leads=leads, history=history_dir,
-                        outbox=outbox, send=send, smtp=smtp, sender=sender)
+    result = chase_plan(plan or config.workbook, config, as_of=as_of, previous=previous, leads=leads,
+                        history=history_dir, outbox=outbox, send=send, smtp=smtp, sender=sender)
     _notes(result.notes, as_json)
     if output:
         write_workbook(output, lambda wb: add_chase_sheets(wb, result.chase, config))
@@ -441,7 +441,7 @@ def chase(plan, previous, leads, output, outbox, send, smtp, sender, history_dir
 
 
 @cli.command(context_settings=CONTEXT)
-@click.argument("plan", type=click.Path(path_type=Path))
+@click.argument("plan", required=False, type=click.Path(path_type=Path))
 @click.option("--previous", type=click.Path(path_type=Path),
               help="An earlier version, for movement since then (improved, worsened, unchanged, new).")
 @click.option("-o", "--output", type=click.Path(path_type=Path),
@@ -459,7 +459,7 @@ def summary(plan, previous, output, history_dir, config_path, as_of, as_json):
     from .summary import summarise_plan
 
     config = _config(config_path)
-    result = summarise_plan(plan, config, as_of=as_of, previous=previous, history=history_dir)
+    result = summarise_plan(plan or config.workbook, config, as_of=as_of, previous=previous, history=history_dir)
     _notes(result.notes, as_json)
     if output:
         write_workbook(output, lambda wb: (add_summary_sheet(wb, result.summary, config),
@@ -468,7 +468,7 @@ def summary(plan, previous, output, history_dir, config_path, as_of, as_json):
 
 
 @cli.command(context_settings=CONTEXT)
-@click.argument("plan", type=click.Path(path_type=Path))
+@click.argument("plan", required=False, type=click.Path(path_type=Path))
 @click.option("-o", "--output", type=click.Path(path_type=Path),
               help="Write the exception report as a printable workbook.")
 @HISTORY_OPTION
@@ -482,7 +482,7 @@ def exceptions(plan, output, history_dir, config_path, as_of, as_json):
     from .report.look import write_workbook
 
     config = _config(config_path)
-    result = report_exceptions(plan, config, as_of=as_of, history=history_dir)
+    result = report_exceptions(plan or config.workbook, config, as_of=as_of, history=history_dir)
     _notes(result.notes, as_json)
     if output:
         write_workbook(output, lambda wb: add_exceptions_sheet(wb, result.groups, config, result.as_of))
