@@ -166,6 +166,7 @@ class WeekStatus:
     rated: bool = True                              # the plan has a rating column
     history: bool = False                           # earlier weeks were available
     snapshots: list[Path] = field(default_factory=list)          # the files the weeks were read from
+    title: str = ""                                 # the plan's own title (its title rows), for printed pages
 
     def _count(self, key) -> dict[str, int]:
         counts = Counter(key(s) for s in self.actions)
@@ -337,7 +338,8 @@ def week_status(plan: Plan, config: Config | None = None, *, as_of: dt.date | No
             emailed=any(d in sent.get(a.ref, ()) for d in window)))
     trend.append((week, {label: counts[label] for label in labels}))
     return WeekStatus(str(plan.path), as_of, week, labels, statuses, [v.date for v in versions], trend,
-                      threshold, rated="rag" in plan.columns, history=len(versions) > 1)
+                      threshold, rated="rag" in plan.columns, history=len(versions) > 1,
+                      title=plan.title)
 
 
 def _chased_since(chased: dict[str, list[dt.date]], t: _Track, when: dt.date) -> bool:

@@ -40,6 +40,7 @@ class Summary:
     statuses: list[ActionStatus] = field(default_factory=list, repr=False)   # each action's week
     rated: bool = True                            # the plan has a rating column
     narrative: str = ""
+    title: str = ""                               # the plan's own title, for the printed page
 
     @property
     def no_data(self) -> list[ActionStatus]:
@@ -114,7 +115,7 @@ def summarise(plan_or_status: Plan | WeekStatus, config: Config | None = None, *
         status = week_status(plan_or_status, config, as_of=as_of, previous=previous)
     labels = status.labels
     summary = Summary(status.plan, status.as_of, len(status.actions), labels, status.by_rag, status.as_rated,
-                      rated=status.rated, statuses=status.actions)
+                      rated=status.rated, statuses=status.actions, title=status.title)
     for s in status.actions:
         a = s.action
         summary.by_group.setdefault(a.group or "(no theme)", dict.fromkeys(labels, 0))[s.board] += 1

@@ -14,6 +14,8 @@ MERGE_TEXT_LIMIT = 8000   # characters of a lead's list in a mail-merge cell (Ex
 
 
 ROW_TEXT_LIMIT = 2000     # the same list repeated on each of the lead's rows of the Chase sheet
+PRINTED = 7               # the Chase sheet's columns on paper: Lead to Why
+MERGE_WIDTH = 80          # the Mail merge sheet's Actions column
 
 
 def _listing(entry: LeadChase, include_progress: bool, limit: int = MERGE_TEXT_LIMIT, sheet: str = "") -> str:
@@ -41,6 +43,20 @@ def _listing(entry: LeadChase, include_progress: bool, limit: int = MERGE_TEXT_L
     return shorten("\n".join(action_lines(entry.items[0], include_progress, sheet)), limit)
 
 
+def _fitting(entry: LeadChase, include_progress: bool, sheet: str) -> str:
+    """The lead's list for the Mail merge sheet: as many whole actions as a row can show
+    (Excel's tallest row, 409 points), so that the printed sheet shows every line it holds;
+    a longer list ends with how many more there are (the lead's draft email has them all)."""
+    from .look import row_height
+
+    limit = MERGE_TEXT_LIMIT
+    listing = _listing(entry, include_progress, limit, sheet)
+    while limit > 400 and row_height([(listing, MERGE_WIDTH)]) >= 409:
+        limit = int(limit * 0.8)
+        listing = _listing(entry, include_progress, limit, sheet)
+    return listing
+
+
 def chase_text(chase: ChaseList, drafts: dict[str, Path] | None = None, sent: dict[str, str] | None = None) -> str:
     """The chase list for a terminal, with each lead's draft and what sending did."""
     drafts, sent = drafts or {}, sent or {}
@@ -63,7 +79,7 @@ def chase_text(chase: ChaseList, drafts: dict[str, Path] | None = None, sent: di
 
 def add_chase_sheets(wb, chase: ChaseList, config: Config, name: str = "Chase") -> None:
     """Every row to chase, sorted by lead, with mail-merge columns; and one row per lead."""
-    from .look import Formats
+    from .look import Formats, cells_height
 
     f = Formats(wb, config)
     include_progress = config.chase.include_progress
@@ -82,20 +98,24 @@ def add_chase_sheets(wb, chase: ChaseList, config: Config, name: str = "Chase") 
                ("Why", 40), ("Subject", 30), ("Lead's list", 50))
     f.header_row(ws, 2, columns)
     merge = wb.add_worksheet("Mail merge")
-    f.header_row(merge, 0, (("Lead", 26), ("Email", 28), ("Subject", 40), ("Actions", 80), ("Not emailed because", 40)))
+    f.header_row(merge, 0, (("Lead", 26), ("Email", 28), ("Subject", 40), ("Actions", MERGE_WIDTH),
+                            ("Not emailed because", 40)))
     r = 3
+    widths = [width for _, width in columns]
     for m, entry in enumerate(chase.leads, start=1):
-        listing = _listing(entry, include_progress, MERGE_TEXT_LIMIT, sheet)
+        listing = _fitting(entry, include_progress, sheet)
         row_listing = _listing(entry, include_progress, ROW_TEXT_LIMIT, sheet)
         title = subject(entry, chase, config) if not entry.problem else ""
         for item in entry.items:
             a = item.action
-            f.row(ws, r, ((entry.lead, f.text), (entry.email, f.text), (a.ref, f.text), (a.action, f.text),
-                          (a.due, f.date) if a.due else (a.due_text, f.text),
-                          (a.rag, f.rag(a.rag) if a.rag else f.text),
-                          ("; ".join(item.reasons), f.text), (title, f.text), (row_listing, f.text)))
+            cells = ((entry.lead, f.text), (entry.email, f.text), (a.ref, f.text), (a.action, f.text),
+                     (a.due, f.date) if a.due else (a.due_text, f.text),
+                     (a.rag, f.rag(a.rag) if a.rag else f.text),
+                     ("; ".join(item.reasons), f.text), (title, f.text), (row_listing, f.text))
+            # as tall as the printed columns need (Subject and the list are not printed)
+            f.row(ws, r, cells, height=cells_height(cells[:PRINTED], widths) or 0)
             r += 1
-        for c, value in enumerate((entry.lead, entry.email, title, listing, entry.problem)):
-            f.put(merge, m, c, value, f.text)
-    f.finish(ws, 2, r - 3, len(columns))
+        f.row(merge, m, [(value, f.text) for value in (entry.lead, entry.email, title, listing, entry.problem)])
+    # on paper, the Chase sheet stops at Why: Subject and the lead's list are the Mail merge sheet's
+    f.finish(ws, 2, r - 3, len(columns), optional=PRINTED, drop_first=True)
     f.finish(merge, 0, len(chase.leads), 5)

@@ -7,7 +7,7 @@ import datetime as dt
 
 from ..config import Config
 from ..exception_list import ExceptionGroup, ExceptionReport
-from .look import row_height
+from .look import print_setup, row_height
 
 
 def exceptions_text(report: ExceptionReport) -> str:
@@ -52,8 +52,4 @@ def add_exceptions_sheet(wb, groups: list[ExceptionGroup], config: Config, as_of
                   height=row_height([(a.action, 44), (a.progress, 44), (a.lead, 22), (item.note, 26)]))
             row += 1
     ws.freeze_panes(3, 0)
-    ws.set_landscape()
-    ws.set_paper(9)
-    ws.fit_to_pages(1, 0)
-    ws.repeat_rows(2)
-    ws.set_footer("&L&A&RPage &P of &N")
+    print_setup(ws, [width for _, width in columns], repeat=2, last_row=row)

@@ -6,6 +6,7 @@ xlsx_fast.py, the one module that touches its internals, makes long reports quic
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
@@ -57,7 +58,11 @@ class Formats:
         return self._directions.get(direction or "", self.text)
 
     def row(self, ws: "ReportSheet", row: int, cells, height: float | None = None) -> None:
-        """One row of (value, format) pairs from column A: the fast way to write a long table."""
+        """One row of (value, format) pairs from column A: the fast way to write a long table.
+        Its height is worked out from its text and the widths its header row set, so that
+        wrapped text is shown whole, not cut off or printed over the next row."""
+        if height is None:
+            height = cells_height(cells, getattr(ws, "text_widths", None))
         ws.add_row(row, cells, height)
 
     def put(self, ws, row: int, col: int, value, fmt=None) -> None:
@@ -69,24 +74,129 @@ class Formats:
             ws.write_string(row, col, str(value), fmt)
 
     def header_row(self, ws, row: int, columns) -> None:
+        """The header row, and the column widths (kept on the sheet for row heights and print)."""
+        widths = [width for _, width in columns]
         for c, (name, width) in enumerate(columns):
             ws.write_string(row, c, name, self.head)
             ws.set_column(c, c, width)
+        ws.text_widths, ws.header_names = widths, [name for name, _ in columns]
+        ws.set_row(row, row_height([(name, width) for name, width in columns], bold=True))
 
     def header_row_at(self, ws, row: int, names) -> None:
         """A header row without touching column widths (tables stacked on one sheet)."""
         for c, name in enumerate(names):
             ws.write_string(row, c, name, self.head)
 
-    def finish(self, ws, header_row: int, rows: int, columns: int) -> None:
-        """Frozen header, filter, landscape A4 one page wide with the header repeated."""
+    def finish(self, ws, header_row: int, rows: int, columns: int, *, title: str = "",
+               optional: int | None = None, drop_first: bool = False) -> None:
+        """Frozen header, filter, and print: landscape A4 one page wide (A3 when A4 would print
+        below 60%), the header row repeated, the sheet's name and page numbers at the foot."""
         ws.freeze_panes(header_row + 1, 0)
         ws.autofilter(header_row, 0, header_row + max(rows, 1), columns - 1)
+        widths = list(getattr(ws, "text_widths", None) or [10] * columns)[:columns]
+        names = getattr(ws, "header_names", None)
+        print_setup(ws, widths, repeat=header_row, title=title, optional=optional, names=names,
+                    last_row=header_row + max(rows, 1), drop_first=drop_first)
+
+
+# -- paper -----------------------------------------------------------------------------------
+A4, A3 = 9, 8                                   # Excel's paper codes
+_INCHES = {A4: (11.69, 8.27), A3: (16.54, 11.69)}   # long side, short side
+
+
+def printable(paper: int, landscape: bool = True, top_bottom: float = 1.2) -> tuple[float, float]:
+    """Points across and down a page inside xlplan's margins (0.4" at the sides, 0.6" at the
+    top and bottom, where the page's header and footer print)."""
+    long, short = _INCHES[paper]
+    across, down = (long, short) if landscape else (short, long)
+    return (across - 0.8) * 72, (down - top_bottom) * 72
+
+
+PRINTABLE = {paper: printable(paper) for paper in _INCHES}
+MIN_SCALE = 0.6                                 # below this, text at 11 pt prints under 7 pt
+
+
+def column_points(width: float) -> float:
+    """The printed width of a column `width` characters wide (Calibri 11: 7 pixels a
+    character and 5 of padding, at 96 pixels an inch)."""
+    return (int(width * 7 + 5) if width > 0 else 0) * 0.75
+
+
+def header_text(text: str) -> str:
+    """Text for a page header or footer: '&' is a code there, so it is doubled."""
+    return text.replace("&", "&&")
+
+
+@dataclass(frozen=True)
+class PrintFit:
+    paper: int
+    scale: float
+    columns: int                                # the columns printed, from A
+    note: str = ""
+
+
+def choose_paper(widths: list[float], optional: int | None = None, names: list[str] | None = None,
+                 drop_first: bool = False) -> PrintFit:
+    """Landscape A4 one page wide when the columns print at 60% or more there; else A3;
+    else without the columns from `optional` on (the plan's extra kept columns), on A4 or
+    A3; else as many columns as fit A3 at 60%. A note says which columns are not printed."""
+    total = sum(map(column_points, widths)) or 1.0
+    for paper in ((A4,) if drop_first and optional else (A4, A3)):
+        if PRINTABLE[paper][0] / total >= MIN_SCALE:
+            return PrintFit(paper, min(1.0, PRINTABLE[paper][0] / total), len(widths))
+    keep = len(widths)
+    if optional is not None and 0 < optional < len(widths):
+        core = sum(map(column_points, widths[:optional]))
+        for paper in (A4, A3):
+            if PRINTABLE[paper][0] / core >= MIN_SCALE:
+                keep = optional
+                return PrintFit(paper, min(1.0, PRINTABLE[paper][0] / core), keep,
+                                _left_out(widths, keep, names))
+    room, used, keep = PRINTABLE[A3][0] / MIN_SCALE, 0.0, 0
+    for w in widths:
+        if used + column_points(w) > room and keep:
+            break
+        used, keep = used + column_points(w), keep + 1
+    return PrintFit(A3, min(1.0, PRINTABLE[A3][0] / used), keep, _left_out(widths, keep, names))
+
+
+def _left_out(widths, keep: int, names: list[str] | None) -> str:
+    from ..text import column_letter
+
+    left = len(widths) - keep
+    which = ", ".join(names[keep:keep + 4]) + (" ..." if left > 4 else "") if names else \
+        f"{column_letter(keep)} to {column_letter(len(widths) - 1)}"
+    return f"Not printed: {left} more column{'s' * (left != 1)} ({which}); see the workbook"
+
+
+def print_setup(ws, widths: list[float], *, repeat: int | None = None, title: str = "",
+                optional: int | None = None, names: list[str] | None = None, portrait: bool = False,
+                last_row: int | None = None, fit_width: bool = True, drop_first: bool = False) -> PrintFit:
+    """The page set-up of a sheet of these column widths: paper, orientation, one page wide,
+    margins, the header row repeated, a title at the head of each page (with a note of any
+    columns not printed), and the sheet's name with "Page n of m" at the foot."""
+    fit = choose_paper(widths, optional, names, drop_first)
+    across = printable(A4, landscape=False)[0] / (sum(map(column_points, widths)) or 1.0)
+    if portrait and across >= MIN_SCALE:
+        fit = PrintFit(A4, min(1.0, across), len(widths))
+        ws.set_portrait()
+    else:
         ws.set_landscape()
-        ws.set_paper(9)
+    ws.set_paper(fit.paper)
+    ws.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
+    if fit_width:
         ws.fit_to_pages(1, 0)
-        ws.repeat_rows(header_row)
-        ws.set_footer("&L&A&RPage &P of &N")
+    if repeat is not None:
+        ws.repeat_rows(repeat)
+    if fit.columns < len(widths):
+        ws.print_area(0, 0, last_row if last_row is not None else EXCEL_ROWS - 1, fit.columns - 1)
+    head = "&L&\"Calibri,Bold\"" + header_text(title[:120]) if title else ""
+    if fit.note:
+        head += "&R" + header_text(fit.note[:120])
+    if head:
+        ws.set_header(head)
+    ws.set_footer("&L&A&RPage &P of &N")
+    return fit
 
 
 def fit_text(text: str) -> str:
@@ -208,12 +318,49 @@ def write_workbook(path: Path, build: Callable) -> Path:
     return Path(path)
 
 
-def row_height(texts: list[tuple[str, float]], line: float = 15.0) -> float:
-    """Points needed to show wrapped text in full. LibreOffice keeps the default height of a
-    row written without one, cutting text off, so the height is written explicitly."""
+def row_height(texts, line: float = 15.0, bold: bool = False) -> float:
+    """Points needed to show wrapped text in full: (text, column width) pairs, the tallest
+    wins. LibreOffice keeps the default height of a row written without one, cutting text off
+    or printing it over the next row, so every row of wrapped text is written with this.
+    Words wrap whole, so a line holds a little less than the width: about 1.1 characters of
+    Calibri 11 a width unit (1.0 in bold), a word longer than a line broken where it must."""
     lines = 1
     for text, width in texts:
-        per_line = max(int(width * 1.15) - 1, 1)   # about 1.15 characters of Calibri 11 a unit
-        needed = sum(max(1, -(-len(part) // per_line)) for part in str(text).split("\n"))
+        text = str(text) if text is not None else ""
+        per_line = max(int(width * (1.0 if bold else 1.1)) - 1, 1)
+        if len(text) <= per_line and "\n" not in text:
+            continue
+        needed = sum(_lines(part, per_line) for part in text.split("\n"))
         lines = max(lines, needed)
     return min(lines * line + 3, 409)              # Excel's largest row height
+
+
+def _lines(text: str, per_line: int) -> int:
+    """Lines a paragraph takes when wrapped at spaces (a word too long is broken)."""
+    if len(text) <= per_line:
+        return 1
+    lines, used = 1, 0
+    for word in text.split(" "):
+        size = len(word)
+        if used and used + 1 + size <= per_line:
+            used += 1 + size
+            continue
+        if used:
+            lines += 1                            # the word starts a new line
+        extra = max(size - 1, 0) // per_line      # and a word longer than a line is broken
+        lines += extra
+        used = size - extra * per_line
+    return lines
+
+
+def cells_height(cells, widths) -> float | None:
+    """The height of a row of (value, format) cells under columns of these widths: None when
+    every cell's text fits on one line (the default height shows it)."""
+    if not widths:
+        return None
+    texts = [(value, widths[c]) for c, (value, _) in enumerate(cells[:len(widths)])
+             if value.__class__ is str and len(value) > widths[c] - 2]
+    if not texts:
+        return None
+    height = row_height(texts)
+    return height if height > 18 else None

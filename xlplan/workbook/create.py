@@ -14,7 +14,7 @@ from typing import Iterable
 from ..action import Action
 from ..config import Config
 from ..leads import Directory
-from ..report.look import row_height
+from ..report.look import header_text, print_setup, row_height
 from ..run.files import atomic_path
 from .rules import DATE_MAX, DATE_MIN, SPARE_ROWS, Layout, checks, rules
 
@@ -44,6 +44,28 @@ def sheet_title(name: str) -> str:
 
 
 REPORT = "Import report"
+EXTRA_WIDTH = 30          # a column kept from the source
+
+
+def report_lines(rows: list[list[str]]) -> list[list[str]]:
+    """The import report's rows with repeats made one: the same line skipped on every page
+    (a repeated header, a page footer) or the same lead cell split many times is one row,
+    its rows listed together and the times counted."""
+    out: list[list[str]] = []
+    seen: dict[tuple, int] = {}
+    where: dict[int, list[str]] = {}
+    for row in rows:
+        key = (row[0], *row[2:])
+        if row[0] in ("Skipped", "Lead split", "Not read") and key in seen:
+            where.setdefault(seen[key], [out[seen[key]][1]]).append(row[1])
+            continue
+        seen[key] = len(out)
+        out.append(list(row))
+    for i, rows_of in where.items():
+        listed = [r for r in rows_of if r]
+        said = f"{len(rows_of)} times" + (f": rows {', '.join(listed)}" if listed else "")
+        out[i][4] = f"{out[i][4]} ({said})" if out[i][4] else said
+    return out
 
 
 @dataclass(frozen=True)
@@ -136,7 +158,7 @@ def write_plan_workbook(path: Path, config: Config, actions: Iterable[Action] = 
             ws.set_column(i, i, column.width, f_date if column.field in ("due", "updated") else f_text)
         for j, name in enumerate(extra_names, start=len(columns)):
             ws.write_string(HEADER_ROW, j, headers[name], f_head)
-            ws.set_column(j, j, 30, f_text)
+            ws.set_column(j, j, EXTRA_WIDTH, f_text)
         ws.set_row(HEADER_ROW, 30)
 
         for r, action in enumerate(actions, start=first_data):
@@ -157,17 +179,18 @@ def write_plan_workbook(path: Path, config: Config, actions: Iterable[Action] = 
                 if action.extra.get(name):
                     ws.write_string(r, j, action.extra[name], f_text)
             texts = [(values[c.field], c.width) for c in columns if c.field in values]
-            texts += [(action.extra.get(n, ""), 30) for n in extra_names]
+            texts += [(action.extra.get(n, ""), EXTRA_WIDTH) for n in extra_names]
             ws.set_row(r, row_height(texts))
 
         ws.freeze_panes(first_data, 0)
         ws.autofilter(HEADER_ROW, 0, last_row, last_col)
-        ws.set_landscape()
-        ws.set_paper(9)                      # A4
-        ws.fit_to_pages(1, 0)                # one page wide, as many tall as needed
-        ws.repeat_rows(HEADER_ROW)
-        ws.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
-        ws.set_header("&L&\"Calibri,Bold\"&A")
+        # Landscape A4 one page wide; a plan of many kept columns on A3, or without them (a
+        # note at the head of each page says which), never printed below 60%.
+        widths = [c.width for c in columns] + [EXTRA_WIDTH] * len(extra_names)
+        fit = print_setup(ws, widths, repeat=HEADER_ROW, optional=len(columns) if extra_names else None,
+                          names=[c.header for c in columns] + [headers[n] for n in extra_names],
+                          last_row=last_row)
+        ws.set_header("&L&\"Calibri,Bold\"&A" + (f"&R{header_text(fit.note)}" if fit.note else ""))
         ws.set_footer("&LPrinted &D&RPage &P of &N")
 
         # Dropdowns, date checks and live colours, as formatting.py defines them.
@@ -208,21 +231,21 @@ def write_plan_workbook(path: Path, config: Config, actions: Iterable[Action] = 
             if emails.get(name):
                 leads_ws.write_string(r, 1, emails[name])
         leads_ws.freeze_panes(1, 0)
+        print_setup(leads_ws, [40, 40], repeat=0, portrait=True)
         if report:
             sheet = wb.add_worksheet(REPORT)
             widths = (28, 10, 10, 60, 60)
-            for r, row in enumerate(report):
+            rows = report_lines(report)
+            for r, row in enumerate(rows):
                 for c, value in enumerate(row):
                     if value:
                         sheet.write_string(r, c, value, f_head if r == 0 else f_text)
-                if r:                        # tall enough for its text (LibreOffice cuts it off)
-                    sheet.set_row(r, row_height(list(zip(row, widths))))
+                sheet.set_row(r, row_height(list(zip(row, widths)), bold=r == 0))
             for c, width in enumerate(widths):
                 sheet.set_column(c, c, width)
             sheet.freeze_panes(1, 0)
-            sheet.autofilter(0, 0, max(len(report) - 1, 1), 4)
-            sheet.set_landscape()
-            sheet.fit_to_pages(1, 0)
+            sheet.autofilter(0, 0, max(len(rows) - 1, 1), 4)
+            print_setup(sheet, list(widths), repeat=0)
         lists.write_string(0, 0, "RAG")
         for r, label in enumerate(scale.labels, start=1):
             lists.write_string(r, 0, label)
@@ -285,8 +308,7 @@ def _write_guide(wb, guide, config: Config, columns) -> None:
         row += 1
         guide.merge_range(row, 0, row, 2, text, f_para)
     guide.hide_gridlines(2)
-    guide.set_landscape()
-    guide.fit_to_pages(1, 0)
+    print_setup(guide, [16, 70, 16])
 
 
 def _extra_headers(names: list[str], config: Config) -> dict[str, str]:
