@@ -51,6 +51,8 @@ def report_lines(rows: list[list[str]]) -> list[list[str]]:
     """The import report's rows with repeats made one: the same line skipped on every page
     (a repeated header, a page footer) or the same lead cell split many times is one row,
     its rows listed together and the times counted."""
+    from ..text import shorten
+
     out: list[list[str]] = []
     seen: dict[tuple, int] = {}
     where: dict[int, list[str]] = {}
@@ -65,7 +67,22 @@ def report_lines(rows: list[list[str]]) -> list[list[str]]:
         listed = [r for r in rows_of if r]
         said = f"{len(rows_of)} times" + (f": rows {', '.join(listed)}" if listed else "")
         out[i][4] = f"{out[i][4]} ({said})" if out[i][4] else said
-    return out
+    # a run of lines skipped for one reason (the prose above a table) is one row
+    merged: list[list[str]] = []
+    for row in out:
+        run = merged[-1] if merged else None
+        if (run is not None and row[0] == "Skipped" and run[0] == "Skipped" and run[4] == row[4]
+                and "times" not in row[4]):
+            run.append(row[3])
+            run[1] = f"{run[1].split('-')[0]}-{row[1]}"
+            continue
+        merged.append(list(row))
+    for row in merged:
+        if len(row) > 5:
+            texts = row[3:4] + row[5:]
+            row[3] = shorten(" / ".join(t for t in texts if t), 240) + f" ({len(texts)} lines)"
+            del row[5:]
+    return merged
 
 
 @dataclass(frozen=True)
@@ -191,7 +208,7 @@ def write_plan_workbook(path: Path, config: Config, actions: Iterable[Action] = 
                           names=[c.header for c in columns] + [headers[n] for n in extra_names],
                           last_row=last_row)
         ws.set_header("&L&\"Calibri,Bold\"&A" + (f"&R{header_text(fit.note)}" if fit.note else ""))
-        ws.set_footer("&LPrinted &D&RPage &P of &N")
+        ws.set_footer("&L&A, printed &D&RPage &P of &N")
 
         # Dropdowns, date checks and live colours, as formatting.py defines them.
         layout = Layout(first_data + 1, last_row + 1, col_of)
