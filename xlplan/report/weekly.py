@@ -14,7 +14,7 @@ from .changes import add_changes_sheet
 from .chase import add_chase_sheets
 from .exceptions import add_exceptions_sheet
 from .findings import add_findings_sheet
-from .look import Formats, row_height
+from .look import Formats, print_setup, row_height
 from .summary import add_summary_sheet
 
 
@@ -28,6 +28,7 @@ def add_report_sheets(wb, config: Config, summary: Summary, groups, comparison: 
         f = Formats(wb, config)
         ws = wb.add_worksheet("Changes")
         f.put(ws, 0, 0, "No earlier snapshot yet: changes are shown from next week.", f.title)
+        print_setup(ws, [60])
     add_chase_sheets(wb, chase, config)
     add_findings_sheet(wb, validation, config)
     add_trend_sheet(wb, status, config)
