@@ -65,7 +65,8 @@ def report_lines(rows: list[list[str]]) -> list[list[str]]:
         out.append(list(row))
     for i, rows_of in where.items():
         listed = [r for r in rows_of if r]
-        said = f"{len(rows_of)} times" + (f": rows {', '.join(listed)}" if listed else "")
+        said = f"{len(rows_of)} times" + (f": rows {', '.join(listed[:8])}" if listed else "") + \
+            (f" and {len(listed) - 8} more" if len(listed) > 8 else "")
         out[i][4] = f"{out[i][4]} ({said})" if out[i][4] else said
     # a run of lines skipped for one reason (the prose above a table) is one row
     merged: list[list[str]] = []
