@@ -195,6 +195,9 @@ def only_sheet(xlsx: Path, keep: str, out: Path) -> Path:
     if "activeTab=" not in book:
         book = book.replace("<workbookView ", f'<workbookView activeTab="{index}" ', 1)
     book = re.sub(r'firstSheet="\d+"', f'firstSheet="{index}"', book)
+    # LibreOffice prints a hidden sheet's print area all the same: keep only this sheet's
+    book = re.sub(r'<definedName name="_xlnm.Print_Area" localSheetId="(\d+)"[^>]*>[^<]*</definedName>',
+                  lambda m: m[0] if int(m[1]) == index else "", book)
     parts["xl/workbook.xml"] = book.encode()
     # a sheet left "selected" (tabSelected) but hidden confuses the print range: unselect all
     for n in parts:

@@ -68,6 +68,13 @@ def report_lines(rows: list[list[str]]) -> list[list[str]]:
         said = f"{len(rows_of)} times" + (f": rows {', '.join(listed[:8])}" if listed else "") + \
             (f" and {len(listed) - 8} more" if len(listed) > 8 else "")
         out[i][4] = f"{out[i][4]} ({said})" if out[i][4] else said
+    # the rows glued after page breaks are one row: each ref with the rows it was glued from
+    glued = [row for row in out if row[0].startswith("Glued")]
+    if len(glued) > 3:
+        at = out.index(glued[0])
+        out = [row for row in out if not row[0].startswith("Glued")]
+        out.insert(at, [glued[0][0], "", "", "; ".join(f"{row[2] or '?'} (rows {row[1]})" for row in glued),
+                        f"{len(glued)} actions split by a page break, glued back together"])
     # a run of lines skipped for one reason (the prose above a table) is one row
     merged: list[list[str]] = []
     for row in out:
