@@ -117,3 +117,49 @@ def test_a_whole_row_is_the_xml_xlsxwriter_writes_cell_by_cell(tmp_path, config)
         fast, slow = (re.sub(r' spans="[^"]*"', "", re.search(r"<sheetData>.*</sheetData>", z.read(part).decode()).group(0))
                       for part in ("xl/worksheets/sheet1.xml", "xl/worksheets/sheet2.xml"))
     assert fast == slow
+
+
+# -- print set-up (the rendered pages are checked in tests/client/test_print.py) ------------
+
+def test_row_height_counts_lines_as_words_wrap():
+    from xlplan.report.look import row_height
+
+    assert row_height([("short", 20)]) == 18                       # one line
+    # 10 words of 9 characters in a column 20 wide: two words a line, five lines
+    assert row_height([(" ".join(["abcdefghi"] * 10), 20)]) == 5 * 15 + 3
+    assert row_height([("a\nb\nc", 20)]) == 3 * 15 + 3             # line breaks count
+    assert row_height([("x" * 100, 10)]) == 10 * 15 + 3            # a long word is broken
+    assert row_height([("word " * 5000, 10)]) == 409               # Excel's tallest row
+
+
+def test_paper_is_a4_then_a3_then_without_kept_columns_never_below_60_percent():
+    from xlplan.report.look import A3, A4, MIN_SCALE, choose_paper
+
+    narrow = choose_paper([10, 40, 20])
+    assert (narrow.paper, narrow.scale, narrow.columns, narrow.note) == (A4, 1.0, 3, "")
+    medium = choose_paper([45] * 6)                                # too wide for A4 at 60%
+    assert medium.paper == A3 and medium.scale >= MIN_SCALE and medium.columns == 6
+    wide = choose_paper([20] * 8 + [30] * 10, optional=8, names=[f"c{i}" for i in range(18)])
+    assert wide.columns == 8 and wide.scale >= MIN_SCALE
+    assert wide.note.startswith("Not printed: 10 more columns (c8, c9, c10, c11 ...)")
+    chase = choose_paper([26, 28, 8, 40, 11, 11, 40, 30, 50], optional=7, drop_first=True)
+    assert (chase.paper, chase.columns) == (A4, 7)                  # A4 without the mail-merge columns
+    huge = choose_paper([60] * 20)
+    assert huge.columns < 20 and huge.scale >= MIN_SCALE and "Not printed" in huge.note
+
+
+def test_import_report_lines_are_not_repeated():
+    from xlplan.workbook.create import report_lines
+
+    head = ["What", "Row", "Ref", "Text", "Detail"]
+    rows = [head, ["Actions imported", "", "", "3", ""],
+            *[["Skipped", str(r), "", "Ref Action Lead", "header repeated (a new page)"] for r in (9, 20, 31)],
+            *[["Skipped", str(r), "", f"prose {r}", "title, key or prose before the table"] for r in (1, 2, 3)],
+            *[["Glued (split by a page break)", f"{r}, {r + 1}", f"1.{r}", "", ""] for r in range(4)]]
+    out = report_lines(rows)
+    assert out[0] == head and out[1] == rows[1]
+    assert ["Skipped", "9", "", "Ref Action Lead", "header repeated (a new page) (3 times: rows 9, 20, 31)"] in out
+    prose = next(r for r in out if r[3].startswith("prose"))
+    assert prose[1] == "1-3" and prose[3] == "prose 1 / prose 2 / prose 3 (3 lines)"
+    glued = [r for r in out if r[0].startswith("Glued")]
+    assert len(glued) == 1 and glued[0][3].startswith("1.0 (rows 0, 1); 1.1 (rows 1, 2)")
