@@ -309,8 +309,9 @@ def _write_guide(wb, guide, config: Config, columns) -> None:
     guide.write_string(0, 0, "How to update this plan", f_title)
     row = 2
     for paragraph in HOW_TO_UPDATE:
-        guide.merge_range(row, 0, row, 2, paragraph.format(**names), f_para)
-        guide.set_row(row, 75)
+        text = paragraph.format(**names)
+        guide.merge_range(row, 0, row, 2, text, f_para)
+        guide.set_row(row, row_height([(text, 16 + 70 + 16)]))
         row += 2
     guide.write_string(row, 0, "RAG key", f_title)
     row += 1
@@ -322,6 +323,7 @@ def _write_guide(wb, guide, config: Config, columns) -> None:
                              "border": 1, "valign": "top"})
         guide.write_string(row, 0, level.label, fmt)
         guide.write_string(row, 1, level.meaning, f_cell)
+        guide.set_row(row, row_height([(level.meaning, 70)]))
         status = ("complete" if level.complete else
                   "complete once due" if level.complete_when_due_passed else "open")
         guide.write_string(row, 2, status, f_cell)
@@ -332,6 +334,7 @@ def _write_guide(wb, guide, config: Config, columns) -> None:
                  "Leave the Ref, Action and Theme columns as they are; the business manager keeps them."):
         row += 1
         guide.merge_range(row, 0, row, 2, text, f_para)
+        guide.set_row(row, row_height([(text, 16 + 70 + 16)]))
     guide.hide_gridlines(2)
     print_setup(guide, [16, 70, 16])
 
