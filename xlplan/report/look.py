@@ -6,6 +6,7 @@ xlsx_fast.py, the one module that touches its internals, makes long reports quic
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -335,6 +336,7 @@ def row_height(texts, line: float = 15.0, bold: bool = False) -> float:
     return min(lines * line + 3, 409)              # Excel's largest row height
 
 
+@functools.lru_cache(maxsize=1 << 16)          # a statement is measured on several sheets
 def _lines(text: str, per_line: int) -> int:
     """Lines a paragraph takes when wrapped at spaces (a word too long is broken)."""
     if len(text) <= per_line:
