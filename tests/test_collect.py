@@ -190,6 +190,9 @@ def test_a_locked_cell_edited_is_refused_and_the_rest_applied(project, capsys):
     assert code == 1
     assert sorted((r["ref"], r["field"]) for r in data["refused"]) == [("1.1", "action"), ("1.3", "due")]
     assert all("locked" in r["why"] and "\n" not in r["why"] for r in data["refused"])
+    # openpyxl edited the cells with the sheet still protected: the message does not guess how
+    assert all("protection" not in r["why"] and r["why"].endswith("locked in the request, so it is not applied")
+               for r in data["refused"])
     assert [(a["ref"], a["field"]) for a in data["applied"]] == [("1.1", "progress")]
     assert action("1.1").action == before.action and action("1.3").due == dt.date(2009, 4, 30)
 
@@ -574,3 +577,38 @@ def test_a_damaged_first_return_is_not_taken_for_the_plan(project, capsys):
     data = json.loads(capsys.readouterr().out)
     assert code == 1 and [a["ref"] for a in data["applied"]] == ["2.2"]
     assert data["refused"][0]["file"] == str(damaged)
+
+
+# -- what a person reads (the walkthrough of issue 18) ------------------------------------------
+
+def test_the_text_report_writes_dates_for_people_and_json_keeps_iso(project, capsys):
+    dcs = issue(project)["DCS"].workbook
+    ret = edit_return(dcs, project / "back.xlsx", {("2.7", "new_due"): dt.datetime(2027, 1, 31),
+                                                   ("2.7", "due_reason"): "Manager off sick"})
+    code = main(["collect", str(PLAN), str(ret), "--as-of", AS_OF])
+    text = capsys.readouterr().out
+    assert code == 0
+    assert "2.7: 31/03/2009 -> proposed 31/01/2027" in text
+    assert "issued 23/11/2026" in text and "2026-11-23" not in text and "2027-01-31" not in text
+    code, data = collect(capsys, ret)
+    assert data["proposed_due"][0]["proposed"] == "2027-01-31"
+    assert all(o["issued"] == "2026-11-23" for o in data["outstanding"])
+
+
+def test_the_merge_sheet_shows_what_was_sent_and_returned_for_a_refused_cell(project, capsys):
+    dcs = issue(project)["DCS"].workbook
+    ret = edit_return(dcs, project / "back.xlsx", {("1.3", "due"): dt.datetime(2027, 3, 31),
+                                                   ("2.2", "rag"): "Purple"})
+    code = main(["collect", str(PLAN), str(ret), "--as-of", AS_OF, "-o", str(project / "merge.xlsx")])
+    capsys.readouterr()
+    assert code == 1
+    sheet = openpyxl.load_workbook(project / "merge.xlsx")["Merge"]
+    header = [c.value for c in sheet[3]]
+    rows = {(r[2], r[3]): dict(zip(header, r)) for r in sheet.iter_rows(min_row=4, values_only=True)
+            if r[1] == "refused"}
+    assert rows[("1.3", "due")]["Sent / old"] == "30/04/2009"
+    assert rows[("1.3", "due")]["Returned / new"] == "31/03/2027"
+    assert rows[("2.2", "rag")]["Sent / old"] == "Amber" and rows[("2.2", "rag")]["Returned / new"] == "Purple"
+    code, data = collect(capsys, ret)
+    due = next(r for r in data["refused"] if r["field"] == "due")
+    assert due["sent"] == "30/04/2009" and due["returned"] == "2027-03-31"

@@ -78,9 +78,12 @@ class Refused:
     field: str | None
     why: str
     lead: str = ""
+    sent: str = ""            # a refused cell: its value as sent, and as the lead returned it, so a
+    returned: str = ""        # person can see what was typed (the merge sheet shows both)
 
     def to_dict(self) -> dict:
-        return {"file": self.file, "ref": self.ref, "field": self.field, "why": self.why, "lead": self.lead or None}
+        return {"file": self.file, "ref": self.ref, "field": self.field, "why": self.why, "lead": self.lead or None,
+                "sent": self.sent if self.ref else None, "returned": self.returned if self.ref else None}
 
 
 @dataclass(frozen=True)
@@ -311,8 +314,8 @@ def _merge_one(item: Returned, plan, config: Config, key: str, states: dict[str,
     label = item.label
     outcome = {"file": label, "id": None, "lead": None, "outcome": "refused"}
 
-    def refuse(why: str, ref=None, field_name=None, lead="") -> dict:
-        result.refused.append(Refused(label, ref, field_name, why, lead))
+    def refuse(why: str, ref=None, field_name=None, lead="", sent="", returned="") -> dict:
+        result.refused.append(Refused(label, ref, field_name, why, lead, cell_text(sent), cell_text(returned)))
         return outcome
 
     try:
@@ -332,8 +335,8 @@ def _merge_one(item: Returned, plan, config: Config, key: str, states: dict[str,
     outcome["lead"] = lead
     if state.superseded_by is not None:
         newer = state.superseded_by
-        return refuse(f"{label} answers request {back.id} issued to {lead} on {state.issued}, which request "
-                      f"{newer['id']} of {newer['issued']} replaced; nothing in it was applied (ask {lead} to fill "
+        return refuse(f"{label} answers request {back.id} issued to {lead} on {_dmy(state.issued)}, which request "
+                      f"{newer['id']} of {_dmy(newer['issued'])} replaced; nothing in it was applied (ask {lead} to fill "
                       f"in the newer one)", lead=lead)
     sent = {r["ref"]: r for r in state.record["rows"]}
     if back.duplicates:
@@ -357,26 +360,28 @@ def _merge_one(item: Returned, plan, config: Config, key: str, states: dict[str,
     for ref, cells in back.rows.items():
         if ref not in sent:
             refuse(f"{label}: ref {ref} is not one of the actions sent to {lead}; its row was not applied",
-                   ref, "row", lead)
+                   ref, "row", lead, "", _row_words(cells))
             continue
         row = sent[ref]
         action = by_ref.get(ref)
         if action is None:
-            refuse(f"{label}: {ref} is no longer in {plan.path}; its update was not applied", ref, None, lead)
+            refuse(f"{label}: {ref} is no longer in {plan.path}; its update was not applied", ref, None, lead,
+                   "", _row_words(cells))
             continue
         for locked, sent_value in (("action", row["action"]), ("due", row["due_shown"])):
             got = cells.get(locked)
             if got is not None and _text(got.value) != cell_text(sent_value) and \
                     not (locked == "due" and _same_day(got.value, sent_value)):
-                refuse(f"{label}: the {HEADERS[locked]} cell of {ref} was changed, but it is locked in the request "
-                       f"(the sheet's protection was taken off); that change was not applied", ref, locked, lead)
+                refuse(f"{label}: the {HEADERS[locked]} cell of {ref} was changed, but it is locked in the request, "
+                       f"so it is not applied", ref, locked, lead, sent_value, got.value)
         for name in ("rag", "progress"):
             got = cells.get(name)
             if got is None or name not in plan.columns:
                 continue
             if got.formula:
                 refuse(f"{label}: the {HEADERS[name]} cell of {ref} holds a formula ({_text(got.value)[:40]}), "
-                       f"not words; it was not applied (type the {HEADERS[name].lower()} as text)", ref, name, lead)
+                       f"not words; it was not applied (type the {HEADERS[name].lower()} as text)", ref, name, lead,
+                       row["rag"] if name == "rag" else row["progress"], got.value)
                 continue
             _merge_cell(name, ref, lead, got.value, row, action, plan, config, cell, edits, changed_refs,
                         result, label, refuse)
@@ -399,14 +404,14 @@ def _merge_cell(name, ref, lead, value, row, action, plan, config, cell, edits, 
         returned = scale.canonical(text) if text else ""
         if text and returned is None:
             refuse(f"{label}: {text!r} in the Rating cell of {ref} is not a rating ({', '.join(scale.labels)}); "
-                   f"it was not applied", ref, name, lead)
+                   f"it was not applied", ref, name, lead, row["rag"], text)
             return
         sent = row["rag"]
         if returned == sent:
             return                                              # the lead left it as sent
         if not returned:
             refuse(f"{label}: the rating of {ref} was cleared; an empty rating is not applied (the board would be "
-                   f"told No data)", ref, name, lead)
+                   f"told No data)", ref, name, lead, row["rag"], "")
             return
         now_raw = cell_text(now_cell.value)
         now = (scale.canonical(now_raw) or now_raw) if now_raw else (action.rag or "")
@@ -441,12 +446,13 @@ def _proposed_due(ref, lead, cells, row, action, plan, config, cell, edits, chan
     if got is None or got.value in (None, ""):
         return
     if got.formula:
-        refuse(f"{label}: the Proposed due cell of {ref} holds a formula; it was not taken", ref, "due", lead)
+        refuse(f"{label}: the Proposed due cell of {ref} holds a formula; it was not taken", ref, "due", lead,
+               row["due_shown"], got.value)
         return
     day = _day(got.value)
     if day is None:
         refuse(f"{label}: {_text(got.value)!r} in the Proposed due cell of {ref} is not a date; it was not taken",
-               ref, "due", lead)
+               ref, "due", lead, row["due_shown"], got.value)
         return
     reason = _text(cells["due_reason"].value) if cells.get("due_reason") else ""
     sent_due = row.get("due")
@@ -467,6 +473,19 @@ def _proposed_due(ref, lead, cells, row, action, plan, config, cell, edits, chan
     # The original date stays beside the new one, as boards write it ("Oct 12 Extension to
     # timescale agreed Jan 13"): xlplan reads the new date as the due date, flagged extended.
     _apply("due", ref, lead, row["due_shown"], wanted, action, now_cell, edits, changed_refs, result)
+
+
+def _row_words(cells: dict) -> str:
+    """A refused row as returned, in a few words: its rating and progress."""
+    return "; ".join(t for t in (cell_text(cells[n].value) for n in ("rag", "progress") if cells.get(n)) if t)
+
+
+def _dmy(iso: str) -> str:
+    """2026-11-23 -> 23/11/2026: dates in sentences for people (JSON fields keep ISO)."""
+    try:
+        return dt.date.fromisoformat(iso).strftime("%d/%m/%Y")
+    except (TypeError, ValueError):
+        return str(iso)
 
 
 def _due_words(row: dict) -> str:

@@ -4,9 +4,13 @@ conflicts), all from the results and the register, deciding nothing."""
 
 from __future__ import annotations
 
+import re
+
 from ..config import Config
 from ..text import counted, shorten
 from .look import Formats, row_height
+
+_ISO = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 def requests_text(result) -> str:
@@ -37,16 +41,17 @@ def collect_text(result) -> str:
         for a in (a for a in result.applied if a.lead == lead):
             lines.append(f"  applied    {a.ref} {a.field}: {_short(a.old, 30)} -> {_short(a.new)}")
         for c in (c for c in result.conflicts if c.lead == lead):
-            lines.append(f"  conflict   {c.ref} {c.field}: sent {_short(c.sent, 25)}; returned {_short(c.returned, 25)}; "
-                         f"shared workbook now {_short(c.now, 25)} (not applied: decide and edit the shared workbook)")
+            lines.append(f"  conflict   {c.ref} {c.field}: sent {_short(_day(c.sent), 25)}; returned "
+                         f"{_short(_day(c.returned), 25)}; shared workbook now {_short(_day(c.now), 25)} (not applied: "
+                         f"decide and edit the shared workbook)")
         for r in (r for r in result.refused if r.lead == lead):
             lines.append(f"  refused    {r.why}")
         for p in (p for p in result.proposed if p.lead == lead):
             state = "accepted" if p.accepted else f"not applied (xlplan collect ... --accept-due {p.ref})"
-            lines.append(f"  due date   {p.ref}: {p.due or 'none'} -> proposed {p.proposed}"
+            lines.append(f"  due date   {p.ref}: {_day(p.due) if p.due else 'none'} -> proposed {_day(p.proposed)}"
                          f"{f' ({_short(p.reason, 50)})' if p.reason else ''}: {state}")
         for s in (s for s in result.outstanding if s.lead == lead):
-            lines.append(f"  not yet returned: request {s.id} issued {s.issued}")
+            lines.append(f"  not yet returned: request {s.id} issued {_day(s.issued)}")
     for r in (r for r in result.refused if not r.lead):
         lines.append(f"refused: {r.why}")
     for note in result.notes:
@@ -70,17 +75,17 @@ def add_collect_sheet(wb, result, config: Config, name: str = "Merge") -> None:
     f.header_row(ws, 2, columns)
     rows = []
     for a in result.applied:
-        rows.append((a.lead, "applied", a.ref, a.field, a.old, a.new, "", ""))
+        rows.append((a.lead, "applied", a.ref, a.field, _day(a.old), _day(a.new), "", ""))
     for c in result.conflicts:
-        rows.append((c.lead, "conflict", c.ref, c.field, c.sent, c.returned, c.now,
+        rows.append((c.lead, "conflict", c.ref, c.field, _day(c.sent), _day(c.returned), _day(c.now),
                      "changed in the return and in the shared workbook since the request: not applied"))
     for r in result.refused:
-        rows.append((r.lead, "refused", r.ref or "", r.field or "", "", "", "", r.why))
+        rows.append((r.lead, "refused", r.ref or "", r.field or "", _day(r.sent), _day(r.returned), "", r.why))
     for p in result.proposed:
         rows.append((p.lead, "due accepted" if p.accepted else "due proposed", p.ref, "due", p.due, _day(p.proposed), "",
                      p.reason))
     for s in result.outstanding:
-        rows.append((s.lead, "not returned", "", "", "", "", "", f"request {s.id} issued {s.issued}"))
+        rows.append((s.lead, "not returned", "", "", "", "", "", f"request {s.id} issued {_day(s.issued)}"))
     rows.sort(key=lambda r: (r[0].casefold(), r[1], r[2]))
     for i, row in enumerate(rows, start=3):
         for c, value in enumerate(row):
@@ -137,5 +142,5 @@ def add_requests_sheet(wb, rows: list[dict], config: Config, name: str = "Reques
 
 
 def _day(iso: str) -> str:
-    """2026-11-23 -> 23/11/2026, as the rest of the report writes dates."""
-    return f"{iso[8:10]}/{iso[5:7]}/{iso[:4]}" if len(iso) == 10 else iso
+    """2026-11-23 -> 23/11/2026, as the rest of the report writes dates; anything else as it is."""
+    return f"{iso[8:10]}/{iso[5:7]}/{iso[:4]}" if _ISO.match(iso or "") else iso
