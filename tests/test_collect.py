@@ -240,6 +240,24 @@ def test_a_request_for_another_plan_is_refused(project, capsys):
     assert PLAN.read_bytes() == before
 
 
+def test_a_request_for_another_plan_is_refused_even_when_the_register_does_not_hold_it(project, capsys):
+    """A copy of the plan issued from another history folder: the file's plan digest tells."""
+    other = project / "workbooks" / "other.xlsx"
+    shutil.copy(PLAN, other)
+    result = issue_requests(other, load_config(), as_of=AS_OF, outbox=project / "other-out")
+    dcs = next(r for r in result.requests if r.lead == "DCS").workbook
+    from xlplan.requests import register_path
+
+    register_path(load_config()).unlink()                             # as if issued elsewhere
+    issue(project)
+    ret = edit_return(dcs, project / "back.xlsx", {("2.2", "progress"): "Wrong plan"})
+    before = PLAN.read_bytes()
+    code, data = collect(capsys, ret)
+    assert code == 1 and len(data["refused"]) == 1
+    assert "for another plan (other.xlsx)" in data["refused"][0]["why"]
+    assert PLAN.read_bytes() == before
+
+
 def _not_a_request(project, request):
     path = project / "notarequest.xlsx"
     shutil.copy(PLAN, path)

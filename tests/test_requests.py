@@ -126,6 +126,13 @@ def test_the_request_names_itself_in_properties_and_a_hidden_sheet(project):
     assert props["xlplan issued"] == AS_OF and props["xlplan plan"].endswith("plan.xlsx")
     back = read_return(renamed, config)
     assert (back.id, back.lead) == (r.id, r.lead)
+    # the lead's file names the plan by its file name and a digest, never by a path on the server
+    server = str((project / "workbooks").resolve())
+    for request in result.requests:
+        text = all_text(request.workbook)
+        assert server not in text and str(project) not in text and "workbooks/plan.xlsx" not in text
+    assert props["xlplan plan"] == "plan.xlsx" and len(props["xlplan plan id"]) == 16
+    assert back.plan == "plan.xlsx" and back.plan_id == props["xlplan plan id"]
     # without the hidden sheet the properties still say which request it is
     del wb[META]
     wb.save(renamed)

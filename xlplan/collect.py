@@ -37,7 +37,7 @@ from .requests import (
     request_states,
     sheet_cells,
 )
-from .workbook.request import HEADERS, read_return
+from .workbook.request import HEADERS, plan_identity, read_return
 
 RETURN_SUFFIXES = {".xlsx", ".xlsm"}
 MAIL_SUFFIXES = {".eml", ".msg"}
@@ -323,6 +323,9 @@ def _merge_one(item: Returned, plan, config: Config, key: str, states: dict[str,
     except WorkbookError as exc:
         return refuse(str(exc))
     outcome.update(id=back.id, lead=back.lead)
+    if back.plan_id and back.plan_id != plan_identity(key):
+        return refuse(f"{label} is request {back.id} for another plan ({back.plan or 'another workbook'}), not "
+                      f"{plan.path}; collect it into that plan", lead=back.lead)
     state = states.get(back.id)
     if state is None:
         other = everywhere.get(back.id)

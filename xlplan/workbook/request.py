@@ -33,8 +33,8 @@ COLUMNS = (("ref", "Ref", 9, False), ("action", "Action", 46, False), ("due", "D
            ("new_due", "Proposed due", 13, True), ("due_reason", "Reason for a new due date", 28, True))
 WRITABLE = ("rag", "progress", "new_due", "due_reason")
 HEADERS = {f: h for f, h, _, _ in COLUMNS}
-PROPERTY_ID, PROPERTY_LEAD, PROPERTY_PLAN, PROPERTY_ISSUED = (
-    "xlplan request id", "xlplan lead", "xlplan plan", "xlplan issued")
+PROPERTY_ID, PROPERTY_LEAD, PROPERTY_PLAN, PROPERTY_PLAN_ID, PROPERTY_ISSUED = (
+    "xlplan request id", "xlplan lead", "xlplan plan", "xlplan plan id", "xlplan issued")
 _ID = re.compile(r"^R-\d{8}-[0-9a-f]{6,}$")
 
 
@@ -55,7 +55,7 @@ class RequestSheet:
 
     id: str
     lead: str
-    plan: str                 # the shared workbook's path, as issued
+    plan: str                 # the shared workbook's path, as issued (never written into the file)
     title: str
     issued: dt.date
     reply_by: dt.date | None
@@ -63,22 +63,34 @@ class RequestSheet:
     propose_due: bool = True
 
 
+def plan_identity(plan: str) -> str:
+    """What a request file says of its plan besides the file name: a digest of the plan's
+    path on the business manager's machine. A lead receives no server paths, and collect can
+    still tell a return for another plan (even one the register does not hold)."""
+    import hashlib
+
+    return hashlib.sha256(plan.encode("utf-8")).hexdigest()[:16]
+
+
 def write_request(path: Path, config: Config, request: RequestSheet) -> Path:
-    """Write the request workbook at `path` (atomically)."""
+    """Write the request workbook at `path` (atomically). The plan is named by its file name
+    and `plan_identity`, never by its path."""
     from ..report.look import ReportBook
 
     columns = [c for c in COLUMNS if request.propose_due or c[0] not in ("new_due", "due_reason")]
     col_of = {c[0]: i for i, c in enumerate(columns)}
     first = HEADER_ROW + 1
     last = first + max(len(request.rows), 1) - 1
+    plan_name, plan_id = Path(request.plan).name, plan_identity(request.plan)
     with atomic_path(path) as tmp:
         wb = ReportBook(str(tmp), {"strings_to_formulas": False, "strings_to_urls": False})
         wb.set_properties({"title": f"Update request for {request.lead}", "subject": request.title,
                            "author": "xlplan", "keywords": f"{MARK} {request.id}",
                            "comments": f"{MARK} {request.id} for {request.lead}, issued "
-                                       f"{request.issued.isoformat()}; plan {request.plan}"})
+                                       f"{request.issued.isoformat()}; plan {plan_name}"})
         for name, value in ((PROPERTY_ID, request.id), (PROPERTY_LEAD, request.lead),
-                            (PROPERTY_PLAN, request.plan), (PROPERTY_ISSUED, request.issued.isoformat())):
+                            (PROPERTY_PLAN, plan_name), (PROPERTY_PLAN_ID, plan_id),
+                            (PROPERTY_ISSUED, request.issued.isoformat())):
             wb.set_custom_property(name, value)
         title = wb.add_format({"bold": True, "font_size": 14})
         note = wb.add_format({"text_wrap": True, "valign": "top"})
@@ -170,7 +182,7 @@ def write_request(path: Path, config: Config, request: RequestSheet) -> Path:
         lists.hide()
         lists.protect("")
         for r, (key, value) in enumerate((("", MARK), ("id", request.id), ("lead", request.lead),
-                                          ("plan", request.plan), ("title", request.title),
+                                          ("plan", plan_name), ("plan id", plan_id), ("title", request.title),
                                           ("issued", request.issued.isoformat()),
                                           ("refs", " | ".join(row.ref for row in request.rows)))):
             if key:
@@ -248,8 +260,9 @@ class ReturnedRequest:
     path: Path
     id: str
     lead: str
-    plan: str
+    plan: str                 # the plan's file name (its path in requests of earlier versions)
     rows: dict[str, dict[str, ReturnedCell]] = field(default_factory=dict)
+    plan_id: str = ""         # plan_identity of the plan it was issued for ("" in older requests)
     duplicates: list[str] = field(default_factory=list)   # refs found on more than one row
 
 
@@ -282,7 +295,8 @@ def read_return(path: Path, config: Config, label: str | None = None) -> Returne
         if sheet is None:
             raise WorkbookError(f"{name} has no sheet {SHEET!r}; the request's sheet was renamed or removed, so "
                                 f"nothing in it can be matched (send the lead a new request)")
-        returned = ReturnedRequest(path, ident["id"], ident.get("lead", ""), ident.get("plan", ""))
+        returned = ReturnedRequest(path, ident["id"], ident.get("lead", ""), ident.get("plan", ""),
+                                   plan_id=ident.get("plan id", ""))
         header_row, cols = _find_header(sheet)
         if header_row is None:
             raise WorkbookError(f"{name}: the header row of sheet {SHEET!r} (Ref, Rating, Progress) is gone, so "
@@ -323,7 +337,7 @@ def _identity(wb) -> dict | None:
             props = {}
         if props.get(PROPERTY_ID):
             found = {"id": _text(props.get(PROPERTY_ID)), "lead": _text(props.get(PROPERTY_LEAD)),
-                     "plan": _text(props.get(PROPERTY_PLAN))}
+                     "plan": _text(props.get(PROPERTY_PLAN)), "plan id": _text(props.get(PROPERTY_PLAN_ID))}
     return found or None
 
 
