@@ -335,3 +335,18 @@ def test_requests_need_a_workbook(project, capsys):
     code = main(["requests", "plan.csv", "--as-of", AS_OF, "--outbox", "out"])
     err = capsys.readouterr().err
     assert code == 2 and "not a workbook" in err and not (project / "out").exists()
+
+
+def test_an_overdue_due_date_stays_grey_as_locked_and_says_overdue_in_bold_red(project):
+    """The shared workbook shades an overdue Due cell pink; in a request that would look like a
+    cell to fill in, so the locked cell keeps its grey and the date turns bold red with the word."""
+    config, result = issue(project)
+    ws = openpyxl.load_workbook(result.requests[0].workbook)[SHEET]
+    due = [r for rng in ws.conditional_formatting for r in rng.rules if "TODAY()" in r.formula[0]]
+    assert len(due) == 1
+    look = due[0].dxf
+    fill = look.fill.bgColor.rgb or look.fill.fgColor.rgb
+    assert fill.endswith("F2F2F2") and fill.endswith(ws["C5"].fill.fgColor.rgb[-6:])   # the locked grey
+    assert look.font.b and look.font.color.rgb.endswith("C00000")
+    assert '" overdue"' in look.numFmt.formatCode and look.numFmt.formatCode.startswith("dd/mm/yyyy")
+    assert ws["C5"].protection.locked

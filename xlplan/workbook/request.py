@@ -25,10 +25,16 @@ META = "xlplan"                         # the hidden sheet that names the reques
 MARK = "xlplan update request"          # its first cell, and the document's keywords
 HEADER_ROW = 3                          # 0-based (worksheet row 4): title and notes above it
 DATE_FORMAT = "dd/mm/yyyy"
+# An overdue Due cell: still grey, as every locked cell is, the date in bold red with the word
+# (the shared workbook's pink would make it look like a cell to fill in; the word does not
+# rely on colour alone).
+LOCKED_FILL = "F2F2F2"
+OVERDUE_LOOK = {"bg_color": f"#{LOCKED_FILL}", "font_color": "#C00000", "bold": True,
+                "num_format": 'dd/mm/yyyy" overdue"'}
 
 # The request sheet's columns: field, header, width, whether the lead writes in it. The
 # headers name "Ref", "Rating" and "Progress" (the contract: a script finds where to write).
-COLUMNS = (("ref", "Ref", 9, False), ("action", "Action", 46, False), ("due", "Due", 12, False),
+COLUMNS = (("ref", "Ref", 9, False), ("action", "Action", 46, False), ("due", "Due", 18, False),
            ("rag", "Rating", 14, True), ("progress", "Progress", 58, True),
            ("new_due", "Proposed due", 13, True), ("due_reason", "Reason for a new due date", 28, True))
 WRITABLE = ("rag", "progress", "new_due", "due_reason")
@@ -98,9 +104,9 @@ def write_request(path: Path, config: Config, request: RequestSheet) -> Path:
                               "valign": "top", "border": 1, "locked": True})
         # Locked cells grey, the lead's cells white with a blue border: where to write is visible.
         kept = wb.add_format({"text_wrap": True, "valign": "top", "border": 1, "border_color": "#BFBFBF",
-                              "bg_color": "#F2F2F2", "locked": True})
+                              "bg_color": f"#{LOCKED_FILL}", "locked": True})
         kept_date = wb.add_format({"num_format": DATE_FORMAT, "valign": "top", "border": 1, "border_color": "#BFBFBF",
-                                   "bg_color": "#F2F2F2", "locked": True, "align": "left"})
+                                   "bg_color": f"#{LOCKED_FILL}", "locked": True, "align": "left"})
         yours = wb.add_format({"text_wrap": True, "valign": "top", "border": 1, "border_color": "#2F75B5",
                                "locked": False})
         yours_date = wb.add_format({"num_format": DATE_FORMAT, "valign": "top", "border": 1,
@@ -161,6 +167,8 @@ def write_request(path: Path, config: Config, request: RequestSheet) -> Path:
             look = {"bg_color": f"#{rule.fill}", "bold": rule.bold}
             if rule.font:
                 look["font_color"] = f"#{rule.font}"
+            if rule.field == "due":
+                look = dict(OVERDUE_LOOK)
             col = col_of[rule.field]
             spec = ({"type": "cell", "criteria": "==", "value": rule.formula} if rule.kind == "equal"
                     else {"type": "formula", "criteria": "=" + rule.formula})
@@ -219,7 +227,8 @@ def _write_guide(wb, guide, config: Config, request: RequestSheet) -> None:
         "due with the reason beside it; the business manager agrees new dates, so Due itself stays as it "
         "is." if request.propose_due else
         "If an action cannot be done by its Due date, rate it Red and say in Progress what date you propose.",
-        "Grey cells are locked: they are what the plan says. Do not add, remove or move rows; do not rename "
+        "Grey cells are locked: they are what the plan says (a Due date in bold red marked overdue has passed). "
+        "Do not add, remove or move rows; do not rename "
         "the sheets. Save the file (any name will do) and email it back; xlplan recognises it and merges your "
         "update into the shared plan, keeping anything others changed since.",
     ]
