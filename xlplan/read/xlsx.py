@@ -18,7 +18,6 @@ from .sheetxml import (
     EXCEL_COLUMNS,
     EXCEL_ROWS,
     STRICT_MAIN_NS,
-    beyond_limit,
     date_styles,
     local,
     read_sheet,

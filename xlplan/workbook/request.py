@@ -210,13 +210,27 @@ def _plain_date(text: str) -> dt.datetime | None:
         return None
 
 
+def rag_key(config: Config) -> list[tuple[str, str, str]]:
+    """The request Guide's RAG key, one row per rating: the label, its meaning and the words
+    the board report uses for it, both from the plan's config [[rag.levels]] (`meaning`, as the
+    shared workbook's Guide shows it; `narrative`, as the summary and board report say it), so
+    a lead reads what the board will be told. The list is the shared workbook's dropdown, No
+    data included (the business manager rates with the same list; the key says what it means)."""
+    out = []
+    for level in config.scale.levels:
+        board = f"\u2026 marked {level.label.lower()}{level.narrative}" if level.narrative else ""
+        out.append((level.label, level.meaning, board))
+    return out
+
+
 def _write_guide(wb, guide, config: Config, request: RequestSheet) -> None:
     f_title = wb.add_format({"bold": True, "font_size": 14})
     f_para = wb.add_format({"text_wrap": True, "valign": "top"})
     f_head = wb.add_format({"bold": True, "font_color": "#FFFFFF", "bg_color": "#1F4E78", "border": 1})
     f_cell = wb.add_format({"text_wrap": True, "valign": "top", "border": 1})
     guide.set_column(0, 0, 16)
-    guide.set_column(1, 1, 80)
+    guide.set_column(1, 1, 50)
+    guide.set_column(2, 2, 50)
     guide.write_string(0, 0, "How to fill in this update request", f_title)
     paragraphs = [
         f"This file holds only your actions from {request.title}. For each one, pick a Rating from the "
@@ -234,19 +248,22 @@ def _write_guide(wb, guide, config: Config, request: RequestSheet) -> None:
     ]
     row = 2
     for paragraph in paragraphs:
-        guide.merge_range(row, 0, row, 1, paragraph, f_para)
+        guide.merge_range(row, 0, row, 2, paragraph, f_para)
         guide.set_row(row, 48)
         row += 2
     guide.write_string(row, 0, "RAG key", f_title)
     row += 1
-    guide.write_string(row, 0, "Rating", f_head)
-    guide.write_string(row, 1, "Meaning", f_head)
-    for level in config.scale.levels:
+    for j, text in enumerate(("Rating", "Meaning", "The board report then says")):
+        guide.write_string(row, j, text, f_head)
+    for label, meaning, board in rag_key(config):
         row += 1
+        level = config.scale.level(label)
         fmt = wb.add_format({"bold": True, "bg_color": f"#{level.colour}", "font_color": f"#{level.font}",
                              "border": 1, "valign": "top"})
-        guide.write_string(row, 0, level.label, fmt)
-        guide.write_string(row, 1, level.meaning, f_cell)
+        guide.write_string(row, 0, label, fmt)
+        guide.write_string(row, 1, meaning, f_cell)
+        guide.write_string(row, 2, board, f_cell)
+        guide.set_row(row, row_height([(meaning, 50), (board, 50)]))
     guide.hide_gridlines(2)
     guide.set_landscape()
     guide.fit_to_pages(1, 0)
