@@ -630,3 +630,47 @@ def test_the_merge_sheet_shows_what_was_sent_and_returned_for_a_refused_cell(pro
     code, data = collect(capsys, ret)
     due = next(r for r in data["refused"] if r["field"] == "due")
     assert due["sent"] == "30/04/2009" and due["returned"] == "2027-03-31"
+
+
+def test_a_refusal_is_printed_first_and_counted_in_the_last_line(project, capsys):
+    issue(project)
+    junk = _not_a_request(project, None)
+    code = main(["collect", str(PLAN), str(junk), "--as-of", AS_OF])
+    lines = capsys.readouterr().out.splitlines()
+    assert code == 1
+    assert lines[0].startswith("REFUSED (1") and "is not an xlplan update request" in lines[1]
+    assert sum("not yet returned" in line for line in lines) > 3          # the long list comes after
+    assert "1 refused (listed first)" in lines[-1]
+
+
+def test_a_return_refused_before_says_when_and_stays_refused_while_unsettled(project, capsys):
+    issue(project)
+    junk = _not_a_request(project, None)
+    code, data = collect(capsys, junk)
+    assert code == 1 and data["refused"][0]["before"] is None
+    register = read_register(load_config())
+    assert [r["kind"] for r in register].count("refused") == 1
+    code = main(["collect", str(PLAN), str(junk), "--as-of", "2026-11-30"])
+    text = capsys.readouterr().out
+    assert code == 1                                     # nothing has settled it: still refused
+    assert "refused before, on 23/11/2026: " in text
+    code, data = collect(capsys, junk)
+    assert code == 1 and data["refused"][0]["before"] == "2026-11-23" and data["settled"] == []
+    assert read_register(load_config()) == register      # remembered once
+
+
+def test_a_stale_return_refused_before_is_settled_once_the_leads_newer_return_is_read(project, capsys):
+    old = issue(project)["DCS"].workbook
+    stale = edit_return(old, project / "stale.xlsx", {("2.2", "progress"): "Old news"})
+    newer = issue(project, leads=["DCS"])["DCS"].workbook
+    code, data = collect(capsys, stale)
+    assert code == 1 and len(data["refused"]) == 1
+    fresh = edit_return(newer, project / "fresh.xlsx", {("2.2", "progress"): "New news"})
+    code, data = collect(capsys, project / "stale.xlsx", fresh)         # the folder still holds the stale one
+    assert code == 0, data
+    assert data["refused"] == [] and [a["ref"] for a in data["applied"]] == ["2.2"]
+    assert len(data["settled"]) == 1 and data["settled"][0]["before"] == AS_OF
+    assert "replaced" in data["settled"][0]["why"]
+    code = main(["collect", str(PLAN), str(stale), "--as-of", AS_OF])
+    text = capsys.readouterr().out
+    assert code == 0 and "Refused before and settled since (1" in text and "0 refused" in text

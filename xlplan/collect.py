@@ -22,7 +22,7 @@ import errno
 import hashlib
 import shutil
 import tempfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from .action import Action
@@ -80,10 +80,13 @@ class Refused:
     lead: str = ""
     sent: str = ""            # a refused cell: its value as sent, and as the lead returned it, so a
     returned: str = ""        # person can see what was typed (the merge sheet shows both)
+    before: str = ""          # ISO date of an earlier collect that refused the same file (same bytes)
+    digest: str = ""          # sha256 of the file refused (the register remembers it)
 
     def to_dict(self) -> dict:
         return {"file": self.file, "ref": self.ref, "field": self.field, "why": self.why, "lead": self.lead or None,
-                "sent": self.sent if self.ref else None, "returned": self.returned if self.ref else None}
+                "sent": self.sent if self.ref else None, "returned": self.returned if self.ref else None,
+                "before": self.before or None}
 
 
 @dataclass(frozen=True)
@@ -110,6 +113,9 @@ class CollectResult:
     applied: list[Applied] = field(default_factory=list)
     conflicts: list[Conflict] = field(default_factory=list)
     refused: list[Refused] = field(default_factory=list)
+    # Refused in an earlier collect, and settled since: the same lead's newer return was read.
+    # Listed, but not counted as refused (they made an earlier collect exit 1 already).
+    settled: list[Refused] = field(default_factory=list)
     outstanding: list[RequestState] = field(default_factory=list)
     proposed: list[ProposedDue] = field(default_factory=list)
     returns: list[dict] = field(default_factory=list)      # each return read: file, id, lead, outcome
@@ -124,7 +130,7 @@ class CollectResult:
 
     def leads(self) -> list[str]:
         names = [*(a.lead for a in self.applied), *(c.lead for c in self.conflicts),
-                 *(r.lead for r in self.refused if r.lead), *(s.lead for s in self.outstanding),
+                 *(r.lead for r in self.refused + self.settled if r.lead), *(s.lead for s in self.outstanding),
                  *(p.lead for p in self.proposed)]
         return sorted(dict.fromkeys(names), key=str.casefold)
 
@@ -133,6 +139,7 @@ class CollectResult:
                 "applied": [a.to_dict() for a in self.applied],
                 "conflicts": [c.to_dict() for c in self.conflicts],
                 "refused": [r.to_dict() for r in self.refused],
+                "settled": [r.to_dict() for r in self.settled],
                 "outstanding": [{"lead": s.lead, "id": s.id, "issued": s.issued} for s in self.outstanding],
                 "proposed_due": [p.to_dict() for p in self.proposed],
                 "returns": self.returns, "written": self.written,
@@ -174,7 +181,7 @@ def gather(paths: list[Path], work: Path) -> tuple[list[Returned], list[Refused]
             else:
                 got, bad = [Returned(f, str(f))], []
             found += got
-            refused += bad
+            refused += [replace(r, digest=_digest(f)) for r in bad]
     return found, refused
 
 
@@ -299,6 +306,7 @@ def collect_returns(plan_path: str | Path | None, returned: list[str | Path], co
         for ref, action in changed_refs.items():
             edits[(action.row, plan.columns["updated"])] = as_of
             result.updated.append(ref)
+    register_new += _refused_before(result, records, register_new, key)
     returned_ids = {r["id"] for r in result.returns if r.get("outcome") == "read"}
     result.outstanding = [s for s in states.values() if s.superseded_by is None and not s.returned
                           and s.id not in returned_ids]
@@ -314,8 +322,11 @@ def _merge_one(item: Returned, plan, config: Config, key: str, states: dict[str,
     label = item.label
     outcome = {"file": label, "id": None, "lead": None, "outcome": "refused"}
 
+    digest = _digest(item.path)
+
     def refuse(why: str, ref=None, field_name=None, lead="", sent="", returned="") -> dict:
-        result.refused.append(Refused(label, ref, field_name, why, lead, cell_text(sent), cell_text(returned)))
+        result.refused.append(Refused(label, ref, field_name, why, lead, cell_text(sent), cell_text(returned),
+                                      digest=digest))
         return outcome
 
     try:
@@ -350,7 +361,6 @@ def _merge_one(item: Returned, plan, config: Config, key: str, states: dict[str,
         return refuse(f"{label}: the row{'s' * (len(missing) > 1)} for {', '.join(missing)} "
                       f"{'were' if len(missing) > 1 else 'was'} deleted from the return; nothing in it was applied "
                       f"(send {lead} a new request)", lead=lead)
-    digest = hashlib.sha256(item.path.read_bytes()).hexdigest()
     outcome["outcome"] = "read"
     outcome["record"] = None
     if not any(r.get("sha256") == digest for r in state.returns):
@@ -396,6 +406,49 @@ def _merge_one(item: Returned, plan, config: Config, key: str, states: dict[str,
     if outcome.get("record"):
         outcome["record"].update(counts)
     return outcome
+
+
+def _digest(path: Path) -> str:
+    try:
+        return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    except OSError:
+        return ""
+
+
+def _refused_before(result: CollectResult, records: list[dict], this_run: list[dict], key: str) -> list[dict]:
+    """Mark each refusal of a file refused in an earlier collect (the same bytes: the register
+    holds its digest) with that date; move those since settled (the same lead's newer return
+    was read afterwards) to `result.settled`. Returns the register records of files refused
+    for the first time."""
+    earlier: dict[str, tuple[str, str]] = {}            # digest -> (collected, at) of its first refusal
+    read_since: dict[str, list[tuple[str, str, str]]] = {}   # lead -> (collected, at, digest) of returns read
+    now = dt.datetime.now().isoformat(timespec="seconds")
+    for r in records + this_run:
+        if r.get("plan") != key or r["kind"] not in ("returned", "refused"):
+            continue
+        when = (r.get("collected", ""), r.get("at", ""))
+        if (r["kind"] == "refused" or r.get("refused")) and r not in this_run:
+            if r.get("sha256") and (r["sha256"] not in earlier or when < earlier[r["sha256"]]):
+                earlier[r["sha256"]] = when
+        if r["kind"] == "returned":
+            read_since.setdefault(r.get("lead", ""), []).append((*when, r.get("sha256", "")))
+    new, kept, settled = {}, [], []
+    for refusal in result.refused:
+        first = earlier.get(refusal.digest) if refusal.digest else None
+        if first is None:
+            kept.append(refusal)
+            if refusal.digest and not any(r.get("sha256") == refusal.digest for r in records + this_run):
+                new.setdefault(refusal.digest, {"kind": "refused", "plan": key, "sha256": refusal.digest,
+                                                "file": refusal.file, "lead": refusal.lead or None,
+                                                "collected": result.as_of.isoformat(), "at": now,
+                                                "why": refusal.why})
+            continue
+        refusal = replace(refusal, before=first[0])
+        later = [r for r in read_since.get(refusal.lead, []) if refusal.lead and r[2] != refusal.digest
+                 and r[:2] >= first]
+        (settled if later else kept).append(refusal)
+    result.refused, result.settled = kept, settled
+    return list(new.values())
 
 
 def _merge_cell(name, ref, lead, value, row, action, plan, config, cell, edits, changed_refs, result, label,

@@ -33,34 +33,52 @@ def _short(text: str, n: int = 60) -> str:
     return shorten(" ".join(str(text or "").split()), n) or "(empty)"
 
 
+def _refusal(r) -> str:
+    before = f"refused before, on {_day(r.before)}: " if r.before else ""
+    return f"{before}{r.why}"
+
+
 def collect_text(result) -> str:
-    """The merge report, lead by lead: each line says what happened to one cell or one file."""
+    """The merge report. Refusals first, each one sentence, so none is lost below a long list of
+    requests not yet returned; then lead by lead, each line what happened to one cell or one
+    file; the last line counts everything."""
     lines = []
+    if result.refused:
+        lines.append(f"REFUSED ({len(result.refused)}; none of these was applied):")
+        for r in result.refused:
+            lines.append(f"  {r.lead + ': ' if r.lead else ''}{_refusal(r)}")
+        lines.append("")
+    if result.settled:
+        lines.append(f"Refused before and settled since ({len(result.settled)}; the lead's newer return was read):")
+        for r in result.settled:
+            lines.append(f"  {r.lead + ': ' if r.lead else ''}{_refusal(r)}")
+        lines.append("")
     for lead in result.leads():
-        lines.append(f"{lead}:")
+        block = []
         for a in (a for a in result.applied if a.lead == lead):
-            lines.append(f"  applied    {a.ref} {a.field}: {_short(a.old, 30)} -> {_short(a.new)}")
+            block.append(f"  applied    {a.ref} {a.field}: {_short(_day(a.old), 30)} -> {_short(_day(a.new))}")
         for c in (c for c in result.conflicts if c.lead == lead):
-            lines.append(f"  conflict   {c.ref} {c.field}: sent {_short(_day(c.sent), 25)}; returned "
+            block.append(f"  conflict   {c.ref} {c.field}: sent {_short(_day(c.sent), 25)}; returned "
                          f"{_short(_day(c.returned), 25)}; shared workbook now {_short(_day(c.now), 25)} (not applied: "
                          f"decide and edit the shared workbook)")
-        for r in (r for r in result.refused if r.lead == lead):
-            lines.append(f"  refused    {r.why}")
         for p in (p for p in result.proposed if p.lead == lead):
             state = "accepted" if p.accepted else f"not applied (xlplan collect ... --accept-due {p.ref})"
-            lines.append(f"  due date   {p.ref}: {_day(p.due) if p.due else 'none'} -> proposed {_day(p.proposed)}"
+            block.append(f"  due date   {p.ref}: {_day(p.due) if p.due else 'none'} -> proposed {_day(p.proposed)}"
                          f"{f' ({_short(p.reason, 50)})' if p.reason else ''}: {state}")
+        refused = sum(r.lead == lead for r in result.refused)
+        if refused:
+            block.append(f"  refused    {counted(refused, 'item')}, listed above")
         for s in (s for s in result.outstanding if s.lead == lead):
-            lines.append(f"  not yet returned: request {s.id} issued {_day(s.issued)}")
-    for r in (r for r in result.refused if not r.lead):
-        lines.append(f"refused: {r.why}")
+            block.append(f"  not yet returned: request {s.id} issued {_day(s.issued)}")
+        if block:
+            lines += [f"{lead}:", *block]
     for note in result.notes:
         lines.append(f"note: {note}")
     written = (f"{result.workbook} updated (backup: {result.backup}); Updated set on {len(result.updated)} "
                f"action{'s' * (len(result.updated) != 1)}") if result.written else f"{result.workbook} unchanged"
+    refused = f"{len(result.refused)} refused" + (" (listed first)" if result.refused else "")
     lines.append(f"{counted(len(result.applied), 'change')} applied, {counted(len(result.conflicts), 'conflict')}, "
-                 f"{len(result.refused)} refused, {counted(len(result.outstanding), 'request')} not yet returned; "
-                 f"{written}")
+                 f"{refused}, {counted(len(result.outstanding), 'request')} not yet returned; {written}")
     return "\n".join(lines) + "\n"
 
 
@@ -80,7 +98,10 @@ def add_collect_sheet(wb, result, config: Config, name: str = "Merge") -> None:
         rows.append((c.lead, "conflict", c.ref, c.field, _day(c.sent), _day(c.returned), _day(c.now),
                      "changed in the return and in the shared workbook since the request: not applied"))
     for r in result.refused:
-        rows.append((r.lead, "refused", r.ref or "", r.field or "", _day(r.sent), _day(r.returned), "", r.why))
+        rows.append((r.lead, "refused", r.ref or "", r.field or "", _day(r.sent), _day(r.returned), "", _refusal(r)))
+    for r in result.settled:
+        rows.append((r.lead, "settled", r.ref or "", r.field or "", _day(r.sent), _day(r.returned), "",
+                     f"{_refusal(r)} (settled since: a newer return was read)"))
     for p in result.proposed:
         rows.append((p.lead, "due accepted" if p.accepted else "due proposed", p.ref, "due", p.due, _day(p.proposed), "",
                      p.reason))
