@@ -674,3 +674,21 @@ def test_a_stale_return_refused_before_is_settled_once_the_leads_newer_return_is
     code = main(["collect", str(PLAN), str(stale), "--as-of", AS_OF])
     text = capsys.readouterr().out
     assert code == 0 and "Refused before and settled since (1" in text and "0 refused" in text
+
+
+def test_a_request_issued_before_the_plan_digest_is_still_collected(project, capsys):
+    """Requests written by earlier versions carry the plan's path and no digest: the register
+    alone tells their plan, as before."""
+    dcs = issue(project)["DCS"].workbook
+    wb = openpyxl.load_workbook(dcs)
+    meta = wb["xlplan"]
+    for row in meta.iter_rows():
+        if row[0].value == "plan id":
+            row[0].value = row[1].value = None
+        elif row[0].value == "plan":
+            row[1].value = str(PLAN.resolve())
+    wb.custom_doc_props.props = [p for p in wb.custom_doc_props.props if p.name != "xlplan plan id"]
+    wb.save(project / "old.xlsx")
+    ret = edit_return(project / "old.xlsx", project / "back.xlsx", {("2.2", "progress"): "Still read"})
+    code, data = collect(capsys, ret)
+    assert code == 0 and [a["ref"] for a in data["applied"]] == ["2.2"]
