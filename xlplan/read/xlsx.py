@@ -18,6 +18,7 @@ from .sheetxml import (
     EXCEL_COLUMNS,
     EXCEL_ROWS,
     STRICT_MAIN_NS,
+    beyond_limit,
     date_styles,
     local,
     read_sheet,
