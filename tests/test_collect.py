@@ -190,6 +190,9 @@ def test_a_locked_cell_edited_is_refused_and_the_rest_applied(project, capsys):
     assert code == 1
     assert sorted((r["ref"], r["field"]) for r in data["refused"]) == [("1.1", "action"), ("1.3", "due")]
     assert all("locked" in r["why"] and "\n" not in r["why"] for r in data["refused"])
+    # openpyxl edited the cells with the sheet still protected: the message does not guess how
+    assert all("protection" not in r["why"] and r["why"].endswith("locked in the request, so it is not applied")
+               for r in data["refused"])
     assert [(a["ref"], a["field"]) for a in data["applied"]] == [("1.1", "progress")]
     assert action("1.1").action == before.action and action("1.3").due == dt.date(2009, 4, 30)
 
@@ -234,6 +237,24 @@ def test_a_request_for_another_plan_is_refused(project, capsys):
     before = PLAN.read_bytes()
     code, data = collect(capsys, ret)
     assert code == 1 and "another plan" in data["refused"][0]["why"]
+    assert PLAN.read_bytes() == before
+
+
+def test_a_request_for_another_plan_is_refused_even_when_the_register_does_not_hold_it(project, capsys):
+    """A copy of the plan issued from another history folder: the file's plan digest tells."""
+    other = project / "workbooks" / "other.xlsx"
+    shutil.copy(PLAN, other)
+    result = issue_requests(other, load_config(), as_of=AS_OF, outbox=project / "other-out")
+    dcs = next(r for r in result.requests if r.lead == "DCS").workbook
+    from xlplan.requests import register_path
+
+    register_path(load_config()).unlink()                             # as if issued elsewhere
+    issue(project)
+    ret = edit_return(dcs, project / "back.xlsx", {("2.2", "progress"): "Wrong plan"})
+    before = PLAN.read_bytes()
+    code, data = collect(capsys, ret)
+    assert code == 1 and len(data["refused"]) == 1
+    assert "for another plan (other.xlsx)" in data["refused"][0]["why"]
     assert PLAN.read_bytes() == before
 
 
@@ -574,3 +595,100 @@ def test_a_damaged_first_return_is_not_taken_for_the_plan(project, capsys):
     data = json.loads(capsys.readouterr().out)
     assert code == 1 and [a["ref"] for a in data["applied"]] == ["2.2"]
     assert data["refused"][0]["file"] == str(damaged)
+
+
+# -- what a person reads (the walkthrough of issue 18) ------------------------------------------
+
+def test_the_text_report_writes_dates_for_people_and_json_keeps_iso(project, capsys):
+    dcs = issue(project)["DCS"].workbook
+    ret = edit_return(dcs, project / "back.xlsx", {("2.7", "new_due"): dt.datetime(2027, 1, 31),
+                                                   ("2.7", "due_reason"): "Manager off sick"})
+    code = main(["collect", str(PLAN), str(ret), "--as-of", AS_OF])
+    text = capsys.readouterr().out
+    assert code == 0
+    assert "2.7: 31/03/2009 -> proposed 31/01/2027" in text
+    assert "issued 23/11/2026" in text and "2026-11-23" not in text and "2027-01-31" not in text
+    code, data = collect(capsys, ret)
+    assert data["proposed_due"][0]["proposed"] == "2027-01-31"
+    assert all(o["issued"] == "2026-11-23" for o in data["outstanding"])
+
+
+def test_the_merge_sheet_shows_what_was_sent_and_returned_for_a_refused_cell(project, capsys):
+    dcs = issue(project)["DCS"].workbook
+    ret = edit_return(dcs, project / "back.xlsx", {("1.3", "due"): dt.datetime(2027, 3, 31),
+                                                   ("2.2", "rag"): "Purple"})
+    code = main(["collect", str(PLAN), str(ret), "--as-of", AS_OF, "-o", str(project / "merge.xlsx")])
+    capsys.readouterr()
+    assert code == 1
+    sheet = openpyxl.load_workbook(project / "merge.xlsx")["Merge"]
+    header = [c.value for c in sheet[3]]
+    rows = {(r[2], r[3]): dict(zip(header, r)) for r in sheet.iter_rows(min_row=4, values_only=True)
+            if r[1] == "refused"}
+    assert rows[("1.3", "due")]["Sent / old"] == "30/04/2009"
+    assert rows[("1.3", "due")]["Returned / new"] == "31/03/2027"
+    assert rows[("2.2", "rag")]["Sent / old"] == "Amber" and rows[("2.2", "rag")]["Returned / new"] == "Purple"
+    code, data = collect(capsys, ret)
+    due = next(r for r in data["refused"] if r["field"] == "due")
+    assert due["sent"] == "30/04/2009" and due["returned"] == "2027-03-31"
+
+
+def test_a_refusal_is_printed_first_and_counted_in_the_last_line(project, capsys):
+    issue(project)
+    junk = _not_a_request(project, None)
+    code = main(["collect", str(PLAN), str(junk), "--as-of", AS_OF])
+    lines = capsys.readouterr().out.splitlines()
+    assert code == 1
+    assert lines[0].startswith("REFUSED (1") and "is not an xlplan update request" in lines[1]
+    assert sum("not yet returned" in line for line in lines) > 3          # the long list comes after
+    assert "1 refused (listed first)" in lines[-1]
+
+
+def test_a_return_refused_before_says_when_and_stays_refused_while_unsettled(project, capsys):
+    issue(project)
+    junk = _not_a_request(project, None)
+    code, data = collect(capsys, junk)
+    assert code == 1 and data["refused"][0]["before"] is None
+    register = read_register(load_config())
+    assert [r["kind"] for r in register].count("refused") == 1
+    code = main(["collect", str(PLAN), str(junk), "--as-of", "2026-11-30"])
+    text = capsys.readouterr().out
+    assert code == 1                                     # nothing has settled it: still refused
+    assert "refused before, on 23/11/2026: " in text
+    code, data = collect(capsys, junk)
+    assert code == 1 and data["refused"][0]["before"] == "2026-11-23" and data["settled"] == []
+    assert read_register(load_config()) == register      # remembered once
+
+
+def test_a_stale_return_refused_before_is_settled_once_the_leads_newer_return_is_read(project, capsys):
+    old = issue(project)["DCS"].workbook
+    stale = edit_return(old, project / "stale.xlsx", {("2.2", "progress"): "Old news"})
+    newer = issue(project, leads=["DCS"])["DCS"].workbook
+    code, data = collect(capsys, stale)
+    assert code == 1 and len(data["refused"]) == 1
+    fresh = edit_return(newer, project / "fresh.xlsx", {("2.2", "progress"): "New news"})
+    code, data = collect(capsys, project / "stale.xlsx", fresh)         # the folder still holds the stale one
+    assert code == 0, data
+    assert data["refused"] == [] and [a["ref"] for a in data["applied"]] == ["2.2"]
+    assert len(data["settled"]) == 1 and data["settled"][0]["before"] == AS_OF
+    assert "replaced" in data["settled"][0]["why"]
+    code = main(["collect", str(PLAN), str(stale), "--as-of", AS_OF])
+    text = capsys.readouterr().out
+    assert code == 0 and "Refused before and settled since (1" in text and "0 refused" in text
+
+
+def test_a_request_issued_before_the_plan_digest_is_still_collected(project, capsys):
+    """Requests written by earlier versions carry the plan's path and no digest: the register
+    alone tells their plan, as before."""
+    dcs = issue(project)["DCS"].workbook
+    wb = openpyxl.load_workbook(dcs)
+    meta = wb["xlplan"]
+    for row in meta.iter_rows():
+        if row[0].value == "plan id":
+            row[0].value = row[1].value = None
+        elif row[0].value == "plan":
+            row[1].value = str(PLAN.resolve())
+    wb.custom_doc_props.props = [p for p in wb.custom_doc_props.props if p.name != "xlplan plan id"]
+    wb.save(project / "old.xlsx")
+    ret = edit_return(project / "old.xlsx", project / "back.xlsx", {("2.2", "progress"): "Still read"})
+    code, data = collect(capsys, ret)
+    assert code == 0 and [a["ref"] for a in data["applied"]] == ["2.2"]

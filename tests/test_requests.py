@@ -126,6 +126,13 @@ def test_the_request_names_itself_in_properties_and_a_hidden_sheet(project):
     assert props["xlplan issued"] == AS_OF and props["xlplan plan"].endswith("plan.xlsx")
     back = read_return(renamed, config)
     assert (back.id, back.lead) == (r.id, r.lead)
+    # the lead's file names the plan by its file name and a digest, never by a path on the server
+    server = str((project / "workbooks").resolve())
+    for request in result.requests:
+        text = all_text(request.workbook)
+        assert server not in text and str(project) not in text and "workbooks/plan.xlsx" not in text
+    assert props["xlplan plan"] == "plan.xlsx" and len(props["xlplan plan id"]) == 16
+    assert back.plan == "plan.xlsx" and back.plan_id == props["xlplan plan id"]
     # without the hidden sheet the properties still say which request it is
     del wb[META]
     wb.save(renamed)
@@ -328,3 +335,57 @@ def test_requests_need_a_workbook(project, capsys):
     code = main(["requests", "plan.csv", "--as-of", AS_OF, "--outbox", "out"])
     err = capsys.readouterr().err
     assert code == 2 and "not a workbook" in err and not (project / "out").exists()
+
+
+def test_an_overdue_due_date_stays_grey_as_locked_and_says_overdue_in_bold_red(project):
+    """The shared workbook shades an overdue Due cell pink; in a request that would look like a
+    cell to fill in, so the locked cell keeps its grey and the date turns bold red with the word."""
+    config, result = issue(project)
+    ws = openpyxl.load_workbook(result.requests[0].workbook)[SHEET]
+    due = [r for rng in ws.conditional_formatting for r in rng.rules if "TODAY()" in r.formula[0]]
+    assert len(due) == 1
+    look = due[0].dxf
+    fill = look.fill.bgColor.rgb or look.fill.fgColor.rgb
+    assert fill.endswith("F2F2F2") and fill.endswith(ws["C5"].fill.fgColor.rgb[-6:])   # the locked grey
+    assert look.font.b and look.font.color.rgb.endswith("C00000")
+    assert '" overdue"' in look.numFmt.formatCode and look.numFmt.formatCode.startswith("dd/mm/yyyy")
+    assert ws["C5"].protection.locked
+
+
+def test_the_guide_s_rag_key_is_the_config_s_as_the_shared_workbook_and_the_board_report_say_it(project, capsys):
+    """One source for what a rating means: [[rag.levels]] meaning (the shared workbook's Guide)
+    and narrative (the summary and board report), side by side, so a lead reads what the board
+    will be told. A board's own wording in its config reaches the request."""
+    config_file = project / "config" / "xlplan.toml"
+    text = config_file.read_text(encoding="utf-8")
+    assert "[[rag.levels]]" not in text                    # the shipped config takes the default levels
+    from xlplan.config import load_config as load
+    levels = load().scale.levels
+    import tomllib
+    default = tomllib.loads((Path(__file__).parents[1] / "xlplan" / "defaults.toml").read_text("utf-8"))
+    custom = [dict(lv) for lv in default["rag"]["levels"]]
+    amber = next(lv for lv in custom if lv["label"] == "Amber")
+    amber["meaning"] = "Our board's own words for amber"
+    amber["narrative"] = " as our board says amber"
+    lines = [text, ""]
+    for lv in custom:
+        lines.append("[[rag.levels]]")
+        lines += [f"{k} = {json.dumps(v)}" for k, v in lv.items()]
+        lines.append("")
+    config_file.write_text("\n".join(lines), encoding="utf-8")
+    config, result = issue(project)
+    guide = openpyxl.load_workbook(result.requests[0].workbook)["Guide"]
+    rows = [r[:3] for r in guide.iter_rows(values_only=True)]
+    start = rows.index(("Rating", "Meaning", "The board report then says"))
+    key = rows[start + 1: start + 1 + len(levels)]
+    assert [r[0] for r in key] == [lv.label for lv in config.scale.levels]      # the dropdown's list, No data too
+    assert [r[1] for r in key] == [lv.meaning for lv in config.scale.levels]
+    assert ("Amber", "Our board's own words for amber", "\u2026 marked amber as our board says amber") in key
+    # the shared workbook's Guide gives the same meanings
+    assert main(["init", str(project / "new.xlsx")]) == 0
+    capsys.readouterr()
+    shared = [r[:2] for r in openpyxl.load_workbook(project / "new.xlsx")["Guide"].iter_rows(values_only=True)]
+    assert [r for r in shared if r[0] in config.scale.labels] == [r[:2] for r in key]
+    # and the summary says it in the same words
+    assert main(["summary", "workbooks/plan.xlsx", "--as-of", AS_OF]) == 0
+    assert "marked amber as our board says amber" in capsys.readouterr().out

@@ -22,7 +22,7 @@ import errno
 import hashlib
 import shutil
 import tempfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from .action import Action
@@ -37,7 +37,7 @@ from .requests import (
     request_states,
     sheet_cells,
 )
-from .workbook.request import HEADERS, read_return
+from .workbook.request import HEADERS, plan_identity, read_return
 
 RETURN_SUFFIXES = {".xlsx", ".xlsm"}
 MAIL_SUFFIXES = {".eml", ".msg"}
@@ -78,9 +78,15 @@ class Refused:
     field: str | None
     why: str
     lead: str = ""
+    sent: str = ""            # a refused cell: its value as sent, and as the lead returned it, so a
+    returned: str = ""        # person can see what was typed (the merge sheet shows both)
+    before: str = ""          # ISO date of an earlier collect that refused the same file (same bytes)
+    digest: str = ""          # sha256 of the file refused (the register remembers it)
 
     def to_dict(self) -> dict:
-        return {"file": self.file, "ref": self.ref, "field": self.field, "why": self.why, "lead": self.lead or None}
+        return {"file": self.file, "ref": self.ref, "field": self.field, "why": self.why, "lead": self.lead or None,
+                "sent": self.sent if self.ref else None, "returned": self.returned if self.ref else None,
+                "before": self.before or None}
 
 
 @dataclass(frozen=True)
@@ -107,6 +113,9 @@ class CollectResult:
     applied: list[Applied] = field(default_factory=list)
     conflicts: list[Conflict] = field(default_factory=list)
     refused: list[Refused] = field(default_factory=list)
+    # Refused in an earlier collect, and settled since: the same lead's newer return was read.
+    # Listed, but not counted as refused (they made an earlier collect exit 1 already).
+    settled: list[Refused] = field(default_factory=list)
     outstanding: list[RequestState] = field(default_factory=list)
     proposed: list[ProposedDue] = field(default_factory=list)
     returns: list[dict] = field(default_factory=list)      # each return read: file, id, lead, outcome
@@ -121,7 +130,7 @@ class CollectResult:
 
     def leads(self) -> list[str]:
         names = [*(a.lead for a in self.applied), *(c.lead for c in self.conflicts),
-                 *(r.lead for r in self.refused if r.lead), *(s.lead for s in self.outstanding),
+                 *(r.lead for r in self.refused + self.settled if r.lead), *(s.lead for s in self.outstanding),
                  *(p.lead for p in self.proposed)]
         return sorted(dict.fromkeys(names), key=str.casefold)
 
@@ -130,6 +139,7 @@ class CollectResult:
                 "applied": [a.to_dict() for a in self.applied],
                 "conflicts": [c.to_dict() for c in self.conflicts],
                 "refused": [r.to_dict() for r in self.refused],
+                "settled": [r.to_dict() for r in self.settled],
                 "outstanding": [{"lead": s.lead, "id": s.id, "issued": s.issued} for s in self.outstanding],
                 "proposed_due": [p.to_dict() for p in self.proposed],
                 "returns": self.returns, "written": self.written,
@@ -171,7 +181,7 @@ def gather(paths: list[Path], work: Path) -> tuple[list[Returned], list[Refused]
             else:
                 got, bad = [Returned(f, str(f))], []
             found += got
-            refused += bad
+            refused += [replace(r, digest=_digest(f)) for r in bad]
     return found, refused
 
 
@@ -296,6 +306,7 @@ def collect_returns(plan_path: str | Path | None, returned: list[str | Path], co
         for ref, action in changed_refs.items():
             edits[(action.row, plan.columns["updated"])] = as_of
             result.updated.append(ref)
+    register_new += _refused_before(result, records, register_new, key)
     returned_ids = {r["id"] for r in result.returns if r.get("outcome") == "read"}
     result.outstanding = [s for s in states.values() if s.superseded_by is None and not s.returned
                           and s.id not in returned_ids]
@@ -311,8 +322,11 @@ def _merge_one(item: Returned, plan, config: Config, key: str, states: dict[str,
     label = item.label
     outcome = {"file": label, "id": None, "lead": None, "outcome": "refused"}
 
-    def refuse(why: str, ref=None, field_name=None, lead="") -> dict:
-        result.refused.append(Refused(label, ref, field_name, why, lead))
+    digest = _digest(item.path)
+
+    def refuse(why: str, ref=None, field_name=None, lead="", sent="", returned="") -> dict:
+        result.refused.append(Refused(label, ref, field_name, why, lead, cell_text(sent), cell_text(returned),
+                                      digest=digest))
         return outcome
 
     try:
@@ -320,6 +334,9 @@ def _merge_one(item: Returned, plan, config: Config, key: str, states: dict[str,
     except WorkbookError as exc:
         return refuse(str(exc))
     outcome.update(id=back.id, lead=back.lead)
+    if back.plan_id and back.plan_id != plan_identity(key):
+        return refuse(f"{label} is request {back.id} for another plan ({back.plan or 'another workbook'}), not "
+                      f"{plan.path}; collect it into that plan", lead=back.lead)
     state = states.get(back.id)
     if state is None:
         other = everywhere.get(back.id)
@@ -332,8 +349,8 @@ def _merge_one(item: Returned, plan, config: Config, key: str, states: dict[str,
     outcome["lead"] = lead
     if state.superseded_by is not None:
         newer = state.superseded_by
-        return refuse(f"{label} answers request {back.id} issued to {lead} on {state.issued}, which request "
-                      f"{newer['id']} of {newer['issued']} replaced; nothing in it was applied (ask {lead} to fill "
+        return refuse(f"{label} answers request {back.id} issued to {lead} on {_dmy(state.issued)}, which request "
+                      f"{newer['id']} of {_dmy(newer['issued'])} replaced; nothing in it was applied (ask {lead} to fill "
                       f"in the newer one)", lead=lead)
     sent = {r["ref"]: r for r in state.record["rows"]}
     if back.duplicates:
@@ -344,7 +361,6 @@ def _merge_one(item: Returned, plan, config: Config, key: str, states: dict[str,
         return refuse(f"{label}: the row{'s' * (len(missing) > 1)} for {', '.join(missing)} "
                       f"{'were' if len(missing) > 1 else 'was'} deleted from the return; nothing in it was applied "
                       f"(send {lead} a new request)", lead=lead)
-    digest = hashlib.sha256(item.path.read_bytes()).hexdigest()
     outcome["outcome"] = "read"
     outcome["record"] = None
     if not any(r.get("sha256") == digest for r in state.returns):
@@ -357,26 +373,28 @@ def _merge_one(item: Returned, plan, config: Config, key: str, states: dict[str,
     for ref, cells in back.rows.items():
         if ref not in sent:
             refuse(f"{label}: ref {ref} is not one of the actions sent to {lead}; its row was not applied",
-                   ref, "row", lead)
+                   ref, "row", lead, "", _row_words(cells))
             continue
         row = sent[ref]
         action = by_ref.get(ref)
         if action is None:
-            refuse(f"{label}: {ref} is no longer in {plan.path}; its update was not applied", ref, None, lead)
+            refuse(f"{label}: {ref} is no longer in {plan.path}; its update was not applied", ref, None, lead,
+                   "", _row_words(cells))
             continue
         for locked, sent_value in (("action", row["action"]), ("due", row["due_shown"])):
             got = cells.get(locked)
             if got is not None and _text(got.value) != cell_text(sent_value) and \
                     not (locked == "due" and _same_day(got.value, sent_value)):
-                refuse(f"{label}: the {HEADERS[locked]} cell of {ref} was changed, but it is locked in the request "
-                       f"(the sheet's protection was taken off); that change was not applied", ref, locked, lead)
+                refuse(f"{label}: the {HEADERS[locked]} cell of {ref} was changed, but it is locked in the request, "
+                       f"so it is not applied", ref, locked, lead, sent_value, got.value)
         for name in ("rag", "progress"):
             got = cells.get(name)
             if got is None or name not in plan.columns:
                 continue
             if got.formula:
                 refuse(f"{label}: the {HEADERS[name]} cell of {ref} holds a formula ({_text(got.value)[:40]}), "
-                       f"not words; it was not applied (type the {HEADERS[name].lower()} as text)", ref, name, lead)
+                       f"not words; it was not applied (type the {HEADERS[name].lower()} as text)", ref, name, lead,
+                       row["rag"] if name == "rag" else row["progress"], got.value)
                 continue
             _merge_cell(name, ref, lead, got.value, row, action, plan, config, cell, edits, changed_refs,
                         result, label, refuse)
@@ -390,6 +408,49 @@ def _merge_one(item: Returned, plan, config: Config, key: str, states: dict[str,
     return outcome
 
 
+def _digest(path: Path) -> str:
+    try:
+        return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    except OSError:
+        return ""
+
+
+def _refused_before(result: CollectResult, records: list[dict], this_run: list[dict], key: str) -> list[dict]:
+    """Mark each refusal of a file refused in an earlier collect (the same bytes: the register
+    holds its digest) with that date; move those since settled (the same lead's newer return
+    was read afterwards) to `result.settled`. Returns the register records of files refused
+    for the first time."""
+    earlier: dict[str, tuple[str, str]] = {}            # digest -> (collected, at) of its first refusal
+    read_since: dict[str, list[tuple[str, str, str]]] = {}   # lead -> (collected, at, digest) of returns read
+    now = dt.datetime.now().isoformat(timespec="seconds")
+    for r in records + this_run:
+        if r.get("plan") != key or r["kind"] not in ("returned", "refused"):
+            continue
+        when = (r.get("collected", ""), r.get("at", ""))
+        if (r["kind"] == "refused" or r.get("refused")) and r not in this_run:
+            if r.get("sha256") and (r["sha256"] not in earlier or when < earlier[r["sha256"]]):
+                earlier[r["sha256"]] = when
+        if r["kind"] == "returned":
+            read_since.setdefault(r.get("lead", ""), []).append((*when, r.get("sha256", "")))
+    new, kept, settled = {}, [], []
+    for refusal in result.refused:
+        first = earlier.get(refusal.digest) if refusal.digest else None
+        if first is None:
+            kept.append(refusal)
+            if refusal.digest and not any(r.get("sha256") == refusal.digest for r in records + this_run):
+                new.setdefault(refusal.digest, {"kind": "refused", "plan": key, "sha256": refusal.digest,
+                                                "file": refusal.file, "lead": refusal.lead or None,
+                                                "collected": result.as_of.isoformat(), "at": now,
+                                                "why": refusal.why})
+            continue
+        refusal = replace(refusal, before=first[0])
+        later = [r for r in read_since.get(refusal.lead, []) if refusal.lead and r[2] != refusal.digest
+                 and r[:2] >= first]
+        (settled if later else kept).append(refusal)
+    result.refused, result.settled = kept, settled
+    return list(new.values())
+
+
 def _merge_cell(name, ref, lead, value, row, action, plan, config, cell, edits, changed_refs, result, label,
                 refuse) -> None:
     scale = config.scale
@@ -399,14 +460,14 @@ def _merge_cell(name, ref, lead, value, row, action, plan, config, cell, edits, 
         returned = scale.canonical(text) if text else ""
         if text and returned is None:
             refuse(f"{label}: {text!r} in the Rating cell of {ref} is not a rating ({', '.join(scale.labels)}); "
-                   f"it was not applied", ref, name, lead)
+                   f"it was not applied", ref, name, lead, row["rag"], text)
             return
         sent = row["rag"]
         if returned == sent:
             return                                              # the lead left it as sent
         if not returned:
             refuse(f"{label}: the rating of {ref} was cleared; an empty rating is not applied (the board would be "
-                   f"told No data)", ref, name, lead)
+                   f"told No data)", ref, name, lead, row["rag"], "")
             return
         now_raw = cell_text(now_cell.value)
         now = (scale.canonical(now_raw) or now_raw) if now_raw else (action.rag or "")
@@ -441,12 +502,13 @@ def _proposed_due(ref, lead, cells, row, action, plan, config, cell, edits, chan
     if got is None or got.value in (None, ""):
         return
     if got.formula:
-        refuse(f"{label}: the Proposed due cell of {ref} holds a formula; it was not taken", ref, "due", lead)
+        refuse(f"{label}: the Proposed due cell of {ref} holds a formula; it was not taken", ref, "due", lead,
+               row["due_shown"], got.value)
         return
     day = _day(got.value)
     if day is None:
         refuse(f"{label}: {_text(got.value)!r} in the Proposed due cell of {ref} is not a date; it was not taken",
-               ref, "due", lead)
+               ref, "due", lead, row["due_shown"], got.value)
         return
     reason = _text(cells["due_reason"].value) if cells.get("due_reason") else ""
     sent_due = row.get("due")
@@ -467,6 +529,19 @@ def _proposed_due(ref, lead, cells, row, action, plan, config, cell, edits, chan
     # The original date stays beside the new one, as boards write it ("Oct 12 Extension to
     # timescale agreed Jan 13"): xlplan reads the new date as the due date, flagged extended.
     _apply("due", ref, lead, row["due_shown"], wanted, action, now_cell, edits, changed_refs, result)
+
+
+def _row_words(cells: dict) -> str:
+    """A refused row as returned, in a few words: its rating and progress."""
+    return "; ".join(t for t in (cell_text(cells[n].value) for n in ("rag", "progress") if cells.get(n)) if t)
+
+
+def _dmy(iso: str) -> str:
+    """2026-11-23 -> 23/11/2026: dates in sentences for people (JSON fields keep ISO)."""
+    try:
+        return dt.date.fromisoformat(iso).strftime("%d/%m/%Y")
+    except (TypeError, ValueError):
+        return str(iso)
 
 
 def _due_words(row: dict) -> str:

@@ -66,7 +66,9 @@ def register_path(config: Config) -> Path:
 
 
 def read_register(config: Config) -> list[dict]:
-    """Every record, oldest first: {"kind": "issued", ...} and {"kind": "returned", ...}. A line
+    """Every record, oldest first: {"kind": "issued", ...}, {"kind": "returned", ...} and
+    {"kind": "refused", ...} (a returned file refused whole: its digest, so a later collect of
+    the same file says when it was refused before). A line
     that cannot be read (a crash mid-write of an older version) is skipped, not fatal."""
     return _read_records(register_path(config))
 
@@ -80,7 +82,7 @@ def _read_records(path: Path) -> list[dict]:
             record = json.loads(line)
         except ValueError:
             continue
-        if isinstance(record, dict) and record.get("kind") in ("issued", "returned"):
+        if isinstance(record, dict) and record.get("kind") in ("issued", "returned", "refused"):
             records.append(record)
     return records
 

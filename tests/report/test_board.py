@@ -409,3 +409,13 @@ def test_weekly_refuses_a_bad_template_before_it_starts(project, capsys, kind):
     assert code == 2 and ("[board_report] template" in err if kind == "missing" else "not a Word document" in err), err
     assert not (project / "reports").exists() and not (project / "logs").exists()
     assert not (project / "workbooks" / "history" / f"plan.{AS_OF}.xlsx").exists()
+
+
+def test_the_footer_says_page_n_of_m(project, capsys):
+    both(capsys, "workbooks/plan.xlsx", project / "board.docx")
+    footer = read_report(project / "board.docx")["document"].sections[0].footer
+    paragraph = footer.paragraphs[-1]._p
+    fields = [f.get(qn("w:instr")).strip() for f in paragraph.iter(qn("w:fldSimple"))]
+    assert fields == ["PAGE", "NUMPAGES"]
+    words = "".join(t.text for t in paragraph.iter(qn("w:t")))
+    assert words.endswith(". Page 1 of 1")                   # the fields' placeholders, filled in on layout

@@ -484,19 +484,30 @@ class _Writer:
             return int(Mm(170))
 
     def footer(self) -> None:
-        """A plain document's footer: the title, the date and the page number."""
+        """A plain document's footer: the title, the date and "Page N of M" (PAGE and NUMPAGES
+        fields, which Word and LibreOffice fill in as they lay out the pages)."""
         section = self.doc.sections[0]
         p = section.footer.paragraphs[0]
         p.text = f"{document_title(self.r)}. Page "
         footer = section.footer.part.element
         last = footer.findall(_qn("w:p"))[-1]
-        field_ = last.makeelement(_qn("w:fldSimple"), {_qn("w:instr"): " PAGE "})
-        run = field_.makeelement(_qn("w:r"), {})
-        text = run.makeelement(_qn("w:t"), {})
-        text.text = "1"
+
+        def add_field(instr: str) -> None:
+            field_ = last.makeelement(_qn("w:fldSimple"), {_qn("w:instr"): f" {instr} "})
+            run = field_.makeelement(_qn("w:r"), {})
+            text = run.makeelement(_qn("w:t"), {})
+            text.text = "1"
+            run.append(text)
+            field_.append(run)
+            last.append(field_)
+
+        add_field("PAGE")
+        run = last.makeelement(_qn("w:r"), {})
+        text = run.makeelement(_qn("w:t"), {_qn("xml:space"): "preserve"})
+        text.text = " of "
         run.append(text)
-        field_.append(run)
-        last.append(field_)
+        last.append(run)
+        add_field("NUMPAGES")
 
     # the report
     def write(self) -> None:

@@ -4,9 +4,13 @@ conflicts), all from the results and the register, deciding nothing."""
 
 from __future__ import annotations
 
+import re
+
 from ..config import Config
 from ..text import counted, shorten
 from .look import Formats, row_height
+
+_ISO = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 def requests_text(result) -> str:
@@ -29,33 +33,52 @@ def _short(text: str, n: int = 60) -> str:
     return shorten(" ".join(str(text or "").split()), n) or "(empty)"
 
 
+def _refusal(r) -> str:
+    before = f"refused before, on {_day(r.before)}: " if r.before else ""
+    return f"{before}{r.why}"
+
+
 def collect_text(result) -> str:
-    """The merge report, lead by lead: each line says what happened to one cell or one file."""
+    """The merge report. Refusals first, each one sentence, so none is lost below a long list of
+    requests not yet returned; then lead by lead, each line what happened to one cell or one
+    file; the last line counts everything."""
     lines = []
+    if result.refused:
+        lines.append(f"REFUSED ({len(result.refused)}; none of these was applied):")
+        for r in result.refused:
+            lines.append(f"  {r.lead + ': ' if r.lead else ''}{_refusal(r)}")
+        lines.append("")
+    if result.settled:
+        lines.append(f"Refused before and settled since ({len(result.settled)}; the lead's newer return was read):")
+        for r in result.settled:
+            lines.append(f"  {r.lead + ': ' if r.lead else ''}{_refusal(r)}")
+        lines.append("")
     for lead in result.leads():
-        lines.append(f"{lead}:")
+        block = []
         for a in (a for a in result.applied if a.lead == lead):
-            lines.append(f"  applied    {a.ref} {a.field}: {_short(a.old, 30)} -> {_short(a.new)}")
+            block.append(f"  applied    {a.ref} {a.field}: {_short(_day(a.old), 30)} -> {_short(_day(a.new))}")
         for c in (c for c in result.conflicts if c.lead == lead):
-            lines.append(f"  conflict   {c.ref} {c.field}: sent {_short(c.sent, 25)}; returned {_short(c.returned, 25)}; "
-                         f"shared workbook now {_short(c.now, 25)} (not applied: decide and edit the shared workbook)")
-        for r in (r for r in result.refused if r.lead == lead):
-            lines.append(f"  refused    {r.why}")
+            block.append(f"  conflict   {c.ref} {c.field}: sent {_short(_day(c.sent), 25)}; returned "
+                         f"{_short(_day(c.returned), 25)}; shared workbook now {_short(_day(c.now), 25)} (not applied: "
+                         f"decide and edit the shared workbook)")
         for p in (p for p in result.proposed if p.lead == lead):
             state = "accepted" if p.accepted else f"not applied (xlplan collect ... --accept-due {p.ref})"
-            lines.append(f"  due date   {p.ref}: {p.due or 'none'} -> proposed {p.proposed}"
+            block.append(f"  due date   {p.ref}: {_day(p.due) if p.due else 'none'} -> proposed {_day(p.proposed)}"
                          f"{f' ({_short(p.reason, 50)})' if p.reason else ''}: {state}")
+        refused = sum(r.lead == lead for r in result.refused)
+        if refused:
+            block.append(f"  refused    {counted(refused, 'item')}, listed above")
         for s in (s for s in result.outstanding if s.lead == lead):
-            lines.append(f"  not yet returned: request {s.id} issued {s.issued}")
-    for r in (r for r in result.refused if not r.lead):
-        lines.append(f"refused: {r.why}")
+            block.append(f"  not yet returned: request {s.id} issued {_day(s.issued)}")
+        if block:
+            lines += [f"{lead}:", *block]
     for note in result.notes:
         lines.append(f"note: {note}")
     written = (f"{result.workbook} updated (backup: {result.backup}); Updated set on {len(result.updated)} "
                f"action{'s' * (len(result.updated) != 1)}") if result.written else f"{result.workbook} unchanged"
+    refused = f"{len(result.refused)} refused" + (" (listed first)" if result.refused else "")
     lines.append(f"{counted(len(result.applied), 'change')} applied, {counted(len(result.conflicts), 'conflict')}, "
-                 f"{len(result.refused)} refused, {counted(len(result.outstanding), 'request')} not yet returned; "
-                 f"{written}")
+                 f"{refused}, {counted(len(result.outstanding), 'request')} not yet returned; {written}")
     return "\n".join(lines) + "\n"
 
 
@@ -70,17 +93,20 @@ def add_collect_sheet(wb, result, config: Config, name: str = "Merge") -> None:
     f.header_row(ws, 2, columns)
     rows = []
     for a in result.applied:
-        rows.append((a.lead, "applied", a.ref, a.field, a.old, a.new, "", ""))
+        rows.append((a.lead, "applied", a.ref, a.field, _day(a.old), _day(a.new), "", ""))
     for c in result.conflicts:
-        rows.append((c.lead, "conflict", c.ref, c.field, c.sent, c.returned, c.now,
+        rows.append((c.lead, "conflict", c.ref, c.field, _day(c.sent), _day(c.returned), _day(c.now),
                      "changed in the return and in the shared workbook since the request: not applied"))
     for r in result.refused:
-        rows.append((r.lead, "refused", r.ref or "", r.field or "", "", "", "", r.why))
+        rows.append((r.lead, "refused", r.ref or "", r.field or "", _day(r.sent), _day(r.returned), "", _refusal(r)))
+    for r in result.settled:
+        rows.append((r.lead, "settled", r.ref or "", r.field or "", _day(r.sent), _day(r.returned), "",
+                     f"{_refusal(r)} (settled since: a newer return was read)"))
     for p in result.proposed:
         rows.append((p.lead, "due accepted" if p.accepted else "due proposed", p.ref, "due", p.due, _day(p.proposed), "",
                      p.reason))
     for s in result.outstanding:
-        rows.append((s.lead, "not returned", "", "", "", "", "", f"request {s.id} issued {s.issued}"))
+        rows.append((s.lead, "not returned", "", "", "", "", "", f"request {s.id} issued {_day(s.issued)}"))
     rows.sort(key=lambda r: (r[0].casefold(), r[1], r[2]))
     for i, row in enumerate(rows, start=3):
         for c, value in enumerate(row):
@@ -137,5 +163,5 @@ def add_requests_sheet(wb, rows: list[dict], config: Config, name: str = "Reques
 
 
 def _day(iso: str) -> str:
-    """2026-11-23 -> 23/11/2026, as the rest of the report writes dates."""
-    return f"{iso[8:10]}/{iso[5:7]}/{iso[:4]}" if len(iso) == 10 else iso
+    """2026-11-23 -> 23/11/2026, as the rest of the report writes dates; anything else as it is."""
+    return f"{iso[8:10]}/{iso[5:7]}/{iso[:4]}" if _ISO.match(iso or "") else iso

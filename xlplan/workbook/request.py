@@ -25,16 +25,22 @@ META = "xlplan"                         # the hidden sheet that names the reques
 MARK = "xlplan update request"          # its first cell, and the document's keywords
 HEADER_ROW = 3                          # 0-based (worksheet row 4): title and notes above it
 DATE_FORMAT = "dd/mm/yyyy"
+# An overdue Due cell: still grey, as every locked cell is, the date in bold red with the word
+# (the shared workbook's pink would make it look like a cell to fill in; the word does not
+# rely on colour alone).
+LOCKED_FILL = "F2F2F2"
+OVERDUE_LOOK = {"bg_color": f"#{LOCKED_FILL}", "font_color": "#C00000", "bold": True,
+                "num_format": 'dd/mm/yyyy" overdue"'}
 
 # The request sheet's columns: field, header, width, whether the lead writes in it. The
 # headers name "Ref", "Rating" and "Progress" (the contract: a script finds where to write).
-COLUMNS = (("ref", "Ref", 9, False), ("action", "Action", 46, False), ("due", "Due", 12, False),
+COLUMNS = (("ref", "Ref", 9, False), ("action", "Action", 46, False), ("due", "Due", 18, False),
            ("rag", "Rating", 14, True), ("progress", "Progress", 58, True),
            ("new_due", "Proposed due", 13, True), ("due_reason", "Reason for a new due date", 28, True))
 WRITABLE = ("rag", "progress", "new_due", "due_reason")
 HEADERS = {f: h for f, h, _, _ in COLUMNS}
-PROPERTY_ID, PROPERTY_LEAD, PROPERTY_PLAN, PROPERTY_ISSUED = (
-    "xlplan request id", "xlplan lead", "xlplan plan", "xlplan issued")
+PROPERTY_ID, PROPERTY_LEAD, PROPERTY_PLAN, PROPERTY_PLAN_ID, PROPERTY_ISSUED = (
+    "xlplan request id", "xlplan lead", "xlplan plan", "xlplan plan id", "xlplan issued")
 _ID = re.compile(r"^R-\d{8}-[0-9a-f]{6,}$")
 
 
@@ -55,7 +61,7 @@ class RequestSheet:
 
     id: str
     lead: str
-    plan: str                 # the shared workbook's path, as issued
+    plan: str                 # the shared workbook's path, as issued (never written into the file)
     title: str
     issued: dt.date
     reply_by: dt.date | None
@@ -63,22 +69,34 @@ class RequestSheet:
     propose_due: bool = True
 
 
+def plan_identity(plan: str) -> str:
+    """What a request file says of its plan besides the file name: a digest of the plan's
+    path on the business manager's machine. A lead receives no server paths, and collect can
+    still tell a return for another plan (even one the register does not hold)."""
+    import hashlib
+
+    return hashlib.sha256(plan.encode("utf-8")).hexdigest()[:16]
+
+
 def write_request(path: Path, config: Config, request: RequestSheet) -> Path:
-    """Write the request workbook at `path` (atomically)."""
+    """Write the request workbook at `path` (atomically). The plan is named by its file name
+    and `plan_identity`, never by its path."""
     from ..report.look import ReportBook
 
     columns = [c for c in COLUMNS if request.propose_due or c[0] not in ("new_due", "due_reason")]
     col_of = {c[0]: i for i, c in enumerate(columns)}
     first = HEADER_ROW + 1
     last = first + max(len(request.rows), 1) - 1
+    plan_name, plan_id = Path(request.plan).name, plan_identity(request.plan)
     with atomic_path(path) as tmp:
         wb = ReportBook(str(tmp), {"strings_to_formulas": False, "strings_to_urls": False})
         wb.set_properties({"title": f"Update request for {request.lead}", "subject": request.title,
                            "author": "xlplan", "keywords": f"{MARK} {request.id}",
                            "comments": f"{MARK} {request.id} for {request.lead}, issued "
-                                       f"{request.issued.isoformat()}; plan {request.plan}"})
+                                       f"{request.issued.isoformat()}; plan {plan_name}"})
         for name, value in ((PROPERTY_ID, request.id), (PROPERTY_LEAD, request.lead),
-                            (PROPERTY_PLAN, request.plan), (PROPERTY_ISSUED, request.issued.isoformat())):
+                            (PROPERTY_PLAN, plan_name), (PROPERTY_PLAN_ID, plan_id),
+                            (PROPERTY_ISSUED, request.issued.isoformat())):
             wb.set_custom_property(name, value)
         title = wb.add_format({"bold": True, "font_size": 14})
         note = wb.add_format({"text_wrap": True, "valign": "top"})
@@ -86,9 +104,9 @@ def write_request(path: Path, config: Config, request: RequestSheet) -> Path:
                               "valign": "top", "border": 1, "locked": True})
         # Locked cells grey, the lead's cells white with a blue border: where to write is visible.
         kept = wb.add_format({"text_wrap": True, "valign": "top", "border": 1, "border_color": "#BFBFBF",
-                              "bg_color": "#F2F2F2", "locked": True})
+                              "bg_color": f"#{LOCKED_FILL}", "locked": True})
         kept_date = wb.add_format({"num_format": DATE_FORMAT, "valign": "top", "border": 1, "border_color": "#BFBFBF",
-                                   "bg_color": "#F2F2F2", "locked": True, "align": "left"})
+                                   "bg_color": f"#{LOCKED_FILL}", "locked": True, "align": "left"})
         yours = wb.add_format({"text_wrap": True, "valign": "top", "border": 1, "border_color": "#2F75B5",
                                "locked": False})
         yours_date = wb.add_format({"num_format": DATE_FORMAT, "valign": "top", "border": 1,
@@ -149,6 +167,8 @@ def write_request(path: Path, config: Config, request: RequestSheet) -> Path:
             look = {"bg_color": f"#{rule.fill}", "bold": rule.bold}
             if rule.font:
                 look["font_color"] = f"#{rule.font}"
+            if rule.field == "due":
+                look = dict(OVERDUE_LOOK)
             col = col_of[rule.field]
             spec = ({"type": "cell", "criteria": "==", "value": rule.formula} if rule.kind == "equal"
                     else {"type": "formula", "criteria": "=" + rule.formula})
@@ -170,7 +190,7 @@ def write_request(path: Path, config: Config, request: RequestSheet) -> Path:
         lists.hide()
         lists.protect("")
         for r, (key, value) in enumerate((("", MARK), ("id", request.id), ("lead", request.lead),
-                                          ("plan", request.plan), ("title", request.title),
+                                          ("plan", plan_name), ("plan id", plan_id), ("title", request.title),
                                           ("issued", request.issued.isoformat()),
                                           ("refs", " | ".join(row.ref for row in request.rows)))):
             if key:
@@ -190,13 +210,27 @@ def _plain_date(text: str) -> dt.datetime | None:
         return None
 
 
+def rag_key(config: Config) -> list[tuple[str, str, str]]:
+    """The request Guide's RAG key, one row per rating: the label, its meaning and the words
+    the board report uses for it, both from the plan's config [[rag.levels]] (`meaning`, as the
+    shared workbook's Guide shows it; `narrative`, as the summary and board report say it), so
+    a lead reads what the board will be told. The list is the shared workbook's dropdown, No
+    data included (the business manager rates with the same list; the key says what it means)."""
+    out = []
+    for level in config.scale.levels:
+        board = f"\u2026 marked {level.label.lower()}{level.narrative}" if level.narrative else ""
+        out.append((level.label, level.meaning, board))
+    return out
+
+
 def _write_guide(wb, guide, config: Config, request: RequestSheet) -> None:
     f_title = wb.add_format({"bold": True, "font_size": 14})
     f_para = wb.add_format({"text_wrap": True, "valign": "top"})
     f_head = wb.add_format({"bold": True, "font_color": "#FFFFFF", "bg_color": "#1F4E78", "border": 1})
     f_cell = wb.add_format({"text_wrap": True, "valign": "top", "border": 1})
     guide.set_column(0, 0, 16)
-    guide.set_column(1, 1, 80)
+    guide.set_column(1, 1, 50)
+    guide.set_column(2, 2, 50)
     guide.write_string(0, 0, "How to fill in this update request", f_title)
     paragraphs = [
         f"This file holds only your actions from {request.title}. For each one, pick a Rating from the "
@@ -207,25 +241,29 @@ def _write_guide(wb, guide, config: Config, request: RequestSheet) -> None:
         "due with the reason beside it; the business manager agrees new dates, so Due itself stays as it "
         "is." if request.propose_due else
         "If an action cannot be done by its Due date, rate it Red and say in Progress what date you propose.",
-        "Grey cells are locked: they are what the plan says. Do not add, remove or move rows; do not rename "
+        "Grey cells are locked: they are what the plan says (a Due date in bold red marked overdue has passed). "
+        "Do not add, remove or move rows; do not rename "
         "the sheets. Save the file (any name will do) and email it back; xlplan recognises it and merges your "
         "update into the shared plan, keeping anything others changed since.",
     ]
     row = 2
     for paragraph in paragraphs:
-        guide.merge_range(row, 0, row, 1, paragraph, f_para)
+        guide.merge_range(row, 0, row, 2, paragraph, f_para)
         guide.set_row(row, 48)
         row += 2
     guide.write_string(row, 0, "RAG key", f_title)
     row += 1
-    guide.write_string(row, 0, "Rating", f_head)
-    guide.write_string(row, 1, "Meaning", f_head)
-    for level in config.scale.levels:
+    for j, text in enumerate(("Rating", "Meaning", "The board report then says")):
+        guide.write_string(row, j, text, f_head)
+    for label, meaning, board in rag_key(config):
         row += 1
+        level = config.scale.level(label)
         fmt = wb.add_format({"bold": True, "bg_color": f"#{level.colour}", "font_color": f"#{level.font}",
                              "border": 1, "valign": "top"})
-        guide.write_string(row, 0, level.label, fmt)
-        guide.write_string(row, 1, level.meaning, f_cell)
+        guide.write_string(row, 0, label, fmt)
+        guide.write_string(row, 1, meaning, f_cell)
+        guide.write_string(row, 2, board, f_cell)
+        guide.set_row(row, row_height([(meaning, 50), (board, 50)]))
     guide.hide_gridlines(2)
     guide.set_landscape()
     guide.fit_to_pages(1, 0)
@@ -248,8 +286,9 @@ class ReturnedRequest:
     path: Path
     id: str
     lead: str
-    plan: str
+    plan: str                 # the plan's file name (its path in requests of earlier versions)
     rows: dict[str, dict[str, ReturnedCell]] = field(default_factory=dict)
+    plan_id: str = ""         # plan_identity of the plan it was issued for ("" in older requests)
     duplicates: list[str] = field(default_factory=list)   # refs found on more than one row
 
 
@@ -282,7 +321,8 @@ def read_return(path: Path, config: Config, label: str | None = None) -> Returne
         if sheet is None:
             raise WorkbookError(f"{name} has no sheet {SHEET!r}; the request's sheet was renamed or removed, so "
                                 f"nothing in it can be matched (send the lead a new request)")
-        returned = ReturnedRequest(path, ident["id"], ident.get("lead", ""), ident.get("plan", ""))
+        returned = ReturnedRequest(path, ident["id"], ident.get("lead", ""), ident.get("plan", ""),
+                                   plan_id=ident.get("plan id", ""))
         header_row, cols = _find_header(sheet)
         if header_row is None:
             raise WorkbookError(f"{name}: the header row of sheet {SHEET!r} (Ref, Rating, Progress) is gone, so "
@@ -323,7 +363,7 @@ def _identity(wb) -> dict | None:
             props = {}
         if props.get(PROPERTY_ID):
             found = {"id": _text(props.get(PROPERTY_ID)), "lead": _text(props.get(PROPERTY_LEAD)),
-                     "plan": _text(props.get(PROPERTY_PLAN))}
+                     "plan": _text(props.get(PROPERTY_PLAN)), "plan id": _text(props.get(PROPERTY_PLAN_ID))}
     return found or None
 
 
