@@ -192,3 +192,21 @@ def test_bad_scales_are_refused_in_one_sentence(tmp_path, text, words):
     with pytest.raises(ConfigError) as caught:
         _config(tmp_path, text)
     assert all(w in str(caught.value) for w in words)
+
+
+def test_the_guide_never_tells_a_lead_a_word_means_another_rating_than_xlplan_reads():
+    # A lead reads a level's meaning on the Guide sheet and types its words: the Amber
+    # meaning once said "on track", which the built-in scale reads as Green.
+    import re
+    import tomllib
+    from pathlib import Path
+
+    import xlplan
+
+    defaults = tomllib.loads((Path(xlplan.__file__).parent / "defaults.toml").read_text(encoding="utf-8"))
+    phrases = {w: label for w, label in defaults["rag"]["scales"].items() if " " in w or "-" in w}
+    for level in defaults["rag"]["levels"]:
+        said = " " + re.sub(r"[^a-z]+", " ", level["meaning"].casefold()) + " "
+        for phrase, label in phrases.items():
+            if f" {re.sub(r'[^a-z]+', ' ', phrase)} " in said:
+                assert label == level["label"], (level["label"], phrase, label)
