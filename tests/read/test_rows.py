@@ -165,3 +165,20 @@ def test_a_row_is_a_group_only_when_its_children_follow_and_it_has_no_rating(tmp
     ])
     plan = read_plan(path, config)
     assert [a.ref for a in plan.actions] == ["1.1", "1.1.1", "2.1", "3.1"]
+
+
+def test_a_stray_value_far_below_the_table_is_never_glued_onto_the_last_action(tmp_path, config):
+    # A value typed in XFD5000 of the shipped plan was read as the rest of action 4.15.
+    from conftest import PROJECT
+    from openpyxl import load_workbook
+
+    wb = load_workbook(PROJECT / "workbooks" / "plan.xlsx")
+    wb["Plan"]["XFD5000"] = "x"
+    wb["Plan"]["B40"] = "continued"          # ten empty rows below 4.15's row 30 would still be close
+    wb.save(tmp_path / "stray.xlsx")
+    plan = read_plan(tmp_path / "stray.xlsx", config)
+    last = plan.actions[-1]
+    assert last.ref == "4.15" and last.extra == {} and 5000 not in last.rows
+    assert [g.row for g in plan.glued if not g.kept] == [40]
+    assert any(n.startswith("1 row far below the table not read") and "row 5000 'x'" in n for n in plan.notes)
+    assert any(s.row == 5000 for s in plan.skipped)

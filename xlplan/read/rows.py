@@ -44,6 +44,10 @@ class Glue:
         return f"row {self.row} glued onto {what} (a row split by a page break): {self.reason}"
 
 
+# A row with no words of its own this many empty rows below the one above is no page's rest.
+FAR_BELOW = 10
+FAR_REASON = "far below the rows above"
+
 _BULLET = re.compile(r"(?:^|\s)[•▪◦‣●·*–-]\s")
 _NUMBERS = re.compile(r"\d+(?:\.\d+)+")     # "1.1.1" in "C1.1.1"
 _SENTENCE_END = re.compile(r"[.;:!?)\]\"'”’]\s*$")
@@ -75,6 +79,7 @@ class RowReader:
         self.entries: list[Record | None] = []   # None: a section heading (groups do not carry over)
         self.skipped: list[Skipped] = []
         self.glued: list[Glue] = []               # every glue, and every doubt kept as two rows
+        self.last_filled: int | None = None       # 0-based index of the last row fed that held text
         self.header_fields = {header_key(h) for h in headers if header_key(h)}
         self.longest_header = max((len(h) for h in headers), default=0) + 10
         # Worked out once, not for each of a hundred thousand rows:
@@ -155,6 +160,8 @@ class RowReader:
         filled = [c for c in cells if c]
         if not filled:
             return
+        gap = i - self.last_filled - 1 if self.last_filled is not None else 0
+        self.last_filled = i
         if (len(filled) == len(self.header_fields) and len(filled[0]) <= self.longest_header
                 and header_key(filled[0]) in self.header_fields
                 and {header_key(c) for c in filled} == self.header_fields):
@@ -179,6 +186,11 @@ class RowReader:
         if verdict == "apart":
             self._parent_heading(last, cells)
             self.entries.append(self._record(i, row, cells))
+            return
+        if verdict == "glue" and gap >= FAR_BELOW:
+            # A stray value far below the table (a cell typed in row 5000) carries on nothing.
+            self.skipped.append(Skipped(i + 1, " ".join(one_line(c) for c in filled)[:80],
+                                        f"{FAR_REASON} ({gap} empty rows above it): not glued onto the action above"))
             return
         if verdict == "doubt":
             self.glued.append(Glue(last.rows[0], i + 1, reason, kept=True))
