@@ -332,7 +332,9 @@ def test_an_unreadable_rating_is_kept_in_the_written_workbook(tmp_path, capsys, 
     target = tmp_path / "plan.xlsx"
     args = ["import", str(source), "-o", str(target)] if command == "import" else ["init", str(target), "--from", str(source)]
     assert main(args) == 0
-    capsys.readouterr()
+    said = capsys.readouterr().out
+    if command == "import":     # not "0 without a rating" alone, then three not read
+        assert "0 without a rating (left empty); 3 with a rating xlplan cannot read (kept as written" in said
     again = read_plan(target, config)
     got = {a.ref: (a.rag, a.rating.raw, a.rating.source) for a in again.actions}
     assert got == {"1": (None, "2", "text"), "2": (None, "e.g. Paused", "text"),

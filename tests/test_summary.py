@@ -130,3 +130,24 @@ def test_trend_from_history(tmp_path, capsys):
     assert data["by_rag"] == data["as_rated"] == {"Green": 1, "Amber": 1}
     assert data["updates"] == {"updated": 1, "not_updated": 1, "not_updated_2_weeks_or_more": 1}
     assert len(load_workbook(tmp_path / "s.xlsx")["Summary"]._charts) == 2
+
+
+def test_a_rating_xlplan_cannot_read_is_never_told_to_the_board_as_never_rated(tmp_path, config):
+    # Stockton LSCB's progress update (2017) rates on a 1-4 scale; without its key, "2" is
+    # unreadable, but the lead did rate it: the board is told that, not "never rated".
+    from xlplan.findings import validate_plan
+    from xlplan.summary import summarise_plan
+
+    rows = [["Ref", "Action", "Lead", "Due", "RAG", "Progress"],
+            ["1", "Participate and initiate discussion with other Tees Boards", "Chair / DCS", "30/04/2017", "2",
+             "Stockton and Hartlepool Boards have agreed to develop a joint approach."],
+            ["2", "Develop a self-assessment and review format", "Chair / DCS", "30/04/2027", "Green", "Done in part"]]
+    path = write_rows(tmp_path / "p.xlsx", rows)
+    result = summarise_plan(path, config, as_of=dt.date(2026, 12, 6))
+    said = json.dumps(result.to_dict())
+    assert "1 is marked no data as their rating ('2') is not one this plan's scale defines" in said
+    assert "never rated" not in said
+    note = next(s.note for s in result.summary.statuses if s.ref == "1")
+    assert note.startswith("No data: rated '2', which is not a rating of this plan's scale")
+    overdue = [f for f in validate_plan(read_plan(path, config), as_of=dt.date(2026, 12, 6)).findings if f.rule == "overdue"]
+    assert overdue and "rated '2' (not a rating xlplan can read)" in overdue[0].message

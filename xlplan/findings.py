@@ -155,14 +155,23 @@ def _progress(action: Action, ctx: _Context) -> Iterator[tuple[str, str, str]]:
     # A plan with no progress column (seed 001 keeps commentary in the RAG cell) has nowhere
     # to write one; the rule is about statements left empty where one is expected.
     if ctx.has_progress_column and not action.progress.strip() and not _complete(action, ctx):
-        yield "progress", "missing-progress", "no progress statement: reported to the board as No data"
+        yield "progress", "missing-progress", ("no progress statement (an action left without an update, despite "
+                                               "chasing, is reported to the board as No data)")
+
+
+def _rated(action: Action) -> str:
+    if action.rag:
+        return action.rag
+    if action.rating.raw and action.rating.problem:
+        return f"{action.rating.raw[:20]!r} (not a rating xlplan can read)"
+    return "nothing"
 
 
 def _overdue(action: Action, ctx: _Context) -> Iterator[tuple[str, str, str]]:
     if action.due and action.due < ctx.as_of and not _complete(action, ctx):
         days = (ctx.as_of - action.due).days
         yield "due", "overdue", (f"due {action.due.strftime('%d/%m/%Y')}, {days} day{'s' * (days != 1)} ago, "
-                                 f"and rated {action.rag or 'nothing'}")
+                                 f"and rated {_rated(action)}")
 
 
 @functools.lru_cache(maxsize=16)

@@ -110,6 +110,8 @@ class ActionStatus:
             # "on" a date the rating was seen being given; "as of" the first version xlplan holds
             when = f" on {day(self.last_rated)}" if self.rated_seen else f" as of {day(self.last_rated)}"
             rated = f"last rated {self.last_rating}" + (when if self.last_rated else "")
+        elif self.action.rating.raw and self.action.rating.problem:
+            rated = f"rated {self.action.rating.raw[:20]!r}, which is not a rating of this plan's scale"
         else:
             rated = "never rated"
         parts = [rated]

@@ -185,10 +185,12 @@ def narrative_parts(summary: Summary, config: Config) -> tuple[str, list[Narrati
         if count and label != NO_DATA:
             parts.append(NarrativePart(label, count, f"{count} {_are(count)} marked {label.lower()}{phrases.get(label, '')}",
                                        tuple(by_board.get(label, ()))))
-    chased, in_words, quiet = [], [], []           # one pass: 100,000 actions can be No data
+    chased, unread, in_words, quiet = [], [], [], []   # one pass: 100,000 actions can be No data
     for s in summary.no_data:
         if s.no_data == NO_UPDATE or s.chased:
             chased.append(s)
+        elif s.no_data == NO_RATING and s.action.rating.raw and s.action.rating.problem:
+            unread.append(s)                       # rated "2" where no key says what 2 means
         elif s.no_data == NO_RATING and s.action.progress.strip():
             in_words.append(s)
         else:
@@ -197,6 +199,10 @@ def narrative_parts(summary: Summary, config: Config) -> tuple[str, list[Narrati
         parts.append(NarrativePart(NO_DATA, len(chased), f"{len(chased)} {_are(len(chased))} marked no data"
                      f"{phrases.get(NO_DATA) or ' as, despite chasing, no information has been provided by the lead officer'}"
                      f"{_last_ratings(chased, summary.labels)}", tuple(chased)))
+    if unread:
+        shown = ", ".join(dict.fromkeys(repr(st.action.rating.raw[:20]) for st in unread))
+        parts.append(NarrativePart(NO_DATA, len(unread), f"{len(unread)} {_are(len(unread))} marked no data as their "
+                                   f"rating ({shown}) is not one this plan's scale defines", tuple(unread)))
     if in_words:
         parts.append(NarrativePart(NO_DATA, len(in_words), f"{len(in_words)} {_are(len(in_words))} marked no data as no "
                                    f"RAG rating has been given, though progress is reported in words"

@@ -12,7 +12,10 @@ def report_text(report: ImportReport, target: Path) -> str:
     lines = [f"imported {report.actions} actions from {report.source} into {target}"]
     if report.plan_date:
         lines.append(f"  plan date {report.plan_date.isoformat()} (for due dates like 'By end June')")
-    lines.append(f"  {report.unrated} without a rating (left empty)")
+    unread_ratings = sum(u.field == "rag" for u in report.unread)
+    lines.append(f"  {report.unrated} without a rating (left empty)"
+                 + (f"; {unread_ratings} with a rating xlplan cannot read (kept as written, listed below)"
+                    if unread_ratings else ""))
     if report.glued:
         lines.append(f"  {len(report.glued)} rows split by a page break, glued: "
                      + ", ".join(f"{ref or '?'} (rows {'+'.join(map(str, rows))})" for ref, rows in report.glued[:12])
