@@ -136,7 +136,7 @@ def _zip_not_xlsx(tmp):
 def _truncated(tmp):
     data = (PROJECT / "workbooks" / "plan.xlsx").read_bytes()
     (tmp / "p.xlsx").write_bytes(data[: len(data) // 2])
-    return tmp / "p.xlsx", "not an Excel workbook"
+    return tmp / "p.xlsx", "is damaged: it is cut short"
 
 
 def _zip_bomb(tmp):

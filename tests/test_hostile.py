@@ -283,7 +283,7 @@ OK, ERROR = "ok", "error"
 # (case, outcome, words the user sees / a check on the reading, refused before any parsing)
 CASES = [
     (not_a_zip, ERROR, "is not an Excel workbook", True),
-    (truncated_zip, ERROR, "is not an Excel workbook", True),
+    (truncated_zip, ERROR, "is damaged: it is cut short", True),
     (old_xls, ERROR, "old-style .xls workbook", True),
     (csv_renamed, ERROR, "holds plain text", True),
     (xlsm_with_macros, OK, lambda a: a[0]["rag"] == "Amber", False),

@@ -66,6 +66,10 @@ def check_package(path: Path, max_unpacked_bytes: int, kind: str, max_rows: int 
         if _looks_like_text(path):
             raise WorkbookError(f"{path} holds plain text (CSV or tab-separated), not {name}; "
                                 f"give it a .csv or .txt name, or open it in {app} and save as .{kind}")
+        if head.startswith(b"PK\x03\x04"):
+            # A zip whose end is missing: a copy cut short (a full disk, a sync stopped half-way).
+            raise WorkbookError(f"{path} is damaged: it is cut short (the end of the file, which lists what is "
+                                f"in it, is missing); {_REPAIR[kind]}")
         raise WorkbookError(f"{path} is not {name}; open it in {app} or "
                             f"LibreOffice and save it as .{kind}")
     try:
