@@ -85,8 +85,9 @@ class ActionStatus:
         since = ""
         if self.last_update:
             since = (f" (last update {day(self.last_update)})" if self.update_seen else
-                     f" (none since {day(self.last_update)}, the first weekly version xlplan holds)")
-        if self.missed_updates <= 1:
+                     f" (none since {day(self.last_update)}, when xlplan's weekly records begin)")
+        late = self.days_since is not None and self.days_since // 7 > 1   # runs missed: weeks have passed
+        if self.missed_updates <= 1 and not late:
             return f"not updated this week{since}" if self.last_update else "not updated since the previous version"
         return f"{self.quiet_text}{since}"
 
