@@ -51,6 +51,11 @@ FAR_REASON = "far below the rows above"
 _BULLET = re.compile(r"(?:^|\s)[•▪◦‣●·*–-]\s")
 _NUMBERS = re.compile(r"\d+(?:\.\d+)+")     # "1.1.1" in "C1.1.1"
 _SENTENCE_END = re.compile(r"[.;:!?)\]\"'”’]\s*$")
+_HYPHEN_CUT = re.compile(r"[A-Za-z]-$")      # "multi-" of "multi-agency", cut at a page break
+# Words a sentence does not end on: a cell ending "used effectively for" was cut mid-sentence.
+_OPEN_WORDS = frozenset("""a an the and or nor but for of to in on at by with from into onto as than that
+which who whose whom including such their its our your his her this these those is are be was were""".split())
+NOT_PLACED = "not placed"
 
 
 @dataclass
@@ -62,6 +67,14 @@ class Record:
     rows: list[int]                     # 1-based worksheet rows glued into it
     heading_text: str = ""              # the section heading in force
     heading_due: Due | None = None      # the due date that heading gives
+    carried_into: tuple[int, int] | None = None   # (row, column) of the last text moved into a cut cell
+
+
+def _shorten(text: str, width: int) -> str:
+    """Whole words up to `width` characters, "..." after them when some are left off."""
+    if len(text) <= width:
+        return text
+    return text[:width].rsplit(" ", 1)[0] + " ..."
 
 
 class RowReader:
@@ -182,6 +195,10 @@ class RowReader:
         if last is None:
             self.entries.append(self._record(i, row, cells))
             return
+        moved = self._moved_continuation(i, row, cells, last, gap)
+        if moved is not None:
+            self._place(i, row, cells, last, *moved)
+            return
         verdict, reason = self._continues(row, cells, last)
         if verdict == "apart":
             self._parent_heading(last, cells)
@@ -204,6 +221,93 @@ class RowReader:
                 last.cells[j] = value if not plain(before) else f"{before} {value}"
                 last.clean[j] = plain(last.cells[j])
         last.rows.append(i + 1)
+        self.glued.append(Glue(last.rows[0], i + 1, reason))
+
+    # -- text carried over a page break into the wrong column ------------------------------
+    def _moved_continuation(self, i: int, row: list, cells: list[str], last: Record,
+                            gap: int) -> tuple[int | None, str] | None:
+        """A line holding only words in the ref cell ("resulting from feedback from children
+        and young people" below 2.4): the rest of a cell cut by a page break, written in the
+        first column because the line lost the tabs before it. Not the ref's own tail: that
+        names refs ("Link to 1.2 and 1.3", "and 1.3"). Returns the column it carries on (None
+        when no cell of the action above shows where) and why; None when the line is not one."""
+        ref_col = self.columns.get("ref")
+        if ref_col is None or gap >= FAR_BELOW or ref_col >= len(cells):
+            return None
+        words = one_line(cells[ref_col])
+        if (not words or any(c for j, c in enumerate(cells) if j != ref_col) or not is_fragment(words)
+                or re.search(r"\d", words) or re.match(r"^(?:link|\()", words, re.IGNORECASE)):
+            return None
+        quoted = repr(_shorten(words, 40))
+        if last.carried_into and last.carried_into[0] == i and last.rows[-1] == i:
+            # "agency data" / "audit": the next line of the same carried text.
+            col = last.carried_into[1]
+            return col, f"{quoted} carries on the line above it (row {i}), in column {self._column_name(col)}"
+        found: dict[int, tuple[int, str]] = {}          # column -> (strength, evidence)
+        for j, text in last.clean.items():
+            if j in self._not_prose or not (text := one_line(text)):
+                continue
+            if _HYPHEN_CUT.search(text):
+                found[j] = (3, f"cut at {text.split()[-1]!r}")
+            elif not _SENTENCE_END.search(text) and text.split()[-1].casefold() in _OPEN_WORDS:
+                found[j] = (2, f"cut at {text.split()[-1]!r}")
+            elif not _SENTENCE_END.search(text) and (seen := self._written_elsewhere(j, text, words, last)):
+                found[j] = (1, f"cut at {' '.join(text.split()[-2:])!r}, as row {seen[0]} writes it "
+                               f"({_shorten(seen[1], 60)!r})")
+        best = max((strength for strength, _ in found.values()), default=0)
+        strongest = [j for j, (strength, _) in found.items() if strength == best]
+        if len(strongest) != 1:
+            why = ("no cell of the action above stops mid-sentence" if not strongest else
+                   "several cells of the action above stop mid-sentence: "
+                   + ", ".join(f"column {self._column_name(j)}" for j in strongest))
+            return None, why
+        col = strongest[0]
+        return col, f"{quoted} carries on column {self._column_name(col)}, {found[col][1]}"
+
+    @property
+    def _not_prose(self) -> set[int]:
+        """Columns a cut sentence does not carry on into: the ref, the rating, dates."""
+        return {self.columns[f] for f in ("ref", "rag", "due", "updated") if f in self.columns}
+
+    def _column_name(self, col: int) -> str:
+        header = one_line(self.headers[col]) if col < len(self.headers) else ""
+        return column_letter(col) + (f" {header!r}" if header else "")
+
+    def _written_elsewhere(self, col: int, text: str, words: str, last: Record) -> tuple[int, str] | None:
+        """The cut cell's last words and the carried words, as another action above writes
+        them in the same column ("... systematic action resulting from feedback from children
+        and young people", 2.2's outcome, for 2.4's): the row and those words."""
+        phrase = " ".join([*text.split()[-2:], words]).casefold()
+        for record in self.entries:
+            if record is None or record is last:
+                continue
+            other = one_line(record.clean.get(col, ""))
+            if phrase in other.casefold():
+                at = other.casefold().index(phrase)
+                return record.rows[0], other[at:at + len(phrase)]
+        return None
+
+    def _place(self, i: int, row: list, cells: list[str], last: Record, col: int | None, reason: str) -> None:
+        """Glue text carried over a page break onto the cell it carries on, or, when no cell
+        shows where, keep it out of the action and report it (never inside the ref)."""
+        ref_col = self.columns["ref"]
+        if col is None:
+            ref = one_line(last.clean.get(ref_col, "")) or f"row {last.rows[0]}"
+            self.skipped.append(Skipped(i + 1, one_line(cells[ref_col]),
+                                        f"{NOT_PLACED}: the rest of a cell of {ref} (row {last.rows[0]}) cut by a page "
+                                        f"break, written in the first column; {reason}: add it to its cell by hand"))
+            return
+        before, text = last.cells.get(col), one_line(row[ref_col])
+        if not plain(before):
+            joined = text
+        elif _HYPHEN_CUT.search(one_line(before)):      # "multi-" + "agency data": one word again
+            joined = f"{str(before).rstrip()}{text}"
+        else:
+            joined = f"{before} {text}"
+        last.cells[col] = joined
+        last.clean[col] = plain(joined)
+        last.rows.append(i + 1)
+        last.carried_into = (i + 1, col)
         self.glued.append(Glue(last.rows[0], i + 1, reason))
 
     def _parent_heading(self, last: Record, cells: list[str]) -> None:
