@@ -13,9 +13,11 @@ from .action import Action
 from .config import Config
 from .leads import LeadsReview, review_leads
 from .plan import Glue, Plan, Skipped, read_plan
+from .read.rows import NOT_PLACED
 
 STREAM_COLUMN = "Stream"   # not "Work stream": that header names a group column
 DUE_TEXT_COLUMN = "Due as written"
+REF_TEXT_COLUMN = "Ref as written"    # read/actions.py keeps a ref cell that says more than its ref
 
 
 @dataclass(frozen=True)
@@ -44,6 +46,12 @@ class ImportReport:
     refs_from_cells: int = 0                               # refs read from the start of action (or recommendation) cells
     leads_review: LeadsReview = field(default_factory=LeadsReview)
     notes: list[str] = field(default_factory=list)     # how the plan was read: column hints
+    refs_as_written: list[tuple[str, int, str]] = field(default_factory=list)   # ref, row, the ref cell's words
+
+    @property
+    def not_placed(self) -> list[Skipped]:
+        """Text carried over a page break whose cell the import could not tell: in no action."""
+        return [s for s in self.skipped if s.reason.startswith(NOT_PLACED)]
 
     @property
     def kept_apart(self) -> list[Glue]:
@@ -63,6 +71,7 @@ class ImportReport:
             "not_people": [{"lead": n, "why": w} for n, w in self.leads_review.not_people],
             "near_duplicates": [{"lead": n, "like": k} for n, k in self.leads_review.near_duplicates],
             "notes": list(self.notes),
+            "refs_as_written": [{"ref": r, "row": n, "as_written": w} for r, n, w in self.refs_as_written],
         }
 
     def rows(self) -> list[list[str]]:
@@ -88,7 +97,10 @@ class ImportReport:
                 for n, k in self.leads_review.near_duplicates]
         out += [["Not read", str(u.row), u.ref, u.text, f"{u.field}: {u.problem}"] for u in self.unread]
         out += [["Lead split", "", "", w, f"lead {l!r}, work stream {s!r}"] for w, l, s in self.split_leads]
-        out += [["Skipped", str(s.row), "", s.text[:200], s.reason] for s in self.skipped]
+        out += [["Ref as written", str(n), r, w, f"the ref cell says more than the ref: its words are kept in the "
+                 f"column {REF_TEXT_COLUMN!r}"] for r, n, w in self.refs_as_written]
+        out += [["Not placed (check)" if s.reason.startswith(NOT_PLACED) else "Skipped", str(s.row), "",
+                 s.text[:200], s.reason] for s in self.skipped]
         out += [["Note", "", "", "", note] for note in self.notes]
         return out
 
@@ -176,6 +188,8 @@ def _tidy(action: Action, streams: tuple[str, ...], report: ImportReport, direct
     due = action.due_info
     if due.text and not action.due_from_heading and (due.date is None or due.text != due.date.isoformat()):
         action.extra[DUE_TEXT_COLUMN] = due.text     # milestones, extensions: keep the words
+    if REF_TEXT_COLUMN in action.extra:
+        report.refs_as_written.append((action.ref, action.row, action.extra[REF_TEXT_COLUMN]))
     if not action.ref:
         report.unread.append(Unread("", action.row, "ref", "", "no ref"))
     if action.rating.problem:

@@ -103,8 +103,9 @@ def test_seed_001_glues_are_in_the_import_report(config):
     plan, report = import_plan(SEED_001, config)
     rows = report.rows()
     glued = [r for r in rows if r[0] == "Glued (split by a page break)"]
-    assert len(glued) == 32 == len(report.glued)
-    assert len(plan.glued) == 34 and not report.kept_apart      # 2.8 and 3.16 each span three rows
+    # 3.24's "minimised" is not placed (reported, tested below): 31 actions, 33 rows glued on
+    assert len(glued) == 31 == len(report.glued)
+    assert len(plan.glued) == 33 and not report.kept_apart      # 2.8 and 3.16 each span three rows
     first = next(r for r in glued if r[2] == "1.4")
     assert first[1] == "122, 124" and first[4].startswith("row 124: ")
 
@@ -182,3 +183,84 @@ def test_a_stray_value_far_below_the_table_is_never_glued_onto_the_last_action(t
     assert [g.row for g in plan.glued if not g.kept] == [40]
     assert any(n.startswith("1 row far below the table not read") and "row 5000 'x'" in n for n in plan.notes)
     assert any(s.row == 5000 for s in plan.skipped)
+
+
+# Issue 15, "never lose a row": in seed 001 four page breaks leave the rest of a cut cell on a
+# line of its own, with no tabs before it, so the words sit in the first (ref) column. They
+# carry on the cell of the row above that visibly stops mid-sentence, never the ref.
+def _seed_001_action(plan, ref):
+    return next(a for a in plan.actions if a.ref == ref)
+
+
+def test_seed_001_words_carried_over_a_page_break_go_to_the_cut_cell_not_the_ref(config):
+    plan = read_plan(SEED_001, config)
+    outcome, evidence = "Outcome/ Measurable target", "Evidence"
+    assert not [a.ref for a in plan.actions if "Ref as written" in a.extra]
+    # 2.4: its outcome is cut where 2.2's reads on ("... systematic action resulting from ...")
+    a24 = _seed_001_action(plan, "2.4")
+    assert a24.extra[outcome] == ("Improved quality of commissioning, including enhanced systematic action "
+                                  "resulting from feedback from children and young people")
+    # 3.16: the evidence is cut at "multi-"; the rest is on two lines ("agency data" / "audit")
+    a316 = _seed_001_action(plan, "3.16")
+    assert a316.extra[evidence].endswith("Commissioning data, multi-agency data audit")
+    assert a316.rows == (283, 285, 286)
+    # 3.41: the outcome stops at "for"
+    assert _seed_001_action(plan, "3.41").extra[outcome] == "CP conferences are used effectively for decision making"
+    why = {g.row: g.reason for g in plan.glued}
+    assert why[285] == "'agency data' carries on column E 'Evidence', cut at 'multi-'"
+    assert why[286].startswith("'audit' carries on the line above it (row 285), in column E 'Evidence'")
+    assert why[355] == "'decision making' carries on column D 'Outcome/ Measurable target', cut at 'for'"
+    assert why[171].startswith("'resulting from feedback from children ...' carries on column D "
+                               "'Outcome/ Measurable target', cut at 'systematic action', as row 167 writes it")
+
+
+def test_seed_001_words_with_no_cut_cell_above_are_reported_not_placed(config):
+    """3.24's "minimised": no cell of 3.24 stops mid-sentence ("... appropriately. Minute
+    taking" may or may not be its place), so it is kept out of the action and reported."""
+    plan, report = import_plan(SEED_001, config)
+    a324 = _seed_001_action(plan, "3.24")
+    assert a324.ref == "3.24" and a324.rows == (306,)
+    assert "minimised" not in " ".join(map(str, a324.extra.values()))
+    assert [(s.row, s.text) for s in report.not_placed] == [(308, "minimised")]
+    assert "of 3.24 (row 306) cut by a page break" in report.not_placed[0].reason
+    assert any(r[0] == "Not placed (check)" and r[1] == "308" for r in report.rows())
+    assert any(n.startswith("row 308 'minimised' not placed") for n in plan.notes)
+
+
+def test_words_in_the_ref_column_go_to_the_cell_cut_at_a_hyphen(tmp_path, config):
+    path = write(tmp_path, [
+        "\tAction\tEvidence\tLead\tRAG",
+        "1.1\tAgree the thresholds document\tAudit, multi-\tDCS\tGreen",
+        "agency data",
+        "1.2\tPublish the escalation policy\tAudit\tDCS\tAmber",
+    ])
+    plan = read_plan(path, config)
+    assert [a.ref for a in plan.actions] == ["1.1", "1.2"]
+    assert plan.actions[0].extra["Evidence"] == "Audit, multi-agency data"
+    assert plan.actions[0].action == "Agree the thresholds document"
+    assert [(g.onto, g.row) for g in plan.glued] == [(2, 3)]
+
+
+def test_words_that_fit_two_cut_cells_are_not_placed(tmp_path, config):
+    path = write(tmp_path, [
+        "\tAction\tEvidence\tLead\tRAG",
+        "1.1\tAgree the thresholds document with\tAudit of\tDCS\tGreen",
+        "partner agencies",
+    ])
+    plan = read_plan(path, config)
+    assert plan.actions[0].action == "Agree the thresholds document with"
+    assert plan.actions[0].ref == "1.1" and plan.glued == []
+    assert "several cells of the action above stop mid-sentence: column B 'Action', column C 'Evidence'" in \
+        plan.skipped[-1].reason
+
+
+def test_a_ref_cell_that_says_more_than_its_ref_is_reported_by_import(tmp_path, config):
+    path = write(tmp_path, [
+        "Ref\tAction\tLead\tRAG",
+        "1.1 Revised\tAgree the thresholds document.\tDCS\tGreen",
+    ])
+    plan, report = import_plan(path, config)
+    assert plan.actions[0].extra["Ref as written"] == "1.1 Revised"
+    assert report.refs_as_written == [("1.1", 2, "1.1 Revised")]
+    assert any(r[:4] == ["Ref as written", "2", "1.1", "1.1 Revised"] for r in report.rows())
+    assert report.to_dict()["refs_as_written"] == [{"ref": "1.1", "row": 2, "as_written": "1.1 Revised"}]

@@ -34,8 +34,16 @@ def report_text(report: ImportReport, target: Path) -> str:
     if report.split_leads:
         lines.append(f"  {len(report.split_leads)} lead cells split into lead and work stream, e.g. "
                      + "; ".join(f"{w!r} -> {l!r} + {s!r}" for w, l, s in list(dict.fromkeys(report.split_leads))[:3]))
+    if report.refs_as_written:
+        lines.append(f"  {len(report.refs_as_written)} ref cells say more than their ref; the words are kept in the "
+                     f"column 'Ref as written': " + ", ".join(f"{r} (row {n}) {w[:40]!r}" for r, n, w in report.refs_as_written[:5])
+                     + (" ..." if len(report.refs_as_written) > 5 else ""))
+    for s in report.not_placed:
+        lines.append(f"  check: row {s.row} {s.text[:40]!r} {s.reason}")
     reasons: dict[str, int] = {}
     for s in report.skipped:
+        if s in report.not_placed:
+            continue                     # said above, each on its own line
         key = s.reason.split(":")[0]
         reasons[key] = reasons.get(key, 0) + 1
     if reasons:
