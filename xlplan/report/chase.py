@@ -15,7 +15,8 @@ MERGE_TEXT_LIMIT = 8000   # characters of a lead's list in a mail-merge cell (Ex
 
 ROW_TEXT_LIMIT = 2000     # the same list repeated on each of the lead's rows of the Chase sheet
 PRINTED = 7               # the Chase sheet's columns on paper: Lead to Why
-MERGE_WIDTH = 80          # the Mail merge sheet's Actions column
+MERGE_WIDTH = 96          # the Mail merge sheet's Actions column
+MERGE_ROW_MAX = 250       # points: a lead's row on the Mail merge sheet, two or three to a page
 
 
 def _listing(entry: LeadChase, include_progress: bool, limit: int = MERGE_TEXT_LIMIT, sheet: str = "") -> str:
@@ -44,14 +45,15 @@ def _listing(entry: LeadChase, include_progress: bool, limit: int = MERGE_TEXT_L
 
 
 def _fitting(entry: LeadChase, include_progress: bool, sheet: str) -> str:
-    """The lead's list for the Mail merge sheet: as many whole actions as a row can show
-    (Excel's tallest row, 409 points), so that the printed sheet shows every line it holds;
-    a longer list ends with how many more there are (the lead's draft email has them all)."""
+    """The lead's list for the Mail merge sheet: as many whole actions as a row of at most
+    MERGE_ROW_MAX points shows (a lead's row is not a page of its own on paper), so that the
+    printed sheet shows every line it holds; a longer list ends with how many more there are
+    (the lead's draft email has them all)."""
     from .look import row_height
 
     limit = MERGE_TEXT_LIMIT
     listing = _listing(entry, include_progress, limit, sheet)
-    while limit > 400 and row_height([(listing, MERGE_WIDTH)]) >= 409:
+    while limit > 400 and row_height([(listing, MERGE_WIDTH)]) > MERGE_ROW_MAX:
         limit = int(limit * 0.8)
         listing = _listing(entry, include_progress, limit, sheet)
     return listing
@@ -98,8 +100,10 @@ def add_chase_sheets(wb, chase: ChaseList, config: Config, name: str = "Chase") 
                ("Why", 40), ("Subject", 30), ("Lead's list", 50))
     f.header_row(ws, 2, columns)
     merge = wb.add_worksheet("Mail merge")
-    f.header_row(merge, 0, (("Lead", 26), ("Email", 28), ("Subject", 40), ("Actions", MERGE_WIDTH),
-                            ("Not emailed because", 40)))
+    # narrow enough to print at 80% or more of full size on landscape A4
+    f.header_row(merge, 0, (("Lead", 20), ("Email", 24), ("Subject", 24), ("Actions", MERGE_WIDTH),
+                            ("Not emailed because", 20)))
+    unprinted = f.number                         # not wrapped: Subject and the list stay one line
     r = 3
     widths = [width for _, width in columns]
     for m, entry in enumerate(chase.leads, start=1):
@@ -111,9 +115,9 @@ def add_chase_sheets(wb, chase: ChaseList, config: Config, name: str = "Chase") 
             cells = ((entry.lead, f.text), (entry.email, f.text), (a.ref, f.text), (a.action, f.text),
                      (a.due, f.date) if a.due else (a.due_text, f.text),
                      (a.rag, f.rag(a.rag) if a.rag else f.text),
-                     ("; ".join(item.reasons), f.text), (title, f.text), (row_listing, f.text))
+                     ("; ".join(item.reasons), f.text), (title, unprinted), (row_listing, unprinted))
             # as tall as the printed columns need (Subject and the list are not printed)
-            f.row(ws, r, cells, height=cells_height(cells[:PRINTED], widths) or 0)
+            f.row(ws, r, cells, height=cells_height(cells[:PRINTED], widths) or 15.0)
             r += 1
         f.row(merge, m, [(value, f.text) for value in (entry.lead, entry.email, title, listing, entry.problem)])
     # on paper, the Chase sheet stops at Why: Subject and the lead's list are the Mail merge sheet's

@@ -319,39 +319,89 @@ def write_workbook(path: Path, build: Callable) -> Path:
     return Path(path)
 
 
+# Advance widths, in thousandths of an em, of the printable ASCII characters (space to "~") in
+# Calibri, the default font of Excel, read from Carlito (metric-compatible with Calibri, the font
+# LibreOffice prints it with): regular, then bold. Any other character counts as WIDE_CHAR.
+_REGULAR = (
+    226, 326, 401, 498, 507, 715, 682, 221, 303, 303, 498, 498, 250, 306, 252, 386, 507, 507, 507,
+    507, 507, 507, 507, 507, 507, 507, 268, 268, 498, 498, 498, 463, 894, 579, 544, 533, 615, 488,
+    459, 631, 623, 252, 319, 520, 420, 855, 646, 662, 517, 673, 543, 459, 487, 642, 567, 890, 519,
+    487, 468, 307, 386, 307, 498, 498, 291, 479, 525, 423, 525, 498, 305, 471, 525, 229, 239, 455,
+    229, 799, 525, 527, 525, 525, 349, 391, 335, 525, 452, 715, 433, 453, 395, 314, 460, 314, 498)
+_BOLD = (
+    226, 326, 438, 498, 507, 729, 705, 233, 312, 312, 498, 498, 258, 306, 267, 430, 507, 507, 507,
+    507, 507, 507, 507, 507, 507, 507, 276, 276, 498, 498, 498, 463, 898, 606, 561, 529, 630, 488,
+    459, 637, 631, 267, 331, 547, 423, 874, 659, 676, 532, 686, 563, 473, 495, 653, 591, 906, 551,
+    520, 478, 325, 430, 325, 498, 498, 300, 494, 537, 418, 537, 503, 316, 474, 537, 246, 255, 480,
+    246, 813, 537, 538, 537, 537, 355, 399, 347, 537, 473, 745, 459, 474, 397, 344, 475, 344, 498)
+WIDE_CHAR = 700                                 # an en dash is 498, an ellipsis 690, an em dash 905
+_PX_PER_EM = 11 * 96 / 72                       # Calibri 11 at 96 pixels an inch
+_CELL_PADDING = 6                               # pixels of a column not written in (both sides)
+_MARGIN = 0.975                                 # Excel draws Calibri 11 at 15 pixels an em on screen
+
+
+def text_pixels(text: str, bold: bool = False) -> float:
+    """The width of `text` in pixels, in Calibri 11 (one line, not wrapped)."""
+    table = _BOLD if bold else _REGULAR
+    ems = sum(table[o - 32] if 32 <= (o := ord(c)) < 127 else WIDE_CHAR for c in text)
+    return ems * _PX_PER_EM / 1000
+
+
+def line_pixels(width: float) -> float:
+    """The pixels a line of text takes up in a column `width` characters wide."""
+    return max((int(width * 7 + 5) - _CELL_PADDING) * _MARGIN, 8.0)
+
+
+def merged_width(widths) -> float:
+    """The width, in characters, of one cell merged across columns of these widths (each
+    column's padding is room for text when they are one cell)."""
+    return (sum(int(w * 7 + 5) if w > 0 else 0 for w in widths) - 5) / 7
+
+
 def row_height(texts, line: float = 15.0, bold: bool = False) -> float:
     """Points needed to show wrapped text in full: (text, column width) pairs, the tallest
     wins. LibreOffice keeps the default height of a row written without one, cutting text off
     or printing it over the next row, so every row of wrapped text is written with this.
-    Words wrap whole, so a line holds a little less than the width: about 1.1 characters of
-    Calibri 11 a width unit (1.0 in bold), a word longer than a line broken where it must."""
+    Lines are measured as they print: each letter's width in Calibri (text_pixels), words
+    wrapped whole at spaces, a word longer than a line broken where it must. A line is 15
+    points, as Excel shows it (LibreOffice prints it a little closer)."""
     lines = 1
     for text, width in texts:
         text = str(text) if text is not None else ""
-        per_line = max(int(width * (1.0 if bold else 1.1)) - 1, 1)
-        if len(text) <= per_line and "\n" not in text:
+        if not text:
             continue
-        needed = sum(_lines(part, per_line) for part in text.split("\n"))
+        room = line_pixels(width)
+        if "\n" not in text and len(text) * 4 < room:     # no letter is narrower than 4 pixels
+            continue
+        needed = sum(_lines(part, room, bold) for part in text.split("\n"))
         lines = max(lines, needed)
     return min(lines * line + 3, 409)              # Excel's largest row height
 
 
 @functools.lru_cache(maxsize=1 << 16)          # a statement is measured on several sheets
-def _lines(text: str, per_line: int) -> int:
-    """Lines a paragraph takes when wrapped at spaces (a word too long is broken)."""
-    if len(text) <= per_line:
+def _lines(text: str, room: float, bold: bool = False) -> int:
+    """Lines a paragraph takes when wrapped at spaces in `room` pixels (a word too long for a
+    line is broken between letters)."""
+    if text_pixels(text, bold) <= room:
         return 1
-    lines, used = 1, 0
+    space = text_pixels(" ", bold)
+    lines, used = 1, 0.0
     for word in text.split(" "):
-        size = len(word)
-        if used and used + 1 + size <= per_line:
-            used += 1 + size
+        size = text_pixels(word, bold)
+        if used and used + space + size <= room:
+            used += space + size
             continue
         if used:
             lines += 1                            # the word starts a new line
-        extra = max(size - 1, 0) // per_line      # and a word longer than a line is broken
-        lines += extra
-        used = size - extra * per_line
+        used = 0.0
+        if size > room:                           # broken between letters
+            for char in word:
+                w = text_pixels(char, bold)
+                if used and used + w > room:
+                    lines, used = lines + 1, 0.0
+                used += w
+        else:
+            used = size
     return lines
 
 
@@ -361,7 +411,7 @@ def cells_height(cells, widths) -> float | None:
     if not widths:
         return None
     texts = [(value, widths[c]) for c, (value, _) in enumerate(cells[:len(widths)])
-             if value.__class__ is str and len(value) > widths[c] - 2]
+             if value.__class__ is str and len(value) * 4 >= line_pixels(widths[c]) - 8]
     if not texts:
         return None
     height = row_height(texts)

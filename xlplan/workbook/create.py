@@ -14,7 +14,7 @@ from typing import Iterable
 from ..action import Action
 from ..config import Config
 from ..leads import Directory
-from ..report.look import header_text, print_setup, row_height
+from ..report.look import choose_paper, header_text, merged_width, print_setup, row_height
 from ..run.files import atomic_path
 from .rules import DATE_MAX, DATE_MIN, SPARE_ROWS, Layout, checks, rules
 
@@ -45,6 +45,7 @@ def sheet_title(name: str) -> str:
 
 REPORT = "Import report"
 EXTRA_WIDTH = 30          # a column kept from the source
+GUIDE_TEXT_WIDTH = 74     # the Guide's middle column: its paragraphs are merged across all three
 
 
 def report_lines(rows: list[list[str]]) -> list[list[str]]:
@@ -181,9 +182,18 @@ def write_plan_workbook(path: Path, config: Config, actions: Iterable[Action] = 
         for i, column in enumerate(columns):
             ws.write_string(HEADER_ROW, i, column.header, f_head)
             ws.set_column(i, i, column.width, f_date if column.field in ("due", "updated") else f_text)
+        # Landscape A4 one page wide; a plan of many kept columns on A3, or without them (a
+        # note at the head of each page says which), never printed below 60%.
+        widths = [c.width for c in columns] + [EXTRA_WIDTH] * len(extra_names)
+        optional = len(columns) if extra_names else None
+        names = [c.header for c in columns] + [headers[n] for n in extra_names]
+        printed = choose_paper(widths, optional, names).columns
+        # kept columns left off the paper are not wrapped: a row is as tall as its printed text
+        # needs, and the rest of a long kept text shows in the cell (or its tooltip) on screen
+        f_unprinted = wb.add_format({"valign": "top", "border": 1, "border_color": "#BFBFBF"})
         for j, name in enumerate(extra_names, start=len(columns)):
             ws.write_string(HEADER_ROW, j, headers[name], f_head)
-            ws.set_column(j, j, EXTRA_WIDTH, f_text)
+            ws.set_column(j, j, EXTRA_WIDTH, f_text if j < printed else f_unprinted)
         ws.set_row(HEADER_ROW, 30)
 
         for r, action in enumerate(actions, start=first_data):
@@ -202,19 +212,19 @@ def write_plan_workbook(path: Path, config: Config, actions: Iterable[Action] = 
                     ws.write_string(r, col_of[name], text, f_text)
             for j, name in enumerate(extra_names, start=len(columns)):
                 if action.extra.get(name):
-                    ws.write_string(r, j, action.extra[name], f_text)
-            texts = [(values[c.field], c.width) for c in columns if c.field in values]
-            texts += [(action.extra.get(n, ""), EXTRA_WIDTH) for n in extra_names]
+                    ws.write_string(r, j, action.extra[name], f_text if j < printed else f_unprinted)
+            # as tall as the printed columns need
+            texts = [(values[c.field], c.width) for i, c in enumerate(columns) if c.field in values and i < printed]
+            texts += [(action.extra.get(n, ""), EXTRA_WIDTH)
+                      for j, n in enumerate(extra_names, start=len(columns)) if j < printed]
             ws.set_row(r, row_height(texts))
 
         ws.freeze_panes(first_data, 0)
         ws.autofilter(HEADER_ROW, 0, last_row, last_col)
-        # Landscape A4 one page wide; a plan of many kept columns on A3, or without them (a
-        # note at the head of each page says which), never printed below 60%.
-        widths = [c.width for c in columns] + [EXTRA_WIDTH] * len(extra_names)
-        fit = print_setup(ws, widths, repeat=HEADER_ROW, optional=len(columns) if extra_names else None,
-                          names=[c.header for c in columns] + [headers[n] for n in extra_names],
-                          last_row=last_row)
+        fit = print_setup(ws, widths, repeat=HEADER_ROW, optional=optional, names=names)
+        # printed down to the last action: the formatted rows kept ready for new actions
+        # (validation and colours go on to last_row) are not printed as empty pages
+        ws.print_area(0, 0, first_data + max(len(actions), 1) - 1, fit.columns - 1)
         ws.set_header("&L&\"Calibri,Bold\"&A" + (f"&R{header_text(fit.note)}" if fit.note else ""))
         ws.set_footer("&L&A, printed &D&RPage &P of &N")
 
@@ -304,14 +314,16 @@ def _write_guide(wb, guide, config: Config, columns) -> None:
     f_head = wb.add_format({"bold": True, "font_color": "#FFFFFF", "bg_color": "#1F4E78", "border": 1})
     f_cell = wb.add_format({"text_wrap": True, "valign": "top", "border": 1})
     guide.set_column(0, 0, 16)
-    guide.set_column(1, 1, 70)
+    guide.set_column(1, 1, GUIDE_TEXT_WIDTH)
     guide.set_column(2, 2, 16)
     guide.write_string(0, 0, "How to update this plan", f_title)
+    across = merged_width((16, GUIDE_TEXT_WIDTH, 16))
     row = 2
     for paragraph in HOW_TO_UPDATE:
         text = paragraph.format(**names)
         guide.merge_range(row, 0, row, 2, text, f_para)
-        guide.set_row(row, row_height([(text, 16 + 70 + 16)]))
+        guide.set_row(row, row_height([(text, across)]))
+        guide.set_row(row + 1, 6)                 # a little space between paragraphs, not a line
         row += 2
     guide.write_string(row, 0, "RAG key", f_title)
     row += 1
@@ -323,7 +335,7 @@ def _write_guide(wb, guide, config: Config, columns) -> None:
                              "border": 1, "valign": "top"})
         guide.write_string(row, 0, level.label, fmt)
         guide.write_string(row, 1, level.meaning, f_cell)
-        guide.set_row(row, row_height([(level.meaning, 70)]))
+        guide.set_row(row, row_height([(level.meaning, GUIDE_TEXT_WIDTH)]))
         status = ("complete" if level.complete else
                   "complete once due" if level.complete_when_due_passed else "open")
         guide.write_string(row, 2, status, f_cell)
@@ -334,9 +346,9 @@ def _write_guide(wb, guide, config: Config, columns) -> None:
                  "Leave the Ref, Action and Theme columns as they are; the business manager keeps them."):
         row += 1
         guide.merge_range(row, 0, row, 2, text, f_para)
-        guide.set_row(row, row_height([(text, 16 + 70 + 16)]))
+        guide.set_row(row, row_height([(text, across)]))
     guide.hide_gridlines(2)
-    print_setup(guide, [16, 70, 16])
+    print_setup(guide, [16, GUIDE_TEXT_WIDTH, 16])
 
 
 def _extra_headers(names: list[str], config: Config) -> dict[str, str]:
