@@ -17,6 +17,7 @@ import html
 import os
 import re
 import shutil
+import statistics
 import subprocess
 import sys
 import zipfile
@@ -84,6 +85,50 @@ def overlapping(page: list[Word]) -> list[tuple[Word, Word]]:
 def smallest_text(pages: list[list[Word]]) -> float:
     """The height in points of the smallest word box on any page (about the font size)."""
     return min((w.height for page in pages for w in page if w.height > 0.5), default=99.0)
+
+
+# LibreOffice sets lines of Calibri 11 about 11.1 pt apart, a word box being 14.3 pt tall; Excel
+# sets them 15 pt apart, and xlplan's row heights are Excel's (text is never cut off there).
+LINE_PITCH = 11.1 / 14.3            # LibreOffice's line pitch, in word-box heights
+EXCEL_LINE = 15 / 11.1              # an Excel line, in LibreOffice lines
+
+
+def body_words(pages_of_sheet: list[list[Word]]) -> list[list[Word]]:
+    """Each page's words other than what every page of a sheet repeats (the page header, the
+    repeated table header; wherever a page prints them) and its footer line."""
+    texts = [{w.text for w in page} for page in pages_of_sheet]
+    everywhere = set.intersection(*texts) if len(texts) > 1 else set()
+    out = []
+    for page in pages_of_sheet:
+        bottom = max((w.y1 for w in page), default=0)
+        out.append([w for w in page if w.y1 < bottom - 4 and w.text not in everywhere])
+    return out
+
+
+def text_blocks(page: list[Word]) -> list[tuple[float, float]]:
+    """The page's runs of text from top to bottom (word boxes merged where they touch), the
+    footer line left out: a row's text is a run, the blank below it a gap."""
+    if not page:
+        return []
+    bottom = max(w.y1 for w in page)
+    runs: list[list[float]] = []
+    for y0, y1 in sorted((w.y0, w.y1) for w in page if w.y1 < bottom - 4):
+        if runs and y0 <= runs[-1][1] + 0.5:
+            runs[-1][1] = max(runs[-1][1], y1)
+        else:
+            runs.append([y0, y1])
+    return [(a, b) for a, b in runs]
+
+
+def blank_below_text(page: list[Word]) -> list[tuple[float, float, float]]:
+    """(lines of text, blank lines below it, y) for each run of text followed by another, in
+    LibreOffice's lines: how much taller than its text a row prints."""
+    if not page:
+        return []
+    box = statistics.median(w.height for w in page)
+    pitch = box * LINE_PITCH
+    runs = text_blocks(page)
+    return [((b - a - box) / pitch + 1, (c - b) / pitch, a) for (a, b), (c, _) in zip(runs, runs[1:])]
 
 
 def page_size(pdf: Path, page: int = 1) -> tuple[float, float]:

@@ -156,3 +156,58 @@ def test_import_report_of_seed_001_is_short(rendered):
     keys = [(r[0], r[2], r[3], r[4]) for r in rows]
     assert len(keys) == len(set(keys)) and len(rows) < 100          # from 367
     assert any("56 times" in (r[4] or "") for r in rows)          # the header row of every page
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("source", SOURCES)
+def test_no_page_is_only_headers_and_empty_rows(rendered, source, kind):
+    """Every printed page holds something of its own: not only the page header, the repeated
+    table header, empty bordered rows and the footer (the shared workbook used to print its
+    formatted rows kept for new actions: six empty pages for seed 001)."""
+    _, _, words, sheets = rendered(source, kind)
+    for sheet in dict.fromkeys(sheets):
+        on = [words[i] for i, s in enumerate(sheets) if s == sheet]
+        empty = [n for n, body in enumerate(pages.body_words(on), start=1) if not body]
+        assert not empty, f"{source} {kind}: {sheet} page(s) {empty} of {len(on)} print nothing of their own"
+
+
+# The sheets the walkthrough found rows far taller than their printed text on (issue 17).
+TIGHT = ("Plan", "Chase", "Mail merge", "Exceptions")
+
+
+@pytest.mark.parametrize("kind", ["shared", "chase", "exceptions", "weekly"])
+@pytest.mark.parametrize("source", SOURCES)
+def test_rows_are_about_as_tall_as_their_printed_text(rendered, source, kind):
+    """Below a row's text, at most 3 blank lines more than LibreOffice's closer line pitch
+    leaves (xlplan's heights are Excel's: 15 pt a line, where LibreOffice sets 11.1). A row
+    measured from columns that are not printed (seed 001's seven kept columns) or from a
+    rough count of letters prints far taller than its text."""
+    _, _, words, sheets = rendered(source, kind)
+    for page, sheet in zip(words, sheets):
+        if not sheet.startswith(TIGHT):
+            continue
+        for lines, blank, y in pages.blank_below_text(page):
+            allowed = 3 + (pages.EXCEL_LINE - 1) * lines
+            assert blank <= allowed, (f"{source} {kind}: {sheet} page {page[0].page}: {blank:.1f} blank lines "
+                                      f"below {lines:.0f} of text at y={y:.0f} (at most {allowed:.1f})")
+
+
+def test_guide_paragraphs_are_not_far_apart(rendered):
+    """The Guide's two paragraphs of how to update print at most about two lines apart."""
+    _, _, words, sheets = rendered("seed 001", "shared")
+    guide = words[sheets.index("Guide")]
+    tops = [w.y0 for w in guide if w.text in ("Find", "Then") and w.x0 < 40]
+    bottom_of_first = max(w.y1 for w in guide if tops[0] <= w.y0 < tops[1])
+    box = statistics.median(w.height for w in guide)
+    assert (tops[1] - bottom_of_first) <= 2 * box, f"{(tops[1] - bottom_of_first) / box:.1f} lines apart"
+
+
+@pytest.mark.parametrize("kind", ["chase", "weekly"])
+def test_mail_merge_prints_at_three_quarters_or_more(rendered, kind):
+    """The Mail merge sheet's text prints at 75% of full size or more (it printed at 69%)."""
+    _, _, words, sheets = rendered("default", kind)
+    on = [page for page, s in zip(words, sheets) if s == "Mail merge"]
+    assert on
+    for page in on:
+        body = statistics.median(w.height for w in page)
+        assert body >= 0.75 * BODY_AT_FULL_SIZE, f"Mail merge page {page[0].page} at {body:.1f} pt"

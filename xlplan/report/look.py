@@ -334,7 +334,8 @@ _BOLD = (
     459, 637, 631, 267, 331, 547, 423, 874, 659, 676, 532, 686, 563, 473, 495, 653, 591, 906, 551,
     520, 478, 325, 430, 325, 498, 498, 300, 494, 537, 418, 537, 503, 316, 474, 537, 246, 255, 480,
     246, 813, 537, 538, 537, 537, 355, 399, 347, 537, 473, 745, 459, 474, 397, 344, 475, 344, 498)
-WIDE_CHAR = 700                                 # an en dash is 498, an ellipsis 690, an em dash 905
+WIDE_CHAR = 1000                                # an em: wider than any dash, as wide as a CJK letter
+WIDEST = 15                                     # pixels: no letter is wider (an em is 14.7)
 _PX_PER_EM = 11 * 96 / 72                       # Calibri 11 at 96 pixels an inch
 _CELL_PADDING = 6                               # pixels of a column not written in (both sides)
 _MARGIN = 0.975                                 # Excel draws Calibri 11 at 15 pixels an em on screen
@@ -371,7 +372,7 @@ def row_height(texts, line: float = 15.0, bold: bool = False) -> float:
         if not text:
             continue
         room = line_pixels(width)
-        if "\n" not in text and len(text) * 4 < room:     # no letter is narrower than 4 pixels
+        if "\n" not in text and len(text) * WIDEST <= room:     # fits whatever its letters
             continue
         needed = sum(_lines(part, room, bold) for part in text.split("\n"))
         lines = max(lines, needed)
@@ -411,7 +412,7 @@ def cells_height(cells, widths) -> float | None:
     if not widths:
         return None
     texts = [(value, widths[c]) for c, (value, _) in enumerate(cells[:len(widths)])
-             if value.__class__ is str and len(value) * 4 >= line_pixels(widths[c]) - 8]
+             if value.__class__ is str and len(value) * WIDEST > line_pixels(widths[c])]
     if not texts:
         return None
     height = row_height(texts)
