@@ -14,7 +14,13 @@ from typing import Iterable
 from ..action import Action
 from ..config import Config
 from ..leads import Directory
-from ..report.look import choose_paper, header_text, merged_width, print_setup, row_height
+from ..report.look import (
+    choose_paper,
+    header_text,
+    merged_width,
+    print_setup,
+    row_height,
+)
 from ..run.files import atomic_path
 from .rules import DATE_MAX, DATE_MIN, SPARE_ROWS, Layout, checks, rules
 
