@@ -63,9 +63,10 @@ def add_trend_sheet(wb, status: WeekStatus, config: Config, name: str = "Trend")
         last = ((s.last_update, f.date) if s.last_update and s.update_seen else
                 (f"none since {s.last_update.strftime('%d/%m/%Y')}", f.text) if s.last_update else ("", f.text))
         last_words = last[0] if isinstance(last[0], str) else ""
-        key = (lead, len(note), max((len(c[0]) for c in cells), default=0), last_words)   # what the height depends on
+        longest = max((c[0] for c in cells), key=len, default="")
+        key = (lead, len(note), longest, last_words)   # what the height depends on
         f.row(ws, r, [(s.ref, f.text), (lead, f.text), *cells, last,
                       (s.days_since, f.number), missed, (note, f.text)],
               height=heights.get(key) or heights.setdefault(key, row_height([(lead, 26), (note, 30),
-                                                                             ("x" * key[2], 13), (last_words, 12)])))
+                                                                             (longest, 13), (last_words, 12)])))
     f.finish(ws, 2, len(status.actions), len(columns))
