@@ -4,6 +4,7 @@ lists as Red, Amber/Red, No data or overdue, accessible, and on a council's temp
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 import shutil
@@ -419,3 +420,14 @@ def test_the_footer_says_page_n_of_m(project, capsys):
     assert fields == ["PAGE", "NUMPAGES"]
     words = "".join(t.text for t in paragraph.iter(qn("w:t")))
     assert words.endswith(". Page 1 of 1")                   # the fields' placeholders, filled in on layout
+
+
+def test_weeks_without_a_weekly_run_are_said_never_read_as_quiet():
+    from xlplan.report.board import missed_weeks
+
+    d = dt.date
+    assert missed_weeks([d(2026, 11, 9), d(2026, 11, 16), d(2026, 11, 23)]) == ""
+    assert missed_weeks([d(2026, 11, 9), d(2026, 11, 18)]) == ""          # a run two days late
+    assert missed_weeks([d(2026, 11, 9), d(2026, 11, 16), d(2026, 12, 7)]) == (
+        " No weekly run in the weeks of 23/11/2026 and 30/11/2026.")
+    assert missed_weeks([d(2026, 11, 9), d(2026, 11, 23)]) == " No weekly run in the week of 16/11/2026."

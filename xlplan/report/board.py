@@ -45,6 +45,23 @@ BAR_WIDTH = 30                            # blocks in the longest bar
 TREND_WEEKS = 12
 
 
+def missed_weeks(weeks: list) -> str:
+    """' No weekly run in the weeks of 23/11/2026 and 30/11/2026.' where runs are more than a
+    week apart, so a gap is never read as a quiet week; '' otherwise."""
+    gaps = []
+    for before, after in zip(weeks, weeks[1:]):
+        week = before + dt.timedelta(days=7)
+        while (after - week).days >= 4:          # a run a few days late is still that week's
+            gaps.append(week)
+            week += dt.timedelta(days=7)
+    if not gaps:
+        return ""
+    shown = [day(w) for w in gaps[:6]]
+    listed = ", ".join(shown[:-1]) + f" and {shown[-1]}" if len(shown) > 1 else shown[0]
+    more = f" (and {len(gaps) - 6} more)" if len(gaps) > 6 else ""
+    return f" No weekly run in the week{'s' * (len(gaps) != 1)} of {listed}{more}."
+
+
 @dataclass(frozen=True)
 class BoardException:
     """An action the board must see: rated Red or Amber/Red, reported as No data, or overdue."""
@@ -643,7 +660,7 @@ class _Writer:
         labels = [label for label in s.labels if any(c.get(label) for _, c in weeks)]
         self.heading("Week by week", 1)
         self.para(f"What the board was told at each weekly run ({'the last ' + str(len(weeks)) if len(s.trend) > len(weeks) else 'every one'}"
-                  f" of {len(s.trend)}; the last is this report's).")
+                  f" of {len(s.trend)}; the last is this report's).{missed_weeks([w for w, _ in weeks])}")
         width = 0.76 / max(len(labels), 1)
         table, element = self.table(["Week", *labels], [0.24] + [width] * len(labels), "Week by week",
                                     "The number of actions at each rating, as the board was told, week by week")
