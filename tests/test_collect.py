@@ -542,9 +542,9 @@ def test_a_write_that_does_not_check_out_replaces_nothing(project, capsys, monke
     ret = edit_return(dcs, project / "back.xlsx", {("2.2", "progress"): "x"})
     real = xlplan.collect._with_cells
 
-    def wrong(sheet_xml, edits, styles):              # writes one cell more than it says
+    def wrong(sheet_xml, edits, styles, **kw):        # writes one cell more than it says
         (r, c), value = next(iter(edits.items()))
-        xml, expected = real(sheet_xml, {**edits, (r, c + 1): "stray"}, styles)
+        xml, expected = real(sheet_xml, {**edits, (r, c + 1): "stray"}, styles, **kw)
         expected.pop((r, c + 1))
         return xml, expected
 
@@ -692,3 +692,26 @@ def test_a_request_issued_before_the_plan_digest_is_still_collected(project, cap
     ret = edit_return(project / "old.xlsx", project / "back.xlsx", {("2.2", "progress"): "Still read"})
     code, data = collect(capsys, ret)
     assert code == 0 and [a["ref"] for a in data["applied"]] == ["2.2"]
+
+
+def test_a_save_by_someone_else_while_collecting_is_never_overwritten(project, capsys, monkeypatch):
+    # The review's case: the manager saves the shared workbook while collect compares the
+    # returns with the version it read; collect must not write its edits over that save.
+    import xlplan.collect
+
+    dcs = issue(project)["DCS"].workbook
+    ret = edit_return(dcs, project / "back.xlsx", {("2.2", "progress"): "x"})
+    real = xlplan.collect.sheet_cells
+
+    def saved_meanwhile(*args, **kw):
+        cells = real(*args, **kw)
+        with zipfile.ZipFile(PLAN, "a") as z:              # someone's save: the file changes
+            z.writestr("docProps/custom-note.txt", "saved by the business manager")
+        return cells
+
+    monkeypatch.setattr(xlplan.collect, "sheet_cells", saved_meanwhile)
+    code = main(["collect", str(PLAN), str(ret), "--as-of", AS_OF])
+    err = capsys.readouterr().err
+    assert code == 2 and "was saved by someone else while the returns were being compared" in err
+    with zipfile.ZipFile(PLAN) as z:
+        assert "docProps/custom-note.txt" in z.namelist()   # their save is what is there

@@ -20,6 +20,7 @@ import email
 import email.policy
 import errno
 import hashlib
+import re
 import shutil
 import tempfile
 from dataclasses import dataclass, field, replace
@@ -257,6 +258,7 @@ def collect_returns(plan_path: str | Path | None, returned: list[str | Path], co
         raise InputError("no returned requests given; name the returned workbooks, emails or a folder of them")
     check_xlsx(path, config.max_unpacked_bytes, config.max_rows)
     warning = refuse_if_open(path, config.limits.stale_lock_hours)
+    read_digest = _digest(path)                  # the version every comparison below is made with
     plan = read_plan(path, config)
     result = CollectResult(path, as_of)
     if warning:
@@ -311,7 +313,7 @@ def collect_returns(plan_path: str | Path | None, returned: list[str | Path], co
     result.outstanding = [s for s in states.values() if s.superseded_by is None and not s.returned
                           and s.id not in returned_ids]
     if edits:
-        result.backup, result.written = write_cells(path, plan.sheet, edits, config), True
+        result.backup, result.written = write_cells(path, plan.sheet, edits, config, digest=read_digest), True
     add_to_register(config, register_new)
     return result
 
@@ -576,24 +578,31 @@ def _day(value) -> dt.date | None:
 
 # -- writing the shared workbook -----------------------------------------------------------------
 
-def write_cells(path: Path, sheet: str, edits: dict[tuple[int, int], object], config: Config) -> Path:
+def write_cells(path: Path, sheet: str, edits: dict[tuple[int, int], object], config: Config, *,
+                digest: str | None = None) -> Path:
     """Write `edits` ((1-based row, 0-based column) -> text or date) into the sheet's XML inside
     the workbook, copy every other part byte for byte, check the result, replace atomically.
-    Returns the backup."""
+    `digest`, the workbook's sha256 when the edits were worked out: where it has changed since
+    (someone saved it meanwhile), nothing is written. Returns the backup."""
     import zipfile
 
     from .read.xlsx import sheet_parts
     from .run.files import atomic_path, refuse_if_open
-    from .workbook.reformat import _writable, backup
+    from .workbook.reformat import _refuse_unusual, _writable, backup
 
     refuse_if_open(path, config.limits.stale_lock_hours)
     if not _writable(path):
         raise OutputError(f"{path} is read-only; xlplan will not change it, and nothing was collected")
+    if digest is not None and _digest(path) != digest:
+        raise WorkbookError(f"{path} was saved by someone else while the returns were being compared with it; "
+                            f"nothing was collected: run collect again")
     with zipfile.ZipFile(path) as z:
         names = z.namelist()
         part = sheet_parts(z)[sheet]
+        _refuse_unusual(path, z, names, sheet, part)
         styles = z.read("xl/styles.xml") if "xl/styles.xml" in names else b""
-        new_sheet, expected = _with_cells(z.read(part), edits, styles)
+        date1904 = bool(re.search(rb'date1904="(1|true)"', z.read("xl/workbook.xml")))
+        new_sheet, expected = _with_cells(z.read(part), edits, styles, date1904=date1904)
     saved = backup(path, config)
     try:
         with atomic_path(path) as tmp:
@@ -610,7 +619,8 @@ def write_cells(path: Path, sheet: str, edits: dict[tuple[int, int], object], co
     return saved
 
 
-def _with_cells(sheet_xml: bytes, edits: dict[tuple[int, int], object], styles_xml: bytes):
+def _with_cells(sheet_xml: bytes, edits: dict[tuple[int, int], object], styles_xml: bytes, *,
+                date1904: bool = False):
     """The sheet with each edited cell holding its new value (text as an inline string; a date
     as a number in a date style: the cell's own, its column's, or another cell's of the column;
     written as text dd/mm/yyyy when the column has none), its other attributes kept. Returns
@@ -668,7 +678,7 @@ def _with_cells(sheet_xml: bytes, edits: dict[tuple[int, int], object], styles_x
                                    if _col_index(e.get("r", "")) == c and e.get("s") in date_styles), None)
             if style is not None:
                 target.set("s", style)
-                etree.SubElement(target, f"{{{MAIN}}}v").text = str((value - dt.date(1899, 12, 30)).days)
+                etree.SubElement(target, f"{{{MAIN}}}v").text = str((value - (dt.date(1904, 1, 1) if date1904 else dt.date(1899, 12, 30))).days)
                 expected[(r, c)] = value
                 continue
             value = value.strftime("%d/%m/%Y")

@@ -264,3 +264,12 @@ def test_a_ref_cell_that_says_more_than_its_ref_is_reported_by_import(tmp_path, 
     assert report.refs_as_written == [("1.1", 2, "1.1 Revised")]
     assert any(r[:4] == ["Ref as written", "2", "1.1", "1.1 Revised"] for r in report.rows())
     assert report.to_dict()["refs_as_written"] == [{"ref": "1.1", "row": 2, "as_written": "1.1 Revised"}]
+
+
+def test_a_numbered_action_with_a_lead_and_sub_actions_is_never_dropped_as_a_heading(tmp_path, config):
+    # The review's case: an unrated 1.1 above its 1.1.1 must still count (as No data).
+    path = write(tmp_path, ["Ref\tAction\tLead\tDue\tRAG\tProgress",
+                            "1.1\tAudit of case files\tHead of CSC\t\t\t",
+                            "1.1.1\tSample 50 cases\tHead of CSC\t31/03/2027\tGreen\tStarted"])
+    plan = read_plan(path, config)
+    assert [(a.ref, a.rag) for a in plan.actions] == [("1.1", None), ("1.1.1", "Green")]

@@ -128,6 +128,23 @@ def test_backups_are_kept_to_the_configured_number(tmp_path):
     assert len(list((tmp_path / "backups").glob("plan.*.xlsx"))) == 2
 
 
+def test_the_backup_just_made_is_never_pruned_as_another_workbook_s(tmp_path):
+    # The review's case: backups of "plan.old.xlsx" share the folder and sort after
+    # "plan.2026..."; pruning must count only this workbook's own copies.
+    from xlplan.config import load_config
+
+    (tmp_path / "c.toml").write_text("[format]\nbackups = 2\n")
+    config = load_config(tmp_path / "c.toml")
+    (tmp_path / "backups").mkdir()
+    theirs = [tmp_path / "backups" / f"plan.old.20261206-10000{i}-000000.xlsx" for i in range(5)]
+    for other in theirs:
+        other.write_bytes(b"another workbook's backup")
+    path = write_rows(tmp_path / "plan.xlsx", [["Ref", "Action", "Lead", "RAG", "Progress"], ["1.1", "a", "DCS", "Amber", "x"]])
+    made = formatter.backup(path, config)
+    assert made.exists() and made.read_bytes() == path.read_bytes()
+    assert all(other.exists() for other in theirs)
+
+
 def test_copy_leaves_the_original_alone(tmp_path, config, capsys):
     path = seed_000_workbook(tmp_path / "board.xlsx")
     before = path.read_bytes()

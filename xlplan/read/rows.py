@@ -323,6 +323,13 @@ class RowReader:
             return
         if any(plain(last.clean.get(self.columns[f], "")) for f in ("rag", "progress", "due") if f in self.columns):
             return
+        parent_ref, child_ref = one_line(last.clean.get(ref_col, "")).split(" ")[0], one_line(cells[ref_col])
+        if ("lead" in self.columns and plain(last.clean.get(self.columns["lead"], ""))
+                and child_ref.startswith(parent_ref + ".")):
+            # "1.1 Audit ... | Head of CSC" above "1.1.1 ...": a numbered action with a lead and
+            # sub-actions is still an action (unrated: No data), never a heading that drops it.
+            # "CC1.1 ... OCE Mike" above "C1.1.1" numbers its milestones another way: a heading.
+            return
         text = " ".join(one_line(last.clean[j]) for j in sorted(last.clean) if one_line(last.clean[j]))
         self.entries.pop()
         self.heading = text

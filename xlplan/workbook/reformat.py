@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import errno
 import os
+import re
 import shutil
 import stat
 import zipfile
@@ -146,7 +147,9 @@ def backup(path: Path, config: Config) -> Path:
     copy = folder / f"{path.stem}.{stamp}{path.suffix}"
     shutil.copy2(path, copy)
     keep_access(path, copy)                             # its mode and group, as the workbook's
-    old = sorted(folder.glob(f"{path.stem}.*{path.suffix}"))
+    # Only this workbook's copies: "plan.old.xlsx"'s backups are not "plan.xlsx"'s.
+    mine = re.compile(re.escape(path.stem) + r"\.\d{8}-\d{6}-\d{6}" + re.escape(path.suffix))
+    old = sorted(p for p in folder.glob(f"{path.stem}.*{path.suffix}") if mine.fullmatch(p.name))
     for stale in old[:-keep] if keep > 0 else []:
         stale.unlink()
     return copy
