@@ -389,3 +389,15 @@ def test_the_guide_s_rag_key_is_the_config_s_as_the_shared_workbook_and_the_boar
     # and the summary says it in the same words
     assert main(["summary", "workbooks/plan.xlsx", "--as-of", AS_OF]) == 0
     assert "marked amber as our board says amber" in capsys.readouterr().out
+
+
+def test_a_request_file_is_never_written_over_another_one(project):
+    # The review's case: "A. Smith" and "A Smith" make one file name; a second issue on the
+    # same day wrote over the first lead's file, which the register still named as theirs.
+    config, first = issue(project)
+    before = {r.workbook: r.workbook.read_bytes() for r in first.requests}
+    _, second = issue(project)                      # not reused: new requests, new files
+    assert all(path.read_bytes() == data for path, data in before.items())
+    assert not {r.workbook for r in second.requests} & set(before)
+    register = {r["id"]: r["workbook"] for r in read_register(config) if r["kind"] == "issued"}
+    assert all(register[r.id] == str(r.workbook) for r in first.requests + second.requests)

@@ -333,7 +333,9 @@ def issue_requests(plan_path: str | Path | None = None, config: Config | None = 
         ident = f"R-{as_of:%Y%m%d}-{secrets.token_hex(4)}"
         slug = _slug(lead)
         name, n = slug, 2
-        while name.casefold() in used:
+        # Never over a file already there ("A. Smith" and "A Smith" make one slug): it may be
+        # another lead's request, kept in the register and attached to their email.
+        while name.casefold() in used or (folder / f"{name}-update-request-{as_of.isoformat()}.xlsx").exists():
             name, n = f"{slug}-{n}", n + 1
         used.add(name.casefold())
         workbook = folder / f"{name}-update-request-{as_of.isoformat()}.xlsx"
