@@ -428,7 +428,9 @@ def read_week(plan: Plan, config: Config | None = None, *, as_of: dt.date | None
     status = week_status(plan, config, as_of=as_of, earlier=earlier, chased=chased, sent=sent, previous=previous,
                          returned=returned)
     comparison = compare(previous, plan, config, as_of=as_of) if previous is not None else None
-    notes = []
+    # How the plan's columns were read, where a column could hold what the board should be
+    # told ("RAG Nov 2026" beside the "RAG Oct 2026" used): said by every report of the week.
+    notes = list(plan.reading.hints) if plan.reading is not None else []
     if found is None and weeks(config.folders["history"], config.workbook.stem):
         notes.append(f"no weekly history used: {plan.path} is not the shared workbook {config.workbook} "
                      f"([workbook] path), so missed updates and No data for missed updates are not counted; "

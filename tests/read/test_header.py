@@ -7,6 +7,7 @@ real public plans write them; each names where it comes from (see xlplan/default
   [O] an Ofsted improvement plan (issue 15)
   [K] KASTrack action import template"""
 
+import json
 from pathlib import Path
 
 import pytest
@@ -216,3 +217,23 @@ def test_an_action_column_empty_in_every_row_gives_way_to_the_recommendation(con
     assert "is empty in every row" in r.columns[3].reason
     rows[0][3] = "A charter agreed with the parishes"            # with words in it, it is the action
     assert reading(config, head, *rows).fields["action"] == 3
+
+
+def test_a_second_rating_column_is_never_passed_over_in_silence(tmp_path, config, capsys):
+    # The review's case: "RAG Oct 2026 | RAG Nov 2026" with Green | Red: the left column is
+    # used and the Reds were hidden without a word. Now the current column wins over an
+    # earlier one, and where the header cannot tell, every report of the week says so.
+    from xlplan.cli import main
+
+    rows = [["Ref", "Action", "Lead", "Previous RAG", "Current RAG", "Progress"],
+            ["1", "Audit", "DCS", "Green", "Red", "x"], ["2", "Train", "DCS", "Green", "Red", "y"]]
+    plan = read_plan(write_rows(tmp_path / "a.xlsx", rows), config)
+    assert [a.rag for a in plan.actions] == ["Red", "Red"] and plan.reading.hints == []
+    rows[0][3:5] = ["RAG Oct 2026", "RAG Nov 2026"]
+    path = write_rows(tmp_path / "b.xlsx", rows)
+    hint = ("column E 'RAG Nov 2026' reads as rag as well as column D 'RAG Oct 2026', which is used: "
+            "if E holds the rag to report, map it with --map \"RAG Nov 2026=rag\"")
+    assert read_plan(path, config).reading.hints == [hint]
+    capsys.readouterr()
+    assert main(["summary", str(path), "--json"]) == 0
+    assert hint in json.loads(capsys.readouterr().out)["notes"]

@@ -264,13 +264,22 @@ def _assign(row: list, aliases: Aliases, forced: dict[int, str | None]) -> tuple
     for j, f in forced.items():
         if f:
             taken[j] = Match(f, 1.0, "", 0, "map")
+    # At equal scores, a column whose header says it is an earlier or planned value ("Previous
+    # RAG", "Original due date", "Baseline") gives way to the current one.
     pairs = sorted(((m, j) for j, ms in found.items() if j not in forced for m in ms if not m.fallback),
-                   key=lambda p: (-p[0].score, p[0].rank, p[1], FIELDS.index(p[0].field)))
+                   key=lambda p: (-p[0].score, _earlier(row[p[1]]), p[0].rank, p[1], FIELDS.index(p[0].field)))
     for m, j in pairs:
         if j not in taken and m.field not in used:
             taken[j] = m
             used.add(m.field)
     return taken, found
+
+
+_EARLIER = {"previous", "prior", "last", "old", "original", "initial", "baseline", "former", "was"}
+
+
+def _earlier(header) -> bool:
+    return bool(set(words(one_line(header))) & _EARLIER)
 
 
 def find_header(grid: Grid, config: Config, aliases: Aliases | None = None) -> tuple[int | None, dict[int, Match]]:
@@ -517,7 +526,22 @@ _PROGRESS_WORDS = {"progress", "update", "position", "comment", "commentary", "r
 
 def _hint(grid: Grid, header: int, reading: ColumnReading, config: Config) -> None:
     have = set(reading.fields)
+    by_field = {c.field: c for c in reading.columns if c.field}
     for col in reading.extras:
+        rival = next((m for m in col.runners_up if not m.fallback and m.field in ("rag", "progress", "due", "lead")
+                      and m.field in by_field and by_field[m.field].column != col.column
+                      and m.score >= by_field[m.field].score - 0.05), None)
+        if rival is not None and _earlier(col.header) and not _earlier(by_field[rival.field].header):
+            continue                             # "Previous RAG" beside "Current RAG": as it should be
+        if rival is not None:
+            # "RAG Oct 2026 | RAG Nov 2026": two columns read as well as each other; say which is
+            # used, so a Red in the other is never hidden without a word.
+            used = by_field[rival.field]
+            key = col.header if col.header and len(col.header) <= 24 else col.letter
+            col.hint = (f"column {col.letter} {col.header!r} reads as {rival.field} as well as column {used.letter} "
+                        f"{used.header!r}, which is used: if {col.letter} holds the {rival.field} to report, map it "
+                        f"with --map \"{key}={rival.field}\"")
+            continue
         values = [one_line(r[col.column]) for r in grid.rows[header + 1:header + 400]
                   if col.column < len(r) and one_line(r[col.column])]
         if len(values) < 2:
