@@ -715,3 +715,21 @@ def test_a_save_by_someone_else_while_collecting_is_never_overwritten(project, c
     assert code == 2 and "was saved by someone else while the returns were being compared" in err
     with zipfile.ZipFile(PLAN) as z:
         assert "docProps/custom-note.txt" in z.namelist()   # their save is what is there
+
+
+def test_a_ref_now_on_two_rows_of_the_shared_workbook_is_refused_not_guessed(project, capsys):
+    # The review's case: after the request went out, someone copied 2.2's ref onto another
+    # row; the lead's update could land on the wrong one. It is refused, and nothing written.
+    dcs = issue(project)["DCS"].workbook
+    ret = edit_return(dcs, project / "back.xlsx", {("2.2", "progress"): "Launched in April"})
+    wb = openpyxl.load_workbook(PLAN)
+    ws = wb["Plan"]
+    refs = [ws.cell(r, 1).value for r in range(3, ws.max_row + 1)]
+    other = next(r for r, ref in enumerate(refs, 3) if ref and ref != "2.2")
+    ws.cell(other, 1).value = "2.2"
+    wb.save(PLAN)
+    before = PLAN.read_bytes()
+    code, out = collect(capsys, ret)
+    assert code == 1 and out["applied"] == []
+    assert any(r["ref"] == "2.2" and "is now on more than one row" in r["why"] for r in out["refused"])
+    assert PLAN.read_bytes() == before

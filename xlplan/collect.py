@@ -267,9 +267,10 @@ def collect_returns(plan_path: str | Path | None, returned: list[str | Path], co
     records = read_register(config)
     states = request_states(records, key)
     everywhere = request_states(records)
-    by_ref = {}
+    by_ref: dict[str, Action | None] = {}
     for a in plan.actions:
-        by_ref.setdefault(a.ref, a)
+        # A ref now on two rows of the shared workbook: which row the lead meant is unknown.
+        by_ref[a.ref] = None if a.ref in by_ref else a
     rows_needed = {a.row for a in plan.actions}
     raw = sheet_cells(path, plan.sheet, rows_needed, config)
     cells: dict[tuple[int, int], _Cell] = {}
@@ -380,7 +381,8 @@ def _merge_one(item: Returned, plan, config: Config, key: str, states: dict[str,
         row = sent[ref]
         action = by_ref.get(ref)
         if action is None:
-            refuse(f"{label}: {ref} is no longer in {plan.path}; its update was not applied", ref, None, lead,
+            where = ("is now on more than one row of" if ref in by_ref else "is no longer in")
+            refuse(f"{label}: {ref} {where} {plan.path}; its update was not applied", ref, None, lead,
                    "", _row_words(cells))
             continue
         for locked, sent_value in (("action", row["action"]), ("due", row["due_shown"])):
