@@ -7,6 +7,7 @@ import os
 import re
 import shutil
 import struct
+import zipfile
 import zlib
 from pathlib import Path
 
@@ -298,3 +299,20 @@ def other_group(path: Path) -> int | None:
     if os.geteuid() == 0:
         return 4242 if gid != 4242 else 4243
     return next((g for g in os.getgroups() if g != gid), None)
+
+
+def parts(path) -> dict[str, bytes]:
+    """Every part of a workbook (or any zip), by name: to prove what a write kept byte for byte."""
+    with zipfile.ZipFile(path) as z:
+        return {name: z.read(name) for name in z.namelist()}
+
+
+def values(path) -> dict[str, list[tuple]]:
+    """Every sheet's cell values, row by row, as openpyxl reads them."""
+    from openpyxl import load_workbook
+
+    wb = load_workbook(path, read_only=True)
+    try:
+        return {name: list(wb[name].iter_rows(values_only=True)) for name in wb.sheetnames}
+    finally:
+        wb.close()

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from conftest import parts, values
 
 from xlplan.cli import main
 from xlplan.config import load_config
@@ -52,17 +53,6 @@ def collect(capsys, *args) -> tuple[int, dict]:
     return code, json.loads(out) if out.strip() else {}
 
 
-def parts(path: Path) -> dict[str, bytes]:
-    with zipfile.ZipFile(path) as z:
-        return {n: z.read(n) for n in z.namelist()}
-
-
-def values(path: Path) -> dict[str, list[tuple]]:
-    wb = openpyxl.load_workbook(path, read_only=True)
-    try:
-        return {name: list(wb[name].iter_rows(values_only=True)) for name in wb.sheetnames}
-    finally:
-        wb.close()
 
 
 def action(ref: str):

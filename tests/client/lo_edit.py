@@ -1,7 +1,10 @@
 """A lead's edit, made by LibreOffice itself: open a workbook through LibreOffice's API (UNO),
 set some cells, save as xlsx. Run with a Python that has `uno` (Debian's /usr/bin/python3 with
 python3-uno):  python3 lo_edit.py IN.xlsx OUT.xlsx 'Plan!F4=Green' 'Plan!G5=text' 'Plan!E6=2026-06-30'
-A value like 2026-06-30 is written as a date; a number as a number; anything else as text."""
+A value like 2026-06-30 is written as a date; a number as a number; anything else as text.
+'unprotect=SHEET' takes the sheet's protection off (no password), as a lead who wants to edit a
+locked cell of an update request would (LibreOffice's API itself writes through the protection,
+as a macro could, so a test of a locked cell edited says 'unprotect' first, as a lead must)."""
 
 import datetime as dt
 import os
@@ -44,6 +47,9 @@ def edit(src, dst, edits):
                                            props(Hidden=False))
         for e in edits:
             ref, value = e.split("=", 1)
+            if ref == "unprotect":
+                doc.Sheets.getByName(value).unprotect("")
+                continue
             sheet, address = ref.split("!")
             cell = doc.Sheets.getByName(sheet).getCellRangeByName(address)
             if re.fullmatch(r"\d{4}-\d\d-\d\d", value):

@@ -1,6 +1,6 @@
 """Update requests through a real spreadsheet program: requests issued from the shipped
 default, four leads fill theirs in with LibreOffice (through its own API, as a lead would:
-tests/client/lo_request_edit.py), one of them also edits a locked cell after taking the
+tests/client/lo_edit.py), one of them also edits a locked cell after taking the
 sheet's protection off, one returns a stale request after a newer one was issued, the
 business manager changes one of the same cells in the shared workbook, and everything is
 collected (one return as an .eml attachment). Skipped where LibreOffice is not installed,
@@ -12,14 +12,13 @@ import json
 import os
 import shutil
 import subprocess
-import zipfile
 from email.message import EmailMessage
 from pathlib import Path
 
 import libreoffice
 import openpyxl
 import pytest
-from conftest import PROJECT
+from conftest import PROJECT, parts, values
 
 from xlplan.cli import main
 from xlplan.config import load_config
@@ -43,7 +42,7 @@ def _has_uno() -> bool:
 
 
 def lo_edit(src: Path, dst: Path, *edits: str) -> Path:
-    subprocess.run([UNO_PYTHON, str(PROJECT / "tests" / "client" / "lo_request_edit.py"), str(src), str(dst),
+    subprocess.run([UNO_PYTHON, str(PROJECT / "tests" / "client" / "lo_edit.py"), str(src), str(dst),
                     *edits], check=True, timeout=300)
     return dst
 
@@ -53,17 +52,6 @@ def run(capsys, *args) -> tuple[int, dict]:
     return code, json.loads(capsys.readouterr().out)
 
 
-def parts(path: Path) -> dict[str, bytes]:
-    with zipfile.ZipFile(path) as z:
-        return {n: z.read(n) for n in z.namelist()}
-
-
-def values(path: Path) -> dict[str, list[tuple]]:
-    wb = openpyxl.load_workbook(path, read_only=True)
-    try:
-        return {name: list(wb[name].iter_rows(values_only=True)) for name in wb.sheetnames}
-    finally:
-        wb.close()
 
 
 def changed_cells(before: dict, after: dict) -> set[tuple[str, int, int]]:

@@ -6,7 +6,7 @@ import subprocess
 import sys
 import zipfile
 
-from conftest import PROJECT, write_rows
+from conftest import PROJECT, parts, write_rows
 from lxml import etree
 
 from xlplan.cli import main
@@ -15,10 +15,6 @@ HEADER = ["Ref", "Action", "Lead", "Due", "RAG", "Progress"]
 ROWS = [HEADER, ["1.1", "Audit case files", "DCS", "Jan 13", "Amber", "Started"],
         ["1.2", "Train staff", "HoS", "Mar 13", "Green", "Done"]]
 
-
-def parts(path):
-    with zipfile.ZipFile(path) as z:
-        return {i.filename: z.read(i) for i in z.infolist()}
 
 
 def repack(path, parts_):
