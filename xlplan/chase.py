@@ -220,7 +220,7 @@ def chase_list(plan: Plan, config: Config | None = None, *, validation: Validati
     result = ChaseList(str(plan.path), plan.title or plan.path.stem, as_of, sheet=plan.sheet if workbook else "")
     for key in sorted(by_lead):
         entry = by_lead[key]
-        entry.email, entry.problem = _address(entry.lead, directory)
+        entry.email, entry.problem = lead_address(entry.lead, directory)
         result.leads.append(entry)
     return result
 
@@ -249,7 +249,7 @@ def people(lead: str, directory: Directory | None) -> list[str]:
     return list(dict.fromkeys(named))
 
 
-def _address(lead: str, directory: Directory | None) -> tuple[str, str]:
+def lead_address(lead: str, directory: Directory | None) -> tuple[str, str]:
     if re.search(r"[\r\n\x00-\x1f\x7f]", lead):
         return "", "refused: the lead's name has a line break or control character (a header trick?)"
     if lead == NO_LEAD:

@@ -590,10 +590,10 @@ def write_cells(path: Path, sheet: str, edits: dict[tuple[int, int], object], co
 
     from .read.xlsx import sheet_parts
     from .run.files import atomic_path, refuse_if_open
-    from .workbook.reformat import _refuse_unusual, _writable, backup
+    from .workbook.reformat import backup, is_writable, refuse_unusual
 
     refuse_if_open(path, config.limits.stale_lock_hours)
-    if not _writable(path):
+    if not is_writable(path):
         raise OutputError(f"{path} is read-only; xlplan will not change it, and nothing was collected")
     if digest is not None and _digest(path) != digest:
         raise WorkbookError(f"{path} was saved by someone else while the returns were being compared with it; "
@@ -601,16 +601,16 @@ def write_cells(path: Path, sheet: str, edits: dict[tuple[int, int], object], co
     with zipfile.ZipFile(path) as z:
         names = z.namelist()
         part = sheet_parts(z)[sheet]
-        _refuse_unusual(path, z, names, sheet, part)
+        refuse_unusual(path, z, names, sheet, part)
         styles = z.read("xl/styles.xml") if "xl/styles.xml" in names else b""
         date1904 = bool(re.search(rb'date1904="(1|true)"', z.read("xl/workbook.xml")))
         new_sheet, expected = _with_cells(z.read(part), edits, styles, date1904=date1904)
     saved = backup(path, config)
     try:
         with atomic_path(path) as tmp:
-            from .workbook.reformat import _write_package
+            from .workbook.reformat import write_package
 
-            _write_package(path, tmp, {part: new_sheet})
+            write_package(path, tmp, {part: new_sheet})
             _verify_cells(path, tmp, names, {part}, sheet, expected, config)
     except OutputError as exc:
         system = exc.os_error
@@ -630,9 +630,9 @@ def _with_cells(sheet_xml: bytes, edits: dict[tuple[int, int], object], styles_x
     from lxml import etree
 
     from .text import column_letter
-    from .workbook.reformat import MAIN, _parse, _serialise
+    from .workbook.reformat import MAIN, parse_part, serialise_part
 
-    root = _parse(sheet_xml)
+    root = parse_part(sheet_xml)
     data = root.find(f"{{{MAIN}}}sheetData")
     date_styles = _date_styles(styles_xml)
     col_styles = {}
@@ -692,7 +692,7 @@ def _with_cells(sheet_xml: bytes, edits: dict[tuple[int, int], object], styles_x
         if text != text.strip() or "\n" in text:
             t.set("{http://www.w3.org/XML/1998/namespace}space", "preserve")
         expected[(r, c)] = text
-    return _serialise(root, sheet_xml), expected
+    return serialise_part(root, sheet_xml), expected
 
 
 def _xml_safe(text: str) -> str:
@@ -711,9 +711,9 @@ def _date_styles(styles_xml: bytes) -> set[str]:
     """The cellXfs indexes (as strings) whose number format shows a date."""
     if not styles_xml:
         return set()
-    from .workbook.reformat import MAIN, _parse
+    from .workbook.reformat import MAIN, parse_part
 
-    root = _parse(styles_xml)
+    root = parse_part(styles_xml)
     formats = {int(f.get("numFmtId")): f.get("formatCode", "") for f in root.iter(f"{{{MAIN}}}numFmt")}
     xfs = root.find(f"{{{MAIN}}}cellXfs")
     out = set()

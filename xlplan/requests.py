@@ -257,10 +257,10 @@ def issue_requests(plan_path: str | Path | None = None, config: Config | None = 
     limits the requests to those leads (the weekly run asks for the leads it chases). With
     `reuse` (the weekly run, run again for the same date) a lead's request issued on the same
     date with the same rows is kept as it is, not issued again."""
-    from .chase import _address, people
+    from .chase import lead_address, people
     from .chaselog import plan_key
     from .config import load_config
-    from .mail.drafts import _slug, reply_by
+    from .mail.drafts import file_slug, reply_by
     from .plan import read_plan
     from .workbook.request import RequestRow, RequestSheet, write_request
 
@@ -318,7 +318,7 @@ def issue_requests(plan_path: str | Path | None = None, config: Config | None = 
     reply = reply_by(as_of, config.chase.reply_days, config.chase.closed_days)
     for lead in sorted(by_lead, key=str.casefold):
         actions = by_lead[lead]
-        email, problem = _address(lead, plan.directory)
+        email, problem = lead_address(lead, plan.directory)
         if lead == NO_LEAD:
             continue
         sent = [sent_row(a, plan, raw) for a in actions]
@@ -331,7 +331,7 @@ def issue_requests(plan_path: str | Path | None = None, config: Config | None = 
                                                  kept["id"], problem))
             continue
         ident = f"R-{as_of:%Y%m%d}-{secrets.token_hex(4)}"
-        slug = _slug(lead)
+        slug = file_slug(lead)
         name, n = slug, 2
         # Never over a file already there ("A. Smith" and "A Smith" make one slug): it may be
         # another lead's request, kept in the register and attached to their email.

@@ -11,6 +11,7 @@ from conftest import (
     REAL,
     everything_workbook,
     other_group,
+    parts,
     seed_000_workbook,
     write_rows,
 )
@@ -24,10 +25,6 @@ from xlplan.workbook import reformat as formatter
 MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 OURS = {"conditionalFormatting", "dataValidations"}
 
-
-def parts(path):
-    with zipfile.ZipFile(path) as z:
-        return {name: z.read(name) for name in z.namelist()}
 
 
 def without_ours(xml: bytes) -> list[bytes]:
@@ -201,7 +198,7 @@ def test_full_disk_leaves_the_original(tmp_path, capsys, monkeypatch):
         target.write_bytes(b"half a workbook")
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(formatter, "_write_package", full)
+    monkeypatch.setattr(formatter, "write_package", full)
     assert main(["format", str(path)]) == 2
     err = capsys.readouterr().err
     assert "the disk is full" in err and "is unchanged" in err
@@ -212,14 +209,14 @@ def test_full_disk_leaves_the_original(tmp_path, capsys, monkeypatch):
 def test_a_changed_value_is_caught_before_replacing(tmp_path, capsys, monkeypatch):
     path = seed_000_workbook(tmp_path / "board.xlsx")
     before = path.read_bytes()
-    real = formatter._write_package
+    real = formatter.write_package
 
     def corrupting(source, target, replaced):
         with zipfile.ZipFile(source) as z:
             sheet = z.read("xl/worksheets/sheet1.xml")
         real(source, target, {**replaced, "xl/worksheets/sheet1.xml": sheet.replace(b"Assistant Chief", b"Asistant Chief", 1)})
 
-    monkeypatch.setattr(formatter, "_write_package", corrupting)
+    monkeypatch.setattr(formatter, "write_package", corrupting)
     assert main(["format", str(path)]) == 2
     assert "nothing was replaced" in capsys.readouterr().err
     assert path.read_bytes() == before

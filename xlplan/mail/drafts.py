@@ -267,7 +267,7 @@ def _table(entry: LeadChase, include_progress: bool, sheet: str = "") -> str:
 _RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)), *(f"LPT{i}" for i in range(1, 10))}
 
 
-def _slug(name: str) -> str:
+def file_slug(name: str) -> str:
     slug = re.sub(r"[^A-Za-z0-9]+", "-", name).strip("-")[:60].strip("-") or "lead"
     return f"{slug}-lead" if slug.upper() in _RESERVED else slug
 
@@ -312,10 +312,10 @@ def write_drafts(chase: ChaseList, config: Config, outbox: Path, sender: str = "
     for entry in chase.leads:
         if entry.problem:
             continue
-        name, n = f"{_slug(entry.lead)}.eml", 1
+        name, n = f"{file_slug(entry.lead)}.eml", 1
         while name.casefold() in taken or (name not in mine and (folder / name).exists()):
             n += 1
-            name = f"{_slug(entry.lead)}-{n}.eml"
+            name = f"{file_slug(entry.lead)}-{n}.eml"
         taken.add(name.casefold())
         records[name] = {"lead": entry.lead, "email": entry.email, "refs": entry.refs, "plan": plan}
         drafted[entry.lead] = (entry, folder / name)

@@ -74,7 +74,7 @@ def format_plan(path: str | Path, config: Config, *, copy_to: str | Path | None 
     check_xlsx(path, config.max_unpacked_bytes, config.max_rows)
     stale = _stale_hours(config)
     warning = refuse_if_open(path, stale)
-    if copy_to is None and not _writable(path):
+    if copy_to is None and not is_writable(path):
         raise OutputError(f"{path} is read-only; xlplan will not change it (use --copy OUT.xlsx to "
                           f"write a formatted copy beside it)")
     if copy_to is not None:
@@ -96,7 +96,7 @@ def format_plan(path: str | Path, config: Config, *, copy_to: str | Path | None 
         names = z.namelist()
         parts = sheet_parts(z)
         sheet_part, sheet_names = parts.get(plan.sheet, ""), list(parts)
-        _refuse_unusual(path, z, names, plan.sheet, sheet_part)
+        refuse_unusual(path, z, names, plan.sheet, sheet_part)
         rag_source = "Lists!$A$2:$A$" + str(1 + len(config.scale.labels)) if "Lists" in sheet_names \
             else inline_list(config)
         leads = config.leads_sheet if config.leads_sheet in sheet_names else None
@@ -105,8 +105,8 @@ def format_plan(path: str | Path, config: Config, *, copy_to: str | Path | None 
         wanted_checks = checks(config, layout, rag_source=rag_source, lead_source=lead_source)
         styles_part = "xl/styles.xml"
         styles_xml, sheet_xml = z.read(styles_part), z.read(sheet_part)
-        new_styles, dxf_ids = _with_dxfs(_parse(styles_xml, path, styles_part), styles_xml, wanted_rules)
-        new_sheet = _with_rules(_parse(sheet_xml, path, sheet_part), sheet_xml, layout, wanted_rules, dxf_ids,
+        new_styles, dxf_ids = _with_dxfs(parse_part(styles_xml, path, styles_part), styles_xml, wanted_rules)
+        new_sheet = _with_rules(parse_part(sheet_xml, path, sheet_part), sheet_xml, layout, wanted_rules, dxf_ids,
                                 wanted_checks)
         unchanged = new_sheet == z.read(sheet_part) and new_styles == z.read(styles_part)
     result.rules, result.checks = len(wanted_rules), len(wanted_checks)
@@ -117,7 +117,7 @@ def format_plan(path: str | Path, config: Config, *, copy_to: str | Path | None 
         result.backup = backup(path, config)
     try:
         with atomic_path(target) as tmp:
-            _write_package(path, tmp, {sheet_part: new_sheet, styles_part: new_styles})
+            write_package(path, tmp, {sheet_part: new_sheet, styles_part: new_styles})
             _verify(path, tmp, names, sheet_part, styles_part)
     except OutputError as exc:
         system = exc.os_error
@@ -133,7 +133,7 @@ def _stale_hours(config: Config) -> float:
     return config.limits.stale_lock_hours
 
 
-def _writable(path: Path) -> bool:
+def is_writable(path: Path) -> bool:
     # Root may write anything; a file without write permission still means "leave me alone".
     return os.access(path, os.W_OK) and bool(path.stat().st_mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH))
 
@@ -157,7 +157,7 @@ def backup(path: Path, config: Config) -> Path:
 
 # -- finding the parts -----------------------------------------------------------------------
 
-def _refuse_unusual(path: Path, z: zipfile.ZipFile, names: list[str], sheet: str, sheet_part: str) -> None:
+def refuse_unusual(path: Path, z: zipfile.ZipFile, names: list[str], sheet: str, sheet_part: str) -> None:
     """Refuse, before anything is written, a workbook whose parts xlplan would have to guess
     at: Strict Open XML, no styles, no list of contents, a plan sheet that is not a worksheet."""
     from ..read.sheetxml import STRICT_MAIN_NS
@@ -175,7 +175,7 @@ def _refuse_unusual(path: Path, z: zipfile.ZipFile, names: list[str], sheet: str
                             f"({printable(sheet_part) or 'no part'}); open it in Excel and save it again")
 
 
-def _parse(data: bytes, path: Path | None = None, part: str = ""):
+def parse_part(data: bytes, path: Path | None = None, part: str = ""):
     from lxml import etree
 
     # No entities, no network, no huge trees: a workbook is not trusted input.
@@ -239,7 +239,7 @@ def _with_dxfs(root, styles_xml: bytes, wanted: list[Rule]) -> tuple[bytes, list
             index = len(existing)
         ids.append(index)
     dxfs.set("count", str(len(dxfs)))
-    return _serialise(root, styles_xml), ids
+    return serialise_part(root, styles_xml), ids
 
 
 def _detached(element):
@@ -302,7 +302,7 @@ def _with_rules(root, sheet_xml: bytes, layout: Layout, wanted: list[Rule], dxf_
     validations.set("count", str(len(validations)))
     if not len(validations):
         root.remove(validations)
-    return _serialise(root, sheet_xml)
+    return serialise_part(root, sheet_xml)
 
 
 def _columns_of(ref: str) -> str:
@@ -334,7 +334,7 @@ def _insert(root, element, order: tuple[str, ...]) -> None:
     root.append(element)
 
 
-def _serialise(root, original: bytes) -> bytes:
+def serialise_part(root, original: bytes) -> bytes:
     from lxml import etree
 
     declaration = original.lstrip().startswith(b"<?xml")
@@ -344,7 +344,7 @@ def _serialise(root, original: bytes) -> bytes:
 
 # -- writing and checking -------------------------------------------------------------------------
 
-def _write_package(source: Path, target: Path, replaced: dict[str, bytes]) -> None:
+def write_package(source: Path, target: Path, replaced: dict[str, bytes]) -> None:
     """Copy the package part by part, in order; replaced parts get new bytes, the rest are the
     original bytes, compressed as they were."""
     with zipfile.ZipFile(source) as zin, zipfile.ZipFile(target, "w") as zout:
@@ -377,7 +377,7 @@ def _verify(original: Path, written: Path, names: list[str], sheet_part: str, st
                 raise OutputError(f"formatting {original} changed its part {printable(name)}; nothing was replaced")
         ours = {"sheet": ("conditionalFormatting", "dataValidations"), "styles": ("dxfs",)}
         for part, kind in ((sheet_part, "sheet"), (styles_part, "styles")):
-            kept = [[etree.tostring(child, method="c14n") for child in _parse(z.read(part))
+            kept = [[etree.tostring(child, method="c14n") for child in parse_part(z.read(part))
                      if not isinstance(child.tag, str) or etree.QName(child).localname not in ours[kind]]
                     for z in (a, b)]
             if kept[0] != kept[1]:
