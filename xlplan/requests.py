@@ -217,7 +217,7 @@ def sheet_values(path: Path, config: Config, sheet: str | None = None):
     quicker than openpyxl)."""
     from .read.xlsx import open_book
 
-    book = open_book(Path(path), config.max_unpacked_bytes, config.max_rows)
+    book = open_book(Path(path), config.max_unpacked_bytes, config.max_rows, config.max_columns)
     names = [sheet] if sheet else list(book.sheetnames)
     found = {n: book.rows(n) for n in names}
     return found[sheet] if sheet else found
