@@ -64,7 +64,7 @@ def test_missed_updates_alone_never_hide_a_rating(tmp_path, config):
     status = week_status(plan(tmp_path, config, ROWS), config, as_of=WEEK, earlier=history).by_ref()
     assert status["1.1"].missed_updates == 4 and status["1.1"].board == "Red"
     # 02/11 is only when xlplan's versions begin: never called an update
-    assert status["1.1"].update_text == "no update for 4 weeks (none since 02/11/2026, when xlplan's weekly records begin)"
+    assert status["1.1"].update_text == "no update for 4 weeks (none since 02/11/2026, when the weekly records begin)"
 
 
 def test_missed_updates_despite_chasing_are_no_data_with_the_last_rating(tmp_path, config):
@@ -339,9 +339,9 @@ def test_the_chase_says_which_rating_the_board_no_longer_sees(tmp_path, config):
 @pytest.mark.parametrize("days, runs, expected", [
     (14, 2, "no update for 2 weeks"),
     # The walkthrough: runs on 09/11, 16/11 and 06/12 only; "2 weeks" would hide 27 days.
-    (27, 2, "no update for 27 days (2 weekly runs)"),
+    (27, 2, "no update for 27 days"),
     (21, 3, "no update for 3 weeks"),
-    (21, 1, "no update for 21 days (1 weekly run)"),      # not "not updated this week"
+    (21, 1, "no update for 21 days"),      # not "not updated this week"
 ])
 def test_the_time_without_an_update_is_never_fewer_weeks_than_have_passed(days, runs, expected):
     from xlplan.action import Action

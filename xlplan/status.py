@@ -85,7 +85,7 @@ class ActionStatus:
         since = ""
         if self.last_update:
             since = (f" (last update {day(self.last_update)})" if self.update_seen else
-                     f" (none since {day(self.last_update)}, when xlplan's weekly records begin)")
+                     f" (none since {day(self.last_update)}, when the weekly records begin)")
         late = self.days_since is not None and self.days_since // 7 > 1   # runs missed: weeks have passed
         if self.missed_updates <= 1 and not late:
             return f"not updated this week{since}" if self.last_update else "not updated since the previous version"
@@ -94,11 +94,11 @@ class ActionStatus:
     @property
     def quiet_text(self) -> str:
         """'no update for 3 weeks'; where weekly runs were missed (no run at all in some weeks),
-        the time itself and the runs: 'no update for 27 days (2 weekly runs)', never fewer
-        weeks than have passed."""
+        the time itself: 'no update for 27 days', never fewer weeks than have passed (the runs
+        are `missed_updates`)."""
         runs = self.missed_updates
         if self.days_since is not None and self.days_since // 7 > runs:
-            return f"no update for {self.days_since} days ({runs} weekly run{'s' * (runs != 1)})"
+            return f"no update for {self.days_since} days"
         return f"no update for {weeks_text(runs)}"
 
     @property
